@@ -1,0 +1,1 @@
+"""Benchmarks behind ``guardpost bench NAME``; each prints a table (``--json`` for machines)."""

@@ -1,0 +1,9 @@
+"""``guardpost bench NAME``: run a benchmark and print its table."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this module's subcommands."""

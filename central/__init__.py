@@ -1,0 +1,1 @@
+"""Central service: ingest, registry, rules, attendance, alerts, API and dashboard."""

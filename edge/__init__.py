@@ -1,0 +1,1 @@
+"""The site terminal: card reader, camera, face checks, durable outbox, MQTT uplink."""

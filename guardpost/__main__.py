@@ -1,0 +1,5 @@
+import sys
+
+from guardpost.cli import main
+
+sys.exit(main())

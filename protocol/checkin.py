@@ -1,0 +1,190 @@
+"""The check-in event (``guardpost.checkin/1``), minted on the terminal at each tap.
+
+Field-by-field documentation lives in docs/protocol.md. ``event_id`` is the
+idempotency key end to end; ``seq`` orders a terminal's events.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+SCHEMA: Literal["guardpost.checkin/1"] = "guardpost.checkin/1"
+MAX_EVENT_BYTES = 2 * 1024 * 1024
+
+
+class ProtocolError(ValueError):
+    """A payload that is not a valid check-in event; carries a reason for the dead-letter table."""
+
+
+class UnknownSchemaError(ProtocolError):
+    """A payload of another schema family or an unknown major version."""
+
+
+class CardKind(StrEnum):
+    MIFARE = "mifare"  # ISO 14443A UID read by a PN532
+    EM4100 = "em4100"  # 125 kHz
+    ASCII = "ascii"  # ASCII-line reader, UID as configured
+    WIEGAND26 = "wiegand26"
+    WIEGAND34 = "wiegand34"
+    RESIDENT_ID = "resident_id"  # 二代证: uid is the ID number
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class FaceStatus(StrEnum):
+    """Outcome of the face pipeline; anything but OK means no biometric decision."""
+
+    OK = "OK"
+    NO_FACE = "NO_FACE"
+    MULTIPLE_FACES = "MULTIPLE_FACES"
+    FACE_TOO_SMALL = "FACE_TOO_SMALL"
+    BLURRED = "BLURRED"
+    TOO_DARK = "TOO_DARK"
+    NOT_FRONTAL = "NOT_FRONTAL"
+    PHOTO_MISSING = "PHOTO_MISSING"  # the camera gave no frame
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+    SEE_SUPERVISOR = "see_supervisor"
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IdCardFields(_Wire):
+    """Decoded text of a resident ID card (二代证)."""
+
+    name: str
+    sex: str
+    ethnicity: str
+    birth_date: date
+    address: str
+    id_number: str
+    issuer: str
+    valid_from: str
+    valid_to: str
+
+
+class Card(_Wire):
+    kind: CardKind
+    uid: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Z]+$")]
+    id_card: IdCardFields | None = None
+
+
+class Photo(_Wire):
+    content_type: Literal["image/jpeg"] = "image/jpeg"
+    data_b64: str
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    width: int = Field(gt=0)
+    height: int = Field(gt=0)
+
+    @classmethod
+    def from_jpeg(cls, jpeg: bytes, width: int, height: int) -> Photo:
+        return cls(
+            data_b64=base64.b64encode(jpeg).decode("ascii"),
+            sha256=hashlib.sha256(jpeg).hexdigest(),
+            width=width,
+            height=height,
+        )
+
+    def jpeg(self) -> bytes:
+        """The decoded JPEG; raises ProtocolError if it does not match ``sha256``."""
+        try:
+            data = base64.b64decode(self.data_b64, validate=True)
+        except binascii.Error as exc:
+            raise ProtocolError(f"photo is not valid base64: {exc}") from exc
+        if hashlib.sha256(data).hexdigest() != self.sha256:
+            raise ProtocolError("photo sha256 does not match its data")
+        return data
+
+
+class WatchlistHit(_Wire):
+    entry_id: str
+    score: float  # cosine similarity; 1.0 for an exact ID-number match
+    threshold: float
+    matched_by: Literal["face", "id_number"]
+
+
+class WatchlistCheck(_Wire):
+    list_version: str
+    checked: bool  # false when no usable face and no ID number could be compared
+    hit: WatchlistHit | None = None
+
+
+class FaceResult(_Wire):
+    status: FaceStatus
+    detected: bool
+    quality: float | None = None  # detector confidence of the chosen face, 0..1
+    verify_score: float | None = None  # cosine similarity to the card holder's template
+    verify_threshold: float | None = None
+    enrolled: bool = True  # false when the terminal holds no template for this card
+    watchlist: WatchlistCheck
+
+
+class TerminalDecision(_Wire):
+    outcome: Outcome
+    code: str  # e.g. OK, FACE_MISMATCH, NO_FACE, CARD_UNKNOWN, WANTED_MATCH (never shown to the guard)
+    message_zh: str
+    message_en: str
+
+
+class CheckinEvent(_Wire):
+    schema_: Literal["guardpost.checkin/1"] = Field(default=SCHEMA, alias="schema")
+    event_id: UUID
+    terminal_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+    seq: int = Field(ge=0)
+    occurred_at: AwareDatetime
+    card: Card
+    direction: Direction
+    photo: Photo | None = None
+    photo_missing: str | None = None  # why there is no photo (camera error), when photo is None
+    face: FaceResult
+    decision: TerminalDecision
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _photo_or_reason(self) -> CheckinEvent:
+        if (self.photo is None) == (self.photo_missing is None):
+            raise ValueError("exactly one of photo and photo_missing must be set")
+        return self
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json(by_alias=True).encode("utf-8")
+
+
+def parse_event(payload: bytes) -> CheckinEvent:
+    """Validate a wire payload; raises UnknownSchemaError or ProtocolError with a reason."""
+    if len(payload) > MAX_EVENT_BYTES:
+        raise ProtocolError(f"payload of {len(payload)} bytes exceeds {MAX_EVENT_BYTES}")
+    try:
+        raw = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProtocolError(f"not JSON: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ProtocolError("payload is not a JSON object")
+    schema = raw.get("schema")
+    if schema != SCHEMA:
+        raise UnknownSchemaError(f"unknown schema {schema!r}; this central reads {SCHEMA}")
+    try:
+        event = CheckinEvent.model_validate(raw)
+    except ValidationError as exc:
+        raise ProtocolError(f"invalid event: {exc.errors(include_url=False)}") from exc
+    if event.photo is not None:
+        event.photo.jpeg()
+    return event
