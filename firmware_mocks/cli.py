@@ -1,9 +1,14 @@
-"""``guardpost mock``: firmware mocks of readers and the camera."""
+"""``guardpost mock``: firmware mocks of the card readers and of the camera."""
 
 from __future__ import annotations
 
 import argparse
 
+from firmware_mocks import camera
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the central service's subcommands."""
+    """Add ``mock reader KIND`` and ``mock camera``."""
+    parser = sub.add_parser("mock", help="固件模拟器 / firmware mocks (readers on a pty, camera)")
+    mocks = parser.add_subparsers(dest="mock_kind", required=True, metavar="DEVICE")
+    camera.register(mocks)
