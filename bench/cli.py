@@ -10,10 +10,10 @@ import argparse
 import importlib
 import json
 import pkgutil
-from collections.abc import Sequence
 from typing import Any
 
 import bench
+from guardpost.table import format_table
 
 
 def available() -> list[str]:
@@ -39,22 +39,3 @@ def _runner(module: Any) -> Any:
         return 0
 
     return run
-
-
-def format_table(rows: Sequence[dict[str, object]]) -> str:
-    """Plain aligned table; floats with 3 significant decimals."""
-    if not rows:
-        return "(no rows)"
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    cells = [[_cell(row.get(col)) for col in columns] for row in rows]
-    widths = [max(len(col), *(len(r[i]) for r in cells)) for i, col in enumerate(columns)]
-    lines = ["  ".join(col.ljust(w) for col, w in zip(columns, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
-    return "\n".join(lines)
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return "" if value is None else str(value)

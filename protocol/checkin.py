@@ -168,7 +168,7 @@ class CheckinEvent(_Wire):
         return self.model_dump_json(by_alias=True).encode("utf-8")
 
 
-def parse_event(payload: bytes) -> CheckinEvent:
+def parse_event(payload: bytes | bytearray) -> CheckinEvent:
     """Validate a wire payload; raises UnknownSchemaError or ProtocolError with a reason."""
     if len(payload) > MAX_EVENT_BYTES:
         raise ProtocolError(f"payload of {len(payload)} bytes exceeds {MAX_EVENT_BYTES}")

@@ -1,0 +1,70 @@
+"""What the terminal tells the guard after a tap: outcome, code, and the words, Chinese first.
+
+A watchlist hit is never shown to the person at the terminal: the screen says
+what it says for an ordinary check-in, and the alert goes to the police.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from protocol.checkin import Direction, FaceResult, FaceStatus, Outcome
+
+_FACE_PROBLEMS: dict[FaceStatus, tuple[str, str]] = {
+    FaceStatus.NO_FACE: ("未检测到人脸，请正对摄像头", "no face found; please face the camera"),
+    FaceStatus.MULTIPLE_FACES: ("画面中有多人，请单独刷卡", "several faces in view; please tap alone"),
+    FaceStatus.FACE_TOO_SMALL: ("请靠近摄像头", "please come closer to the camera"),
+    FaceStatus.BLURRED: ("画面模糊，请稍停再刷卡", "image blurred; please hold still and tap again"),
+    FaceStatus.TOO_DARK: ("光线太暗", "too dark to see your face"),
+    FaceStatus.NOT_FRONTAL: ("请正对摄像头", "please look straight at the camera"),
+    FaceStatus.PHOTO_MISSING: ("摄像头故障，已凭卡记录", "camera fault; recorded by card only"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    outcome: Outcome
+    code: str
+    message_zh: str
+    message_en: str
+    recorded: bool = True
+
+    @property
+    def text(self) -> str:
+        return f"{self.message_zh} / {self.message_en}"
+
+    @classmethod
+    def not_recorded(cls) -> Feedback:
+        return cls(
+            Outcome.REFUSED,
+            "OUTBOX_FULL",
+            "终端存储已满，本次未记录，请联系主管",
+            "terminal storage full: NOT recorded; please see the supervisor",
+            recorded=False,
+        )
+
+
+def decide(face: FaceResult, enrolled: bool, direction: Direction) -> Feedback:
+    """The terminal's local decision; central re-evaluates every rule against the registry."""
+    hit = face.watchlist.hit is not None
+    if not enrolled and not hit:
+        return Feedback(
+            Outcome.SEE_SUPERVISOR, "CARD_UNKNOWN", "卡片未登记，已记录，请联系主管",
+            "card not registered: recorded; please see the supervisor",
+        )
+    if face.status is FaceStatus.PHOTO_MISSING:
+        zh, en = _FACE_PROBLEMS[face.status]
+        return Feedback(Outcome.ACCEPTED, face.status.value, zh, en)
+    if face.status is not FaceStatus.OK:
+        zh, en = _FACE_PROBLEMS[face.status]
+        return Feedback(Outcome.SEE_SUPERVISOR, face.status.value, f"{zh}（已记录）", f"{en} (recorded)")
+    mismatch = face.verify_score is not None and face.verify_threshold is not None and (
+        face.verify_score < face.verify_threshold
+    )
+    if mismatch and not hit:
+        return Feedback(
+            Outcome.SEE_SUPERVISOR, "FACE_MISMATCH", "人脸与持卡人不符，已记录，请联系主管",
+            "face does not match the card holder: recorded; please see the supervisor",
+        )
+    zh, en = ("签到成功", "checked in") if direction is Direction.IN else ("签退成功", "checked out")
+    return Feedback(Outcome.ACCEPTED, "WANTED_MATCH" if hit else "OK", zh, en)

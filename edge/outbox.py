@@ -1,0 +1,153 @@
+"""Durable store-and-forward of check-in events on the terminal.
+
+An event is committed here (SQLite, WAL, ``synchronous=FULL``) before the guard
+is told it was recorded; a row is deleted only when central's receipt names
+it. ``seq`` is allocated in the same transaction as the insert, so the order a
+terminal minted its events in is the order they are sent in.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import UUID
+
+from edge.errors import OutboxFull
+from protocol.checkin import CheckinEvent
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    seq        INTEGER PRIMARY KEY,
+    event_id   TEXT NOT NULL UNIQUE,
+    payload    BLOB NOT NULL,
+    created_at REAL NOT NULL,
+    sent_at    REAL,
+    attempts   INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    seq: int
+    event_id: UUID
+    payload: bytes
+    created_at: float
+    sent_at: float | None
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStats:
+    depth: int
+    bytes: int
+    oldest_created_at: float | None
+
+
+class Outbox:
+    """Thread-safe; one connection guarded by a lock (the pipeline and the uplink share it)."""
+
+    def __init__(self, path: Path, max_rows: int = 100_000, max_bytes: int = 2 * 1024**3) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed row survives a power cut (NORMAL may roll it back in WAL mode).
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
+
+    def append(self, build: Callable[[int], CheckinEvent]) -> CheckinEvent:
+        """Allocate the next ``seq``, build the event with it, and commit it durably.
+
+        Raises OutboxFull (nothing stored) when the quota is reached: the guard
+        is then told the tap was not recorded rather than silently losing it.
+        """
+        with self._transaction():
+            self._check_quota()
+            seq = self._next_seq()
+            event = build(seq)
+            self._db.execute(
+                "INSERT INTO outbox (seq, event_id, payload, created_at) VALUES (?, ?, ?, ?)",
+                (seq, str(event.event_id), event.to_json(), time.time()),
+            )
+        return event
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _check_quota(self) -> None:
+        rows, size = self._db.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM outbox").fetchone()
+        if rows >= self.max_rows or size >= self.max_bytes:
+            raise OutboxFull(f"outbox holds {rows} events / {size} bytes (quota {self.max_rows} / {self.max_bytes})")
+
+    def _next_seq(self) -> int:
+        # A counter rather than MAX(seq)+1: seq stays monotonic after rows are deleted.
+        row = self._db.execute("SELECT value FROM counters WHERE name = 'seq'").fetchone()
+        seq = 1 if row is None else int(row[0]) + 1
+        self._db.execute("INSERT OR REPLACE INTO counters (name, value) VALUES ('seq', ?)", (seq,))
+        return seq
+
+    def due(self, resend_after_s: float, limit: int) -> list[PendingEvent]:
+        """Rows never sent, or sent more than ``resend_after_s`` ago without a receipt, oldest first."""
+        cutoff = time.time() - resend_after_s
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, event_id, payload, created_at, sent_at, attempts FROM outbox"
+                " WHERE sent_at IS NULL OR sent_at < ? ORDER BY seq LIMIT ?",
+                (cutoff, limit),
+            ).fetchall()
+        return [PendingEvent(r[0], UUID(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
+
+    def in_flight(self, resend_after_s: float) -> int:
+        """Rows sent within the last ``resend_after_s`` and not yet receipted."""
+        cutoff = time.time() - resend_after_s
+        with self._lock:
+            (count,) = self._db.execute("SELECT COUNT(*) FROM outbox WHERE sent_at >= ?", (cutoff,)).fetchone()
+        return int(count)
+
+    def mark_sent(self, seqs: Iterable[int]) -> None:
+        now = time.time()
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE seq = ?", [(now, s) for s in seqs]
+            )
+
+    def mark_unsent(self) -> None:
+        """Forget send times (after a reconnect everything unreceipted is due again, in order)."""
+        with self._transaction():
+            self._db.execute("UPDATE outbox SET sent_at = NULL")
+
+    def acknowledge(self, event_ids: Iterable[UUID]) -> int:
+        """Delete the rows central has receipted; returns how many were deleted."""
+        with self._transaction():
+            cursor = self._db.executemany(
+                "DELETE FROM outbox WHERE event_id = ?", [(str(e),) for e in event_ids]
+            )
+        return cursor.rowcount
+
+    def stats(self) -> OutboxStats:
+        with self._lock:
+            depth, size, oldest = self._db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0), MIN(created_at) FROM outbox"
+            ).fetchone()
+        return OutboxStats(depth=depth, bytes=size, oldest_created_at=oldest)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,186 @@
+"""MQTT uplink of a terminal: drains the outbox in order and deletes rows on central's receipt.
+
+A broker's PUBACK is not proof of delivery (Mosquitto killed with SIGKILL loses
+acknowledged messages), so rows stay in the outbox until central's receipt
+names them and are re-sent, oldest first, when no receipt came in time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from edge.outbox import Outbox
+from protocol import topics
+from protocol.messages import Receipt, TerminalStatus
+from protocol.mqtt import MqttSettings, connect_async, create_client, reason_ok
+
+logger = logging.getLogger(__name__)
+
+
+class UplinkSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    resend_after_s: float = Field(default=15.0, gt=0, description="re-send a row with no receipt after this")
+    window: int = Field(default=200, ge=1, description="at most this many sent rows awaiting a receipt")
+    heartbeat_s: float = Field(default=30.0, gt=0, description="status publish interval")
+
+
+class Uplink:
+    """Owns the terminal's MQTT client and a drain thread; ``wake()`` after each outbox append."""
+
+    def __init__(
+        self,
+        terminal_id: str,
+        mqtt_settings: MqttSettings,
+        settings: UplinkSettings,
+        outbox: Outbox,
+        status_extra: Callable[[], dict[str, str | None]] = dict,
+    ) -> None:
+        self._terminal_id = terminal_id
+        self._mqtt = mqtt_settings
+        self._settings = settings
+        self._outbox = outbox
+        self._status_extra = status_extra
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._connected = threading.Event()
+        self._thread = threading.Thread(target=self._drain_loop, name=f"uplink-{terminal_id}", daemon=True)
+        self._client = create_client(mqtt_settings, client_id=f"terminal-{terminal_id}")
+        self._client.will_set(
+            topics.status_topic(terminal_id), self._status(online=False), qos=1, retain=True
+        )
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.message_callback_add(topics.receipt_topic(terminal_id), self._on_receipt)
+        self._client.message_callback_add(topics.cmd_topic(terminal_id), self._on_command)
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    def start(self) -> None:
+        connect_async(self._client, self._mqtt)
+        self._client.loop_start()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._connected.is_set():
+            info = self._client.publish(
+                topics.status_topic(self._terminal_id), self._status(online=False), qos=1, retain=True
+            )
+            info.wait_for_publish(timeout=2)
+        self._client.disconnect()
+        self._client.loop_stop()
+        self._thread.join(timeout=5)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    # -- paho callbacks (network thread) --
+
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: mqtt.ConnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if not reason_ok(reason_code):
+            logger.error("broker refused terminal %s: %s", self._terminal_id, reason_code)
+            return
+        client.subscribe(topics.receipt_topic(self._terminal_id), qos=1)
+        client.subscribe(topics.cmd_topic(self._terminal_id), qos=1)
+        # Whatever was sent before the drop may be lost: send all unreceipted rows again, in order.
+        self._outbox.mark_unsent()
+        self._connected.set()
+        self._publish_status()
+        logger.info("uplink connected to %s:%s", self._mqtt.host, self._mqtt.port)
+        self._wake.set()
+
+    def _on_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: mqtt.DisconnectFlags,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if self._connected.is_set() and not self._stop.is_set():
+            logger.warning("uplink lost the broker (%s); events stay in the outbox", reason_code)
+        self._connected.clear()
+
+    def _on_receipt(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
+        try:
+            receipt = Receipt.model_validate_json(message.payload)
+        except ValidationError as exc:
+            logger.warning("ignoring malformed receipt: %s", exc)
+            return
+        deleted = self._outbox.acknowledge(receipt.event_ids)
+        logger.debug("receipt for %d events, %d deleted from outbox", len(receipt.event_ids), deleted)
+        self._wake.set()
+
+    def _on_command(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
+        logger.info("command received on %s (%d bytes)", message.topic, len(message.payload))
+
+    # -- drain thread --
+
+    def _drain_loop(self) -> None:
+        next_heartbeat = time.monotonic() + self._settings.heartbeat_s
+        while not self._stop.is_set():
+            self._wake.wait(timeout=min(1.0, self._settings.resend_after_s / 2))
+            self._wake.clear()
+            if not self._connected.is_set():
+                continue
+            try:
+                self._send_due()
+                if time.monotonic() >= next_heartbeat:
+                    next_heartbeat = time.monotonic() + self._settings.heartbeat_s
+                    self._publish_status()
+            except Exception:  # the thread's top: keep draining after an unexpected error
+                logger.exception("uplink drain failed; retrying")
+
+    def _send_due(self) -> None:
+        room = self._settings.window - self._outbox.in_flight(self._settings.resend_after_s)
+        if room <= 0:
+            return
+        due = self._outbox.due(self._settings.resend_after_s, limit=room)
+        topic = topics.event_topic(self._terminal_id)
+        sent = []
+        for row in due:
+            info = self._client.publish(topic, row.payload, qos=1)
+            if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                break  # disconnected meanwhile; on_connect re-sends everything in order
+            sent.append(row.seq)
+        self._outbox.mark_sent(sent)
+
+    def _publish_status(self) -> None:
+        self._client.publish(topics.status_topic(self._terminal_id), self._status(online=True), qos=1, retain=True)
+
+    def _status(self, online: bool) -> bytes:
+        stats = self._outbox.stats() if online else None
+        extra = self._status_extra() if online else {}
+        status = TerminalStatus(
+            terminal_id=self._terminal_id,
+            online=online,
+            at=datetime.now(UTC) if online else None,
+            software_version=extra.get("software_version"),
+            watchlist_version=extra.get("watchlist_version"),
+            outbox_depth=stats.depth if stats else None,
+            oldest_pending_s=(time.time() - stats.oldest_created_at) if stats and stats.oldest_created_at else None,
+        )
+        return status.model_dump_json(by_alias=True).encode()
