@@ -49,7 +49,9 @@ def decide(face: FaceResult, enrolled: bool, direction: Direction) -> Feedback:
     hit = face.watchlist.hit is not None
     if not enrolled and not hit:
         return Feedback(
-            Outcome.SEE_SUPERVISOR, "CARD_UNKNOWN", "卡片未登记，已记录，请联系主管",
+            Outcome.SEE_SUPERVISOR,
+            "CARD_UNKNOWN",
+            "卡片未登记，已记录，请联系主管",
             "card not registered: recorded; please see the supervisor",
         )
     if face.status is FaceStatus.PHOTO_MISSING:
@@ -58,12 +60,16 @@ def decide(face: FaceResult, enrolled: bool, direction: Direction) -> Feedback:
     if face.status is not FaceStatus.OK:
         zh, en = _FACE_PROBLEMS[face.status]
         return Feedback(Outcome.SEE_SUPERVISOR, face.status.value, f"{zh}（已记录）", f"{en} (recorded)")
-    mismatch = face.verify_score is not None and face.verify_threshold is not None and (
-        face.verify_score < face.verify_threshold
+    mismatch = (
+        face.verify_score is not None
+        and face.verify_threshold is not None
+        and (face.verify_score < face.verify_threshold)
     )
     if mismatch and not hit:
         return Feedback(
-            Outcome.SEE_SUPERVISOR, "FACE_MISMATCH", "人脸与持卡人不符，已记录，请联系主管",
+            Outcome.SEE_SUPERVISOR,
+            "FACE_MISMATCH",
+            "人脸与持卡人不符，已记录，请联系主管",
             "face does not match the card holder: recorded; please see the supervisor",
         )
     zh, en = ("签到成功", "checked in") if direction is Direction.IN else ("签退成功", "checked out")

@@ -62,10 +62,16 @@ class MockCamera:
         self._thread.start()
 
     def show(self, image: Path | npt.NDArray[np.uint8]) -> None:
-        """Serve this image (a path, or a BGR array) until told otherwise; clears any fault."""
-        frame = load_image(image) if isinstance(image, Path) else image
+        """Serve this face photo (staged on a frame) or this whole BGR frame until told otherwise.
+
+        Clears any injected fault."""
+        if isinstance(image, Path):
+            face = load_image(image)
+            frame = stage(face) if self._staged else face
+        else:
+            frame = image
         with self._lock:
-            self._current = stage(frame) if self._staged else frame
+            self._current = frame
             self._fault = None
 
     def inject(self, fault: Fault | None) -> None:

@@ -1,0 +1,151 @@
+"""The check-in pipeline: tap -> frame -> face -> event -> outbox -> feedback.
+
+Every tap that reaches ``handle`` produces exactly one event, whatever the
+camera or the face pipeline did (NO_FACE and friends travel in the event).
+The guard is told "recorded" only after the outbox commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import cv2
+
+from edge.drivers.base import Camera, CardRead, Frame
+from edge.enrolment import Enrolment
+from edge.errors import CameraError, OutboxFull
+from edge.face import FaceAnalysis, FaceEngine, FaceSettings
+from edge.feedback import Feedback, decide
+from edge.outbox import Outbox
+from edge.watchlist import Watchlist
+from protocol.checkin import (
+    Card,
+    CheckinEvent,
+    Direction,
+    FaceResult,
+    FaceStatus,
+    Photo,
+    TerminalDecision,
+    WatchlistCheck,
+)
+
+logger = logging.getLogger(__name__)
+JPEG_QUALITY = 85
+# A guard's taps within this window are one tap (readers repeat while a card stays in the field).
+REPEAT_WINDOW_S = 3.0
+# A tap this long after the previous "in" starts a new shift instead of ending the old one.
+SHIFT_MAX_S = 16 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinResult:
+    event: CheckinEvent | None  # None only when the outbox refused the tap
+    feedback: Feedback
+    ignored_repeat: bool = False
+
+
+class CheckinPipeline:
+    def __init__(
+        self,
+        terminal_id: str,
+        camera: Camera,
+        face: FaceEngine,
+        face_settings: FaceSettings,
+        enrolment: Enrolment,
+        watchlist: Watchlist,
+        outbox: Outbox,
+        on_recorded: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.terminal_id = terminal_id
+        self._camera = camera
+        self._face = face
+        self._face_settings = face_settings
+        self._enrolment = enrolment
+        self.watchlist = watchlist
+        self._outbox = outbox
+        self._on_recorded = on_recorded
+        self._last_tap: dict[str, tuple[float, Direction]] = {}
+
+    def handle(self, read: CardRead) -> CheckinResult | None:
+        """Process one card read; None when it repeats the previous tap of the same card."""
+        now = time.monotonic()
+        previous = self._last_tap.get(read.uid)
+        if previous is not None and now - previous[0] < REPEAT_WINDOW_S:
+            return None
+        direction = self._direction(previous, now)
+        occurred_at = datetime.now(UTC)
+        frame, photo, photo_missing = self._snapshot()
+        analysis = self._face.analyse(frame.image) if frame is not None else None
+        face = self._face_result(read, analysis)
+        feedback = decide(face, enrolled=face.enrolled, direction=direction)
+        try:
+            event = self._outbox.append(
+                lambda seq: CheckinEvent(
+                    event_id=uuid.uuid4(),
+                    terminal_id=self.terminal_id,
+                    seq=seq,
+                    occurred_at=occurred_at,
+                    card=Card(kind=read.kind, uid=read.uid, id_card=read.id_card),
+                    direction=direction,
+                    photo=photo,
+                    photo_missing=photo_missing,
+                    face=face,
+                    decision=TerminalDecision(
+                        outcome=feedback.outcome,
+                        code=feedback.code,
+                        message_zh=feedback.message_zh,
+                        message_en=feedback.message_en,
+                    ),
+                )
+            )
+        except OutboxFull:
+            logger.exception("tap not recorded: outbox full")
+            return CheckinResult(event=None, feedback=Feedback.not_recorded())
+        self._last_tap[read.uid] = (now, direction)
+        self._on_recorded()
+        return CheckinResult(event=event, feedback=feedback)
+
+    def _direction(self, previous: tuple[float, Direction] | None, now: float) -> Direction:
+        if previous is None or previous[1] is Direction.OUT or now - previous[0] > SHIFT_MAX_S:
+            return Direction.IN
+        return Direction.OUT
+
+    def _snapshot(self) -> tuple[Frame | None, Photo | None, str | None]:
+        try:
+            frame = self._camera.snapshot()
+            return frame, _photo(frame), None
+        except CameraError as exc:
+            logger.warning("check-in without photo: %s", exc)
+            return None, None, str(exc)
+
+    def _face_result(self, read: CardRead, analysis: FaceAnalysis | None) -> FaceResult:
+        settings = self._face_settings
+        enrolled = self._enrolment.lookup(read.uid) is not None
+        embedding = analysis.embedding if analysis is not None else None
+        verify_score = self._enrolment.verify(read.uid, embedding) if embedding is not None else None
+        id_number = read.id_card.id_number if read.id_card is not None else None
+        watch: WatchlistCheck = self.watchlist.check(embedding, id_number, settings.watchlist_threshold)
+        if analysis is None:
+            return FaceResult(status=FaceStatus.PHOTO_MISSING, detected=False, enrolled=enrolled, watchlist=watch)
+        return FaceResult(
+            status=analysis.status,
+            detected=analysis.detected,
+            quality=analysis.quality,
+            verify_score=verify_score,
+            verify_threshold=settings.verify_threshold if verify_score is not None else None,
+            enrolled=enrolled,
+            watchlist=watch,
+        )
+
+
+def _photo(frame: Frame) -> Photo:
+    ok, jpeg = cv2.imencode(".jpg", frame.image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise CameraError("JPEG 编码失败 / could not encode the frame as JPEG")
+    height, width = frame.image.shape[:2]
+    return Photo.from_jpeg(jpeg.tobytes(), width=width, height=height)
