@@ -1,9 +1,102 @@
-"""``guardpost cards``: read cards from a real port and print one JSON line per read."""
+"""``guardpost cards``: read cards from a real port and print one JSON line per read.
+
+ID numbers are masked unless ``--show-id``; framing errors go to stderr with
+their cause and reading goes on; an unplugged reader ends the command.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import time
+
+from pydantic import ValidationError
+
+from edge.drivers import READER_TYPES, create_reader, parse_reader_config
+from edge.drivers.base import CardRead, CardReader
+from edge.errors import FramingError, ReaderDisconnected, ReaderError
+from protocol.checkin import CardKind
+
+_READ_SLICE_S = 0.5  # how often the loop looks at --timeout
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this module's subcommands."""
+    """Add ``cards``."""
+    parser = sub.add_parser("cards", help="读卡测试 / read cards and print one JSON line per card")
+    parser.add_argument("--reader", required=True, choices=READER_TYPES, help="读卡器类型 / reader family")
+    parser.add_argument("--port", required=True, help="串口 / device path, pty or pyserial URL")
+    parser.add_argument("--baud", type=int, help="波特率 / baud rate (default: the family's)")
+    parser.add_argument("--count", type=int, default=0, help="读到 N 张卡后退出 / exit after N reads")
+    parser.add_argument("--timeout", type=float, help="超时秒数 / give up after S seconds (exit 1)")
+    parser.add_argument("--show-id", action="store_true", help="显示完整身份证号 / do not mask ID numbers")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings: dict[str, object] = {"type": args.reader, "port": args.port}
+    if args.baud is not None:
+        settings["baud"] = args.baud
+    try:
+        reader = create_reader(parse_reader_config(settings))
+    except ValidationError as exc:
+        _error("配置无效 / invalid reader settings", exc)
+        return 2
+    except ReaderError as exc:
+        _error("无法打开读卡器 / cannot open reader", exc)
+        return 1
+    with reader:
+        return _read_loop(reader, args)
+
+
+def _read_loop(reader: CardReader, args: argparse.Namespace) -> int:
+    deadline = None if args.timeout is None else time.monotonic() + args.timeout
+    reads = 0
+    while not args.count or reads < args.count:
+        if deadline is not None and time.monotonic() >= deadline:
+            _error("超时 / timed out", f"{reads} card(s) read")
+            return 1
+        try:
+            card = reader.read(_READ_SLICE_S)
+        except ReaderDisconnected as exc:
+            _error("读卡器已断开 / reader disconnected", exc)
+            return 1
+        except FramingError as exc:
+            _error("帧错误 / framing error", exc)
+            continue
+        except ReaderError as exc:
+            _error("读卡器错误 / reader error", exc)
+            continue
+        if card is not None:
+            sys.stdout.write(json.dumps(card_json(card, show_id=args.show_id), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+            reads += 1
+    return 0
+
+
+def card_json(card: CardRead, show_id: bool = False) -> dict[str, object]:
+    """One output line: kind and uid, then the ID-card fields or the reader's details."""
+    out: dict[str, object] = {"kind": card.kind.value, "uid": card.uid}
+    out.update(card.details)
+    if card.id_card is not None:
+        out.update(card.id_card.model_dump(mode="json"))
+    if card.kind is CardKind.RESIDENT_ID and not show_id:
+        out["uid"] = mask_id(card.uid)
+        if "id_number" in out:
+            out["id_number"] = mask_id(str(out["id_number"]))
+    return out
+
+
+def mask_id(number: str) -> str:
+    """``110101199003071234`` -> ``1101**********1234``."""
+    if len(number) <= 8:
+        return "*" * len(number)
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def _error(what: str, cause: object) -> None:
+    detail = f"{cause}"
+    if isinstance(cause, BaseException) and cause.__cause__ is not None:
+        detail += f" (cause: {cause.__cause__!r})"
+    sys.stderr.write(f"{what}: {detail}\n")
+    sys.stderr.flush()

@@ -81,9 +81,7 @@ def outbox(tmp_path: Path) -> Iterator[Outbox]:
 
 
 def start_uplink(terminal_id: str, port: int, outbox: Outbox, **settings: float) -> Uplink:
-    uplink = Uplink(
-        terminal_id, MqttSettings(port=port, reconnect_max_s=1), UplinkSettings(**settings), outbox
-    )
+    uplink = Uplink(terminal_id, MqttSettings(port=port, reconnect_max_s=1), UplinkSettings(**settings), outbox)
     uplink.start()
     return uplink
 
@@ -116,9 +114,7 @@ def test_an_event_without_receipt_is_sent_again(terminal_id: str, outbox: Outbox
     assert [e.event_id for e in seen[:2]] == [event.event_id, event.event_id]
 
 
-def test_taps_during_a_broker_outage_arrive_in_order_after_it(
-    terminal_id: str, outbox: Outbox, tmp_path: Path
-) -> None:
+def test_taps_during_a_broker_outage_arrive_in_order_after_it(terminal_id: str, outbox: Outbox, tmp_path: Path) -> None:
     broker = PrivateMosquitto(tmp_path / "broker")
     broker.start()
     # Short resend timeout: the responder may subscribe after the uplink's first send.

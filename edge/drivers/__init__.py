@@ -1,0 +1,47 @@
+"""Reader registry: one config model per reader family, discriminated on ``type``, and ``create_reader``.
+
+Each driver class names its family in ``type_key``; ``create_reader`` looks
+the config's ``type`` up in the registry built from those classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from pydantic import Field, TypeAdapter
+
+from edge.drivers.base import CardRead, CardReader
+from edge.drivers.em4100 import Em4100Config, Em4100Reader
+from edge.drivers.pn532 import Pn532Config, Pn532Reader
+
+ReaderConfig = Annotated[Pn532Config | Em4100Config, Field(discriminator="type")]
+
+_DRIVERS: dict[str, Callable[[Any], CardReader]] = {
+    cls.type_key: cls for cls in (Pn532Reader, Em4100Reader)
+}
+READER_TYPES: tuple[str, ...] = tuple(_DRIVERS)
+
+_ADAPTER: TypeAdapter[ReaderConfig] = TypeAdapter(ReaderConfig)
+
+
+def parse_reader_config(data: object) -> ReaderConfig:
+    """Validate a mapping (e.g. ``{"type": "pn532", "port": "/dev/ttyUSB0"}``) into its config model."""
+    return _ADAPTER.validate_python(data)
+
+
+def create_reader(cfg: ReaderConfig) -> CardReader:
+    """Open the reader ``cfg`` describes; raises ReaderDisconnected if its port cannot be opened."""
+    return _DRIVERS[cfg.type](cfg)
+
+
+__all__ = [
+    "READER_TYPES",
+    "CardRead",
+    "CardReader",
+    "Em4100Config",
+    "Pn532Config",
+    "ReaderConfig",
+    "create_reader",
+    "parse_reader_config",
+]

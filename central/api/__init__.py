@@ -1,0 +1,1 @@
+"""HTTP API: one router per audience, all reading through ``central.crud``."""

@@ -1,0 +1,49 @@
+"""The FastAPI application: routers, and a lifespan that creates the database and runs ingest."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from central.api import health, operations, police
+from central.config import CentralSettings
+from central.db import create_db, make_engine
+from central.ingest import Ingest
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: CentralSettings, *, engine: Engine | None = None, run_ingest: bool = True) -> FastAPI:
+    """The central app; ``run_ingest=False`` serves the API only (tests, read replicas)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_engine = engine is None
+        db = engine if engine is not None else make_engine(settings.database_url_resolved)
+        create_db(db)
+        app.state.engine = db
+        app.state.ingest = Ingest(settings, db) if run_ingest else None
+        if app.state.ingest is not None:
+            app.state.ingest.start()
+        try:
+            yield
+        finally:
+            if app.state.ingest is not None:
+                app.state.ingest.stop()
+            if own_engine:
+                db.dispose()
+
+    app = FastAPI(
+        title="guardpost central",
+        description="保安员持证上岗考勤 / security-guard identity and attendance",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.ingest = None
+    for module in (health, operations, police):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,124 @@
+"""Central settings: one pydantic model, from a TOML file and ``GUARDPOST_CENTRAL_*`` variables.
+
+Precedence, highest first: keyword arguments, environment variables (nested
+keys joined by ``__``, e.g. ``GUARDPOST_CENTRAL_MQTT__PORT``), the TOML file,
+the defaults. Unknown keys are refused so that a typo does not silently fall
+back to a default.
+"""
+
+from __future__ import annotations
+
+import socket
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from protocol.mqtt import MqttSettings
+
+ENV_PREFIX = "GUARDPOST_CENTRAL_"
+
+
+class SettingsError(ValueError):
+    """A configuration file or variable that cannot be used; the message names the key."""
+
+
+class ApiSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
+def _default_client_id() -> str:
+    # Stable per host so that a restarted worker resumes its MQTT session.
+    return f"guardpost-central-{socket.gethostname()}"[:64]
+
+
+class CentralSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    data_dir: Path = Path("data/central")
+    # None means SQLite in data_dir (see database_url_resolved).
+    database_url: str | None = None
+    mqtt: MqttSettings = Field(default_factory=MqttSettings)
+    # Shared subscriptions let several central workers split the load; the
+    # embedded demo broker (MQTT 3.1.1) has none.
+    shared_subscription: bool = True
+    client_id: str = Field(default_factory=_default_client_id, min_length=1, max_length=64)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    # Police alerts from a terminal whose site is unknown still go somewhere watched.
+    default_jurisdiction: str = Field(default="unassigned", pattern=r"^[A-Za-z0-9_.-]+$")
+    # Base URL under which the police reach photos; None leaves photo_url out of alerts.
+    public_url: str | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def database_url_resolved(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'central.sqlite3'}"
+
+    @property
+    def photos_dir(self) -> Path:
+        return self.data_dir / "photos"
+
+    @property
+    def event_filter(self) -> str:
+        # Imported here to keep this module free of topic logic at import time.
+        from protocol.topics import EVENT_FILTER, SHARED_EVENT_FILTER
+
+        return SHARED_EVENT_FILTER if self.shared_subscription else EVENT_FILTER
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors(include_url=False):
+        key = ".".join(str(part) for part in error["loc"]) or "(settings)"
+        if error["type"] == "extra_forbidden":
+            lines.append(f"unknown setting {key!r}")
+        else:
+            lines.append(f"setting {key!r}: {error['msg']} (got {error.get('input')!r})")
+    return "; ".join(lines)
+
+
+def load_settings(config_file: Path | None = None) -> CentralSettings:
+    """Settings from ``config_file`` (TOML) and the environment; raises SettingsError naming the key."""
+    try:
+        if config_file is None:
+            return CentralSettings()
+        if not config_file.is_file():
+            raise SettingsError(f"config file {config_file} does not exist")
+        with config_file.open("rb") as fh:
+            tomllib.load(fh)  # fail early with the file's own syntax error
+        from_file = type(
+            "CentralSettings",
+            (CentralSettings,),
+            {"model_config": {**CentralSettings.model_config, "toml_file": config_file}},
+        )
+        return from_file()  # type: ignore[no-any-return]
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"config file {config_file}: {exc}") from exc
+    except ValidationError as exc:
+        source = f"config file {config_file}" if config_file else "environment"
+        raise SettingsError(f"{source}: {_describe(exc)}") from exc

@@ -1,0 +1,68 @@
+"""Database engine and sessions: SQLite (embedded default) or PostgreSQL (production)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel, create_engine
+
+from central import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+logger = logging.getLogger(__name__)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:
+    # WAL lets the API read while ingest writes; FULL makes a commit survive a
+    # power cut, which the receipt sent after it promises; SQLite leaves
+    # foreign keys off unless asked per connection.
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL and foreign keys, PostgreSQL psycopg 3."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def create_db(engine: Engine) -> None:
+    """Create missing tables (no migrations yet: the schema is v1)."""
+    SQLModel.metadata.create_all(engine)
+
+
+def database_ok(engine: Engine) -> bool:
+    """True when a trivial query succeeds; used by the health check."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        logger.warning("database health check failed", exc_info=True)
+        return False
+    return True
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """``with session_scope(engine) as session:``; the session is closed on exit (no implicit commit)."""
+    with Session(engine) as session:
+        yield session

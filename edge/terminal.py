@@ -1,0 +1,140 @@
+"""A running site terminal: wires settings, drivers, face work, outbox and uplink, and owns the reader loop.
+
+The reader loop reconnects with capped backoff when the reader goes away and
+logs once per outage, not once per attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from edge.checkin import CheckinPipeline, CheckinResult
+from edge.config import TerminalSettings
+from edge.drivers import create_reader
+from edge.drivers.base import Camera, CardReader
+from edge.drivers.camera import create_camera
+from edge.enrolment import Enrolment
+from edge.errors import DriverError, ReaderDisconnected, ReaderError
+from edge.face import FaceEngine
+from edge.outbox import Outbox
+from edge.uplink import Uplink
+from edge.watchlist import Watchlist
+from guardpost import __version__
+
+logger = logging.getLogger(__name__)
+RECONNECT_MIN_S = 0.5
+RECONNECT_MAX_S = 10.0
+
+
+def log_feedback(result: CheckinResult) -> None:
+    """Default feedback sink: the terminal's log stands in for its screen and speaker."""
+    logger.info("[%s] %s", result.feedback.outcome.value, result.feedback.text)
+
+
+def _load_enrolment(path: Path) -> Enrolment:
+    if path.exists():
+        return Enrolment.load(path)
+    logger.warning("no enrolment file at %s: every card is unknown until one is provided", path)
+    return Enrolment()
+
+
+def _load_watchlist(path: Path) -> Watchlist:
+    if path.exists():
+        return Watchlist.load(path)
+    logger.warning("no watchlist at %s: wanted-person checks are off until one is provided", path)
+    return Watchlist.empty()
+
+
+class Terminal:
+    def __init__(
+        self,
+        settings: TerminalSettings,
+        on_feedback: Callable[[CheckinResult], None] = log_feedback,
+        face: FaceEngine | None = None,
+    ) -> None:
+        self.settings = settings
+        self._on_feedback = on_feedback
+        self._stop = threading.Event()
+        data_dir = settings.data_dir
+        self.outbox = Outbox(data_dir / "outbox.sqlite3", settings.outbox_max_rows, settings.outbox_max_bytes)
+        self._camera: Camera = create_camera(settings.camera)
+        self.watchlist = _load_watchlist(settings.watchlist_file or data_dir / "watchlist.json")
+        self.uplink = Uplink(
+            settings.terminal_id, settings.mqtt, settings.uplink, self.outbox, status_extra=self._status_extra
+        )
+        self.pipeline = CheckinPipeline(
+            terminal_id=settings.terminal_id,
+            camera=self._camera,
+            face=face or FaceEngine(settings.face),
+            face_settings=settings.face,
+            enrolment=_load_enrolment(settings.enrolment_file or data_dir / "enrolment.json"),
+            watchlist=self.watchlist,
+            outbox=self.outbox,
+            on_recorded=self.uplink.wake,
+        )
+        self._reader_thread = threading.Thread(target=self._reader_loop, name="reader", daemon=True)
+
+    def start(self) -> None:
+        self.uplink.start()
+        self._reader_thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._reader_thread.join(timeout=5)
+        self.uplink.stop()
+        self._camera.close()
+        self.outbox.close()
+
+    def wait(self) -> None:
+        self._stop.wait()
+
+    def _status_extra(self) -> dict[str, str | None]:
+        return {"software_version": __version__, "watchlist_version": self.watchlist.version}
+
+    def _reader_loop(self) -> None:
+        reader: CardReader | None = None
+        delay = RECONNECT_MIN_S
+        in_outage = False
+        while not self._stop.is_set():
+            if reader is None:
+                try:
+                    reader = create_reader(self.settings.reader)
+                except (DriverError, OSError) as exc:
+                    if not in_outage:
+                        logger.warning("读卡器不可用 / card reader unavailable: %s; retrying", exc)
+                        in_outage = True
+                    self._stop.wait(delay)
+                    delay = min(delay * 2, RECONNECT_MAX_S)
+                    continue
+                if in_outage:
+                    logger.info("读卡器已恢复 / card reader back")
+                in_outage, delay = False, RECONNECT_MIN_S
+            reader = self._read_once(reader)
+            if reader is None:
+                in_outage = True
+        if reader is not None:
+            reader.close()
+
+    def _read_once(self, reader: CardReader) -> CardReader | None:
+        """Serve one read; returns None when the reader is gone and must be reopened."""
+        try:
+            read = reader.read(timeout=0.5)
+        except ReaderDisconnected as exc:
+            logger.warning("读卡器已断开 / card reader disconnected: %s; reconnecting", exc)
+            reader.close()
+            return None
+        except ReaderError as exc:
+            logger.warning("读卡错误 / bad card read: %s", exc)
+            return reader
+        if read is not None:
+            try:
+                result = self.pipeline.handle(read)
+            except Exception:  # a bug in one tap must not stop the terminal
+                logger.exception("check-in failed")
+                return reader
+            if result is not None:
+                self._on_feedback(result)
+        return reader

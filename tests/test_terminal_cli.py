@@ -1,0 +1,56 @@
+"""``guardpost terminal`` refuses bad configuration with a message that names the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from edge.config import TerminalSettings
+from guardpost.cli import main
+from protocol.settings import ConfigError, load_settings
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "terminal.toml"
+
+
+def test_the_example_configuration_is_valid() -> None:
+    settings = load_settings(TerminalSettings, EXAMPLE)
+    assert settings.terminal_id == "T-S2-GATE"
+    assert settings.reader.type == "pn532"
+    assert settings.mqtt.tls is True
+
+
+def test_environment_overrides_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GUARDPOST_TERMINAL_MQTT__PORT", "18883")
+    monkeypatch.setenv("GUARDPOST_TERMINAL_MQTT__PASSWORD", "s3cret")
+    settings = load_settings(TerminalSettings, EXAMPLE)
+    assert settings.mqtt.port == 18883
+    assert settings.mqtt.password is not None
+    assert settings.mqtt.password.get_secret_value() == "s3cret"
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (("[uplink]", "[uplink]\nresend_after = 3"), "uplink.resend_after"),  # unknown key
+        (('type = "pn532"', 'type = "nfc9000"'), "reader"),  # unknown reader family
+        (("port = 8883", "port = 99999"), "mqtt.port"),  # out of range
+        (('terminal_id = "T-S2-GATE"', 'terminal_id = "bad id/with slash"'), "terminal_id"),
+    ],
+)
+def test_a_wrong_key_or_value_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], change: tuple[str, str], named: str
+) -> None:
+    config = tmp_path / "terminal.toml"
+    config.write_text(EXAMPLE.read_text().replace(*change, 1))
+    with pytest.raises(ConfigError, match=named.replace(".", r"\.")):
+        load_settings(TerminalSettings, config)
+    assert main(["terminal", "--config", str(config)]) == 2
+    assert named in capsys.readouterr().err
+
+
+def test_not_toml_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "terminal.toml"
+    config.write_text("terminal_id = [unclosed")
+    assert main(["terminal", "--config", str(config)]) == 2
+    assert "not valid TOML" in capsys.readouterr().err
