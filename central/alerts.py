@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from central.models import Alert, AlertStatus, Site, WatchlistEntry
+from central.models import Alert, AlertStatus, Site, WatchlistEntry, utcnow
 from central.rules import RegistrySnapshot
 from protocol.checkin import CheckinEvent
 from protocol.messages import PoliceAlert
@@ -60,3 +60,29 @@ def police_message(session: Session, alert: Alert, public_url: str | None) -> Po
         matched_by="id_number" if alert.matched_by == "id_number" else "face",
         photo_url=photo_url(public_url, alert),
     )
+
+
+# The police workflow only moves forward; a false positive can still be declared after dispatch.
+_NEXT: dict[AlertStatus, frozenset[AlertStatus]] = {
+    AlertStatus.NEW: frozenset({AlertStatus.ACKNOWLEDGED, AlertStatus.DISPATCHED, AlertStatus.FALSE_POSITIVE}),
+    AlertStatus.ACKNOWLEDGED: frozenset({AlertStatus.DISPATCHED, AlertStatus.FALSE_POSITIVE}),
+    AlertStatus.DISPATCHED: frozenset({AlertStatus.FALSE_POSITIVE}),
+    AlertStatus.FALSE_POSITIVE: frozenset(),
+}
+
+
+class AlertTransitionError(ValueError):
+    """A status change the workflow does not allow (e.g. back to ``new``)."""
+
+
+def change_status(session: Session, alert: Alert, status: AlertStatus) -> Alert:
+    """Move ``alert`` to ``status`` and commit; raises AlertTransitionError if not allowed."""
+    current = AlertStatus(alert.status)
+    if status not in _NEXT[current]:
+        raise AlertTransitionError(f"alert {alert.alert_id} cannot go from {current} to {status}")
+    alert.status = status
+    alert.status_changed_at = utcnow()
+    session.add(alert)
+    session.commit()
+    session.refresh(alert)
+    return alert

@@ -23,6 +23,8 @@ class Tap:
     occurred_at: datetime
     direction: str  # "in" | "out"
     violations: int
+    # The photo did not match the card holder: someone else's presence, not the guard's.
+    face_mismatch: bool = False
 
 
 def local_day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
@@ -52,6 +54,8 @@ def summarise(taps: Iterable[Tap], zone: str) -> list[AttendancePublic]:
         )
         row.taps += 1
         row.violations += tap.violations
+        if tap.face_mismatch:
+            continue
         if tap.direction == "in" and row.first_in is None:
             row.first_in = at
         elif tap.direction == "out":

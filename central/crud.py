@@ -39,6 +39,9 @@ def attendance_taps(session: Session, site_id: str, day: date) -> list[Tap]:
             occurred_at=checkin.occurred_at,
             direction=checkin.direction,
             violations=n or 0,
+            face_mismatch=checkin.verify_score is not None
+            and checkin.verify_threshold is not None
+            and checkin.verify_score < checkin.verify_threshold,
         )
         for checkin, guard, n in session.exec(query).all()
     ]
@@ -88,10 +91,11 @@ def list_alerts(
     if jurisdiction is not None:
         query = query.where(Alert.jurisdiction == jurisdiction)
     query = query.order_by(col(Alert.occurred_at).desc()).limit(limit)
-    return [
-        AlertPublic.model_validate(alert, update={"photo_url": f"/api/checkins/{alert.alert_id}/photo"})
-        for alert in session.exec(query).all()
-    ]
+    return [alert_public(alert) for alert in session.exec(query).all()]
+
+
+def alert_public(alert: Alert) -> AlertPublic:
+    return AlertPublic.model_validate(alert, update={"photo_url": f"/api/checkins/{alert.alert_id}/photo"})
 
 
 def photo_path(session: Session, event_id: uuid.UUID) -> str | None:

@@ -75,11 +75,13 @@ class Ingest:
         self._inbox: queue.Queue[Inbound | None] = queue.Queue()
         self._connected = threading.Event()
         self._ready = threading.Event()  # connected and subscriptions acknowledged
+        self._stopping = threading.Event()
         self._sub_mid: int | None = None
         self._worker: threading.Thread | None = None
         self._client = create_client(settings.mqtt, settings.client_id)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
+        self._client.on_connect_fail = self._on_connect_fail
         self._client.on_subscribe = self._on_subscribe
         self._client.on_message = self._on_message
 
@@ -103,6 +105,7 @@ class Ingest:
         """Finish the queued messages (their receipts included), then disconnect."""
         if self._worker is None:
             return
+        self._stopping.set()
         self._inbox.put(None)
         self._worker.join(timeout)
         self._client.disconnect()
@@ -132,12 +135,18 @@ class Ingest:
         _rc, self._sub_mid = client.subscribe([(self._settings.event_filter, 1), (STATUS_FILTER, 1)])
         logger.info("ingest connected; subscribing to %s", self._settings.event_filter)
 
+    def _on_connect_fail(self, _c: mqtt.Client, _ud: Any) -> None:
+        # paho retries with backoff; say so, or a wrong host looks like a silent hang.
+        logger.warning("cannot reach the broker at %s:%s; retrying", self._settings.mqtt.host, self._settings.mqtt.port)
+
     def _on_disconnect(
         self, _c: mqtt.Client, _ud: Any, _flags: Any, reason: ReasonCode, _props: Properties | None
     ) -> None:
+        was_connected = self._connected.is_set()
         self._connected.clear()
         self._ready.clear()
-        logger.warning("ingest disconnected: %s", reason)
+        if was_connected and not self._stopping.is_set():
+            logger.warning("ingest lost the broker (%s); paho reconnects", reason)
 
     def _on_subscribe(
         self, _c: mqtt.Client, _ud: Any, mid: int, reasons: list[ReasonCode], _props: Properties | None
@@ -234,7 +243,8 @@ class Ingest:
         except SQLAlchemyError:
             logger.exception("dead letter from %s not stored; not receipted", item.topic)
             return None
-        logger.warning("dead-lettered message on %s: %s", item.topic, reason[:300])
+        # Only the reason's head: validation details quote the payload (card uid, ID number).
+        logger.warning("dead-lettered message on %s: %s", item.topic, reason.split(":", 1)[0][:200])
         return event_id
 
     def _handle_status(self, terminal_id: str, payload: bytes) -> None:

@@ -36,8 +36,6 @@ from protocol.checkin import (
 
 logger = logging.getLogger(__name__)
 JPEG_QUALITY = 85
-# A guard's taps within this window are one tap (readers repeat while a card stays in the field).
-REPEAT_WINDOW_S = 3.0
 # A tap this long after the previous "in" starts a new shift instead of ending the old one.
 SHIFT_MAX_S = 16 * 3600
 
@@ -60,6 +58,7 @@ class CheckinPipeline:
         watchlist: Watchlist,
         outbox: Outbox,
         on_recorded: Callable[[], None] = lambda: None,
+        repeat_window_s: float = 3.0,
     ) -> None:
         self.terminal_id = terminal_id
         self._camera = camera
@@ -69,13 +68,15 @@ class CheckinPipeline:
         self.watchlist = watchlist
         self._outbox = outbox
         self._on_recorded = on_recorded
+        # Taps of one card within this window are one tap (a card left on the reader is read again).
+        self.repeat_window_s = repeat_window_s
         self._last_tap: dict[str, tuple[float, Direction]] = {}
 
     def handle(self, read: CardRead) -> CheckinResult | None:
         """Process one card read; None when it repeats the previous tap of the same card."""
         now = time.monotonic()
         previous = self._last_tap.get(read.uid)
-        if previous is not None and now - previous[0] < REPEAT_WINDOW_S:
+        if previous is not None and now - previous[0] < self.repeat_window_s:
             return None
         direction = self._direction(previous, now)
         occurred_at = datetime.now(UTC)

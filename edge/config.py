@@ -34,5 +34,6 @@ class TerminalSettings(FileSettings):
     face: FaceSettings = FaceSettings()
     enrolment_file: Path | None = Field(default=None, description="default: <data_dir>/enrolment file")
     watchlist_file: Path | None = Field(default=None, description="default: <data_dir>/watchlist file")
+    repeat_window_s: float = Field(default=3.0, ge=0, description="taps of one card within this are one tap")
     outbox_max_rows: int = Field(default=100_000, ge=100)
     outbox_max_bytes: int = Field(default=2 * 1024**3, ge=1024**2)

@@ -44,6 +44,17 @@ class Feedback:
         )
 
 
+def failed() -> Feedback:
+    """The tap could not be processed (a fault in the terminal): nothing was recorded."""
+    return Feedback(
+        Outcome.REFUSED,
+        "TERMINAL_FAULT",
+        "终端故障，本次未记录，请重新刷卡或联系主管",
+        "terminal fault: NOT recorded; tap again or see the supervisor",
+        recorded=False,
+    )
+
+
 def decide(face: FaceResult, enrolled: bool, direction: Direction) -> Feedback:
     """The terminal's local decision; central re-evaluates every rule against the registry."""
     hit = face.watchlist.hit is not None

@@ -19,6 +19,7 @@ from edge.drivers.camera import create_camera
 from edge.enrolment import Enrolment
 from edge.errors import DriverError, ReaderDisconnected, ReaderError
 from edge.face import FaceEngine
+from edge.feedback import failed
 from edge.outbox import Outbox
 from edge.uplink import Uplink
 from edge.watchlist import Watchlist
@@ -61,7 +62,7 @@ class Terminal:
         data_dir = settings.data_dir
         self.outbox = Outbox(data_dir / "outbox.sqlite3", settings.outbox_max_rows, settings.outbox_max_bytes)
         self._camera: Camera = create_camera(settings.camera)
-        self.watchlist = _load_watchlist(settings.watchlist_file or data_dir / "watchlist.json")
+        self.watchlist = _load_watchlist(settings.watchlist_file or data_dir / "watchlist.npz")
         self.uplink = Uplink(
             settings.terminal_id, settings.mqtt, settings.uplink, self.outbox, status_extra=self._status_extra
         )
@@ -74,6 +75,7 @@ class Terminal:
             watchlist=self.watchlist,
             outbox=self.outbox,
             on_recorded=self.uplink.wake,
+            repeat_window_s=settings.repeat_window_s,
         )
         self._reader_thread = threading.Thread(target=self._reader_loop, name="reader", daemon=True)
 
@@ -132,8 +134,9 @@ class Terminal:
         if read is not None:
             try:
                 result = self.pipeline.handle(read)
-            except Exception:  # a bug in one tap must not stop the terminal
+            except Exception:  # a fault in one tap must not stop the terminal; the guard is told
                 logger.exception("check-in failed")
+                self._on_feedback(CheckinResult(event=None, feedback=failed()))
                 return reader
             if result is not None:
                 self._on_feedback(result)

@@ -32,7 +32,7 @@ def format_table(rows: Sequence[dict[str, object]], right_align_numbers: bool = 
         right_align_numbers and all(isinstance(row.get(col), int | float) for row in rows if row.get(col) is not None)
         for col in columns
     ]
-    lines = ["  ".join(_pad(col, w, False) for col, w in zip(columns, widths, strict=True))]
+    lines = ["  ".join(_pad(col, w, False) for col, w in zip(columns, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     for row_cells in cells:
         lines.append("  ".join(_pad(c, w, n) for c, w, n in zip(row_cells, widths, numeric, strict=True)).rstrip())

@@ -166,29 +166,39 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session", name="mosquitto")
-def mosquitto_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """A private Mosquitto (the shared one at :1883 carries other test runs' wildcard subscribers)."""
+def start_mosquitto(workdir: Path, port: int | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """A private Mosquitto on ``port`` (a free one by default), accepting connections on return."""
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     if not Path(binary).exists():
         pytest.skip("mosquitto not installed")
-    port = _free_port()
-    conf = tmp_path_factory.mktemp("mosquitto") / "mosquitto.conf"
+    port = port or _free_port()
+    conf = workdir / "mosquitto.conf"
     conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
     proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 10
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
+            return proc, port
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 pytest.fail(f"mosquitto did not start: {proc.stderr.read() if proc.stderr else b''!r}")
             time.sleep(0.05)  # polling a port that is not open yet; nothing to wait on
-    yield port
+
+
+def stop_mosquitto(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session", name="mosquitto")
+def mosquitto_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A private Mosquitto: wildcard subscribers of other test runs on the shared :1883 would
+    take (and receipt) this run's events, and ours theirs."""
+    proc, port = start_mosquitto(tmp_path_factory.mktemp("mosquitto"))
+    yield port
+    stop_mosquitto(proc)
 
 
 @dataclass
@@ -198,6 +208,25 @@ class Collector:
     client: mqtt.Client
     messages: queue.Queue[mqtt.MQTTMessage] = field(default_factory=queue.Queue)
     seen: list[mqtt.MQTTMessage] = field(default_factory=list)
+
+    @classmethod
+    def connect(cls, port: int, topics: list[str]) -> Collector:
+        """Connected and subscribed to ``topics`` (SUBACK awaited)."""
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"test-{uuid.uuid4().hex[:10]}")
+        result = cls(client)
+        subscribed = threading.Event()
+        client.on_message = lambda _c, _u, msg: result.messages.put(msg)
+        client.on_subscribe = lambda *_args: subscribed.set()
+        client.connect("127.0.0.1", port)
+        client.loop_start()
+        if topics:
+            client.subscribe([(topic, 1) for topic in topics])
+            assert subscribed.wait(5), "SUBACK not received"
+        return result
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
 
     def wait_for(
         self, predicate: Callable[[mqtt.MQTTMessage], bool], count: int = 1, timeout: float = 10.0
@@ -221,24 +250,13 @@ class Collector:
 
 @pytest.fixture(name="collector")
 def collector_fixture(mosquitto: int) -> Iterator[Callable[[list[str]], Collector]]:
-    """``collector([topics])``: a connected client subscribed to ``topics`` (SUBACK awaited)."""
-    clients: list[mqtt.Client] = []
+    """``collector([topics])``: a client on the session's broker, subscribed to ``topics``."""
+    started: list[Collector] = []
 
     def start(topics: list[str]) -> Collector:
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"test-{uuid.uuid4().hex[:10]}")
-        result = Collector(client)
-        subscribed = threading.Event()
-        client.on_message = lambda _c, _u, msg: result.messages.put(msg)
-        client.on_subscribe = lambda *_args: subscribed.set()
-        client.connect("127.0.0.1", mosquitto)
-        client.loop_start()
-        clients.append(client)
-        if topics:
-            client.subscribe([(topic, 1) for topic in topics])
-            assert subscribed.wait(5), "SUBACK not received"
-        return result
+        started.append(Collector.connect(mosquitto, topics))
+        return started[-1]
 
     yield start
-    for client in clients:
-        client.disconnect()
-        client.loop_stop()
+    for collector in started:
+        collector.close()

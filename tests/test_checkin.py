@@ -147,12 +147,12 @@ def test_unknown_card_is_recorded_and_sent_to_the_supervisor(pipeline: CheckinPi
 
 
 def test_a_repeated_read_is_one_tap_and_the_next_tap_checks_out(
-    pipeline: CheckinPipeline, camera: MockCamera, outbox: Outbox, monkeypatch: pytest.MonkeyPatch
+    pipeline: CheckinPipeline, camera: MockCamera, outbox: Outbox
 ) -> None:
     camera.show(faces_dir() / "s1" / "5.pgm")
     first = pipeline.handle(tap("DEADBEEF"))
     assert pipeline.handle(tap("DEADBEEF")) is None
-    monkeypatch.setattr("edge.checkin.REPEAT_WINDOW_S", 0.0)
+    pipeline.repeat_window_s = 0.0
     second = pipeline.handle(tap("DEADBEEF"))
     assert first is not None
     assert first.event is not None

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from edge.enrolment import Enrolment
+from edge.face import FaceSettings
 from edge.face_cli import MATCH, NO_DECISION, NO_MATCH, register
 from edge.watchlist import Watchlist
 from tests.face_fixtures import orl_path
@@ -30,7 +31,7 @@ def test_verify_json_same_person(capsys: pytest.CaptureFixture[str]) -> None:
     assert set(result) == {"score", "match", "reason"}
     assert result["match"] is True
     assert result["reason"] is None
-    assert 0.445 <= result["score"] <= 1.0
+    assert FaceSettings().verify_threshold <= result["score"] <= 1.0
     assert code == MATCH
 
 
@@ -38,7 +39,7 @@ def test_verify_json_different_people(capsys: pytest.CaptureFixture[str]) -> Non
     code, out = run(["verify", str(orl_path(5, 1)), str(orl_path(6, 4)), "--json"], capsys)
     result = json.loads(out)
     assert result["match"] is False
-    assert result["score"] < 0.445
+    assert result["score"] < FaceSettings().verify_threshold
     assert code == NO_MATCH
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,6 +32,8 @@ from tests.central_fixtures import (  # noqa: F401  (fixtures are found by name)
     pg_url_fixture,
     postgres_engine_fixture,
     sqlite_engine_fixture,
+    start_mosquitto,
+    stop_mosquitto,
     tiny_jpeg,
     wanted_hit,
 )
@@ -47,11 +50,11 @@ def start_ingest(mosquitto: int, tmp_path: Path) -> Iterator[StartIngest]:
     started: list[Ingest] = []
 
     def start(
-        engine: Engine, protocol: Literal["5", "3.1.1"] = "5", shared: bool = True, data_dir: Path = tmp_path
+        engine: Engine, protocol: Literal["5", "3.1.1"] = "5", shared: bool = True, port: int = mosquitto
     ) -> Ingest:
         settings = CentralSettings(
-            data_dir=data_dir,
-            mqtt=MqttSettings(port=mosquitto, protocol=protocol, session_expiry_s=0),
+            data_dir=tmp_path,
+            mqtt=MqttSettings(port=port, protocol=protocol, session_expiry_s=0, reconnect_max_s=2),
             shared_subscription=shared,
             client_id=f"central-test-{uuid.uuid4().hex[:10]}",
         )
@@ -176,6 +179,8 @@ def test_bad_messages_are_dead_lettered_and_ingest_goes_on(
     client.publish(topic, b"{not json")
     client.publish(topic, json.dumps({"schema": "guardpost.checkin/2", "event_id": str(unknown_id)}).encode())
     client.publish(topic, foreign.to_json())  # another terminal's event on this terminal's topic
+    bad_topic = f"guardpost/v1/t/T@{uuid.uuid4().hex[:8]}/event"  # no receipt topic can be built for it
+    client.publish(bad_topic, good.to_json())
     send(client, good)
     client.wait_for(receipt_for(unknown_id))
     client.wait_for(receipt_for(foreign.event_id))
@@ -189,6 +194,8 @@ def test_bad_messages_are_dead_lettered_and_ingest_goes_on(
         assert dead[1].event_id == str(unknown_id)
         assert "on topic of" in dead[2].reason
         assert session.get(Checkin, foreign.event_id) is None
+        invalid = session.exec(select(DeadLetter).where(DeadLetter.topic == bad_topic)).one()
+        assert "invalid terminal id" in invalid.reason
         assert session.get(Checkin, good.event_id) is not None
 
 
@@ -248,3 +255,27 @@ def test_nothing_committed_means_no_receipt_until_resent(
     with Session(engine) as session:
         assert session.get(Checkin, event.event_id) is not None
     engine.dispose()
+
+
+def test_ingest_recovers_from_a_broker_restart(
+    sqlite_engine: Engine, start_ingest: StartIngest, tmp_path: Path
+) -> None:
+    broker, port = start_mosquitto(tmp_path)
+    try:
+        ingest = start_ingest(sqlite_engine, port=port)
+        stop_mosquitto(broker)
+        deadline = time.monotonic() + 10
+        while ingest.connected:
+            assert time.monotonic() < deadline, "ingest did not notice the broker going away"
+            time.sleep(0.05)  # polling a flag; paho offers no event for it
+        broker, _ = start_mosquitto(tmp_path, port)
+        assert ingest.wait_ready(15), "ingest did not reconnect and subscribe again"
+
+        terminal = add_terminal(sqlite_engine)
+        client = Collector.connect(port, [receipt_topic(terminal)])
+        event = make_event(terminal)
+        send(client, event)
+        client.wait_for(receipt_for(event.event_id))
+        client.close()
+    finally:
+        stop_mosquitto(broker)

@@ -7,10 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
+from pydantic import BaseModel
 
 from central import crud
+from central.alerts import AlertTransitionError, change_status
 from central.api.deps import SessionDep, SettingsDep
-from central.models import AlertPublic, AlertStatus
+from central.models import Alert, AlertPublic, AlertStatus
 from central.photos import read_photo
 
 router = APIRouter(prefix="/api", tags=["police"])
@@ -35,3 +37,20 @@ def checkin_photo(event_id: uuid.UUID, session: SessionDep, settings: SettingsDe
     if path is None:
         raise HTTPException(status_code=404, detail="无此照片 / no photo for this check-in")
     return FileResponse(path, media_type="image/jpeg")
+
+
+class AlertStatusChange(BaseModel):
+    status: AlertStatus
+
+
+@router.post("/alerts/{alert_id}/status")
+def set_alert_status(alert_id: uuid.UUID, change: AlertStatusChange, session: SessionDep) -> AlertPublic:
+    """Acknowledge, dispatch, or mark a match false-positive (the workflow only moves forward)."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise HTTPException(status_code=404, detail="无此警报 / unknown alert")
+    try:
+        alert = change_status(session, alert, change.status)
+    except AlertTransitionError as exc:
+        raise HTTPException(status_code=409, detail=f"状态不可变更 / {exc}") from exc
+    return crud.alert_public(alert)

@@ -11,14 +11,19 @@ from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter
 
+from edge.drivers.ascii_line import AsciiConfig, AsciiReader
 from edge.drivers.base import CardRead, CardReader
 from edge.drivers.em4100 import Em4100Config, Em4100Reader
 from edge.drivers.pn532 import Pn532Config, Pn532Reader
+from edge.drivers.resident_id import ResidentIdConfig, ResidentIdReader
+from edge.drivers.wiegand import WiegandConfig, WiegandReader
 
-ReaderConfig = Annotated[Pn532Config | Em4100Config, Field(discriminator="type")]
+ReaderConfig = Annotated[
+    Pn532Config | Em4100Config | AsciiConfig | WiegandConfig | ResidentIdConfig, Field(discriminator="type")
+]
 
 _DRIVERS: dict[str, Callable[[Any], CardReader]] = {
-    cls.type_key: cls for cls in (Pn532Reader, Em4100Reader)
+    cls.type_key: cls for cls in (Pn532Reader, Em4100Reader, AsciiReader, WiegandReader, ResidentIdReader)
 }
 READER_TYPES: tuple[str, ...] = tuple(_DRIVERS)
 
@@ -37,10 +42,13 @@ def create_reader(cfg: ReaderConfig) -> CardReader:
 
 __all__ = [
     "READER_TYPES",
+    "AsciiConfig",
     "CardRead",
     "CardReader",
     "Em4100Config",
     "Pn532Config",
+    "ResidentIdConfig",
+    "WiegandConfig",
     "ReaderConfig",
     "create_reader",
     "parse_reader_config",

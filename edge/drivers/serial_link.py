@@ -67,8 +67,9 @@ class SerialLink:
 class FrameStream(Generic[F]):
     """Bytes from a link, decoded into frames one at a time.
 
-    A frame left half-received for ``idle_s`` is given up as truncated:
-    otherwise a cut frame would hold back, or merge with, the next one.
+    A frame left half-received for ``idle_s`` is given up as truncated
+    (``partial`` says whether left-over bytes are a started frame): otherwise
+    a cut frame would hold back, or merge with, the next one.
     """
 
     def __init__(
@@ -90,12 +91,14 @@ class FrameStream(Generic[F]):
         last_rx = time.monotonic()
         while not self._pending:
             now = time.monotonic()
-            if self._partial(self._buf) and now - last_rx >= self._idle_s:
-                cut, self._buf = self._buf, b""
-                return Rejected("frame cut short (no more bytes came)", cut)
+            if self._buf and now - last_rx >= self._idle_s:
+                # Left-overs that only might begin a frame (a lone sync byte, a skip marker) go quietly.
+                stale, self._buf = self._buf, b""
+                if self._partial(stale):
+                    return Rejected("frame cut short (no more bytes came)", stale)
             if now >= deadline:
                 return None
-            wait_until = min(deadline, last_rx + self._idle_s) if self._partial(self._buf) else deadline
+            wait_until = min(deadline, last_rx + self._idle_s) if self._buf else deadline
             chunk = self._link.read_some(wait_until)
             if chunk:
                 last_rx = time.monotonic()

@@ -10,9 +10,13 @@ from typing import Any
 
 from firmware_mocks.readers.base import ReaderMock
 from firmware_mocks.readers.em4100 import Em4100Mock
+from firmware_mocks.readers.lines import AsciiLineMock, WiegandMock
 from firmware_mocks.readers.pn532 import Pn532Mock
+from firmware_mocks.readers.resident_id import ResidentIdMock
 
-_MOCKS: dict[str, type[ReaderMock[Any]]] = {cls.kind: cls for cls in (Pn532Mock, Em4100Mock)}
+_MOCKS: dict[str, type[ReaderMock[Any]]] = {
+    cls.kind: cls for cls in (Pn532Mock, Em4100Mock, AsciiLineMock, WiegandMock, ResidentIdMock)
+}
 MOCK_KINDS: tuple[str, ...] = tuple(_MOCKS)
 
 

@@ -1,0 +1,121 @@
+"""A resident ID card (二代证) reader: a SAM answering find, select and read with the GA 467 framing.
+
+A tapped card stays on the reader until its text and photo have gone out
+intact once. Each ``select_failed`` or ``read_failed`` fault answers one
+select or read with SW3 81 / 41.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from datetime import date
+from typing import Any, ClassVar
+
+from edge.drivers.framing import Rejected
+from edge.drivers.resident_id import decode
+from firmware_mocks.readers.base import COMMON_FAULTS, ReaderMock
+from protocol.checkin import IdCardFields
+
+PREAMBLE = b"\xaa\xaa\xaa\x96\x69"
+TEXT_BYTES, PHOTO_BYTES = 256, 1024
+# (field, characters) in the order of the text block; 2 bytes per UTF-16LE character.
+TEXT_FIELDS = (("name", 15), ("sex", 1), ("ethnicity", 2), ("birth_date", 8), ("address", 35),
+               ("id_number", 18), ("issuer", 15), ("valid_from", 8), ("valid_to", 8))  # fmt: skip
+DEFAULTS = {"name": "张三", "sex": "1", "ethnicity": "01", "address": "北京市东城区正义路1号",
+            "issuer": "北京市公安局东城分局", "valid_from": "20200101", "valid_to": "20400101"}  # fmt: skip
+
+
+def encode_frame(body: bytes) -> bytes:
+    length = (len(body) + 1).to_bytes(2, "big")
+    chk = 0
+    for byte in length + body:
+        chk ^= byte
+    return PREAMBLE + length + body + bytes([chk])
+
+
+def encode_response(sw3: int, data: bytes = b"") -> bytes:
+    return encode_frame(b"\x00\x00" + bytes([sw3]) + data)
+
+
+def encode_text(card: IdCardFields) -> bytes:
+    """The 256-byte UTF-16LE text block, space padded."""
+    values = card.model_dump()
+    values["birth_date"] = card.birth_date.strftime("%Y%m%d")
+    text = "".join(str(values[name])[:size].ljust(size) for name, size in TEXT_FIELDS)
+    return text.ljust(TEXT_BYTES // 2).encode("utf-16-le")
+
+
+def photo_for(card: IdCardFields) -> bytes:
+    """A stand-in for the 1024-byte WLT photo: deterministic bytes derived from the ID number."""
+    seed = hashlib.sha256(card.id_number.encode()).digest()
+    return (seed * (PHOTO_BYTES // len(seed) + 1))[:PHOTO_BYTES]
+
+
+def encode_read_reply(card: IdCardFields) -> bytes:
+    data = TEXT_BYTES.to_bytes(2, "big") + PHOTO_BYTES.to_bytes(2, "big") + encode_text(card) + photo_for(card)
+    return encode_response(0x90, data)
+
+
+def make_fields(id_number: str, **fields: Any) -> IdCardFields:
+    """Card fields for an ID number; the birth date defaults to the one inside the number."""
+    if len(id_number) != 18 or not id_number[:17].isdigit() or id_number[17] not in "0123456789X":
+        raise ValueError(f"{id_number!r} is not an 18-character ID number")
+    birth = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    return IdCardFields.model_validate({**DEFAULTS, "birth_date": birth, **fields, "id_number": id_number})
+
+
+class ResidentIdMock(ReaderMock[IdCardFields]):
+    kind: ClassVar[str] = "resident_id"
+    faults: ClassVar[frozenset[str]] = COMMON_FAULTS | {"select_failed", "read_failed"}
+
+    def __init__(self, link: str | None = None) -> None:
+        super().__init__(link)
+        self._rx = b""
+        self._card: IdCardFields | None = None
+        self._fail: Counter[str] = Counter()  # failures still to answer, per step
+
+    def make_card(self, uid: str, **fields: Any) -> IdCardFields:
+        return make_fields(uid.upper(), **fields)
+
+    def on_tap(self, card: IdCardFields) -> None:
+        self._card = card
+
+    def on_fault(self, fault: str) -> None:
+        if fault in {"select_failed", "read_failed"}:
+            self._fail[fault] += 1
+        else:
+            super().on_fault(fault)
+
+    def corrupt(self, frame: bytes) -> bytes:
+        return frame[:-1] + bytes([frame[-1] ^ 0xFF])
+
+    def on_host_bytes(self, data: bytes) -> None:
+        frames, self._rx = decode(self._rx + data)
+        for frame in frames:
+            if isinstance(frame, Rejected):
+                self.transmit(encode_response(0x10))  # the SAM reports the bad checksum
+            else:
+                self._on_command(frame.body[:2])
+
+    def _on_command(self, command: bytes) -> None:
+        if command == b"\x20\x01":
+            self.transmit(encode_response(0x9F, bytes(4)) if self._card else encode_response(0x80))
+        elif command == b"\x20\x02":
+            ok = self._card is not None and not self._failing("select_failed")
+            self.transmit(encode_response(0x90, bytes(8)) if ok else encode_response(0x81))
+        elif command == b"\x30\x01":
+            if self._card is None or self._failing("read_failed"):
+                self.transmit(encode_response(0x41))
+            elif self.transmit(encode_read_reply(self._card)):
+                self._card = None  # read once; the guard takes the card away
+        elif command == b"\x11\xff":
+            self.transmit(encode_response(0x90))
+        else:
+            self.transmit(encode_response(0x21))
+
+    def _failing(self, fault: str) -> bool:
+        if self._fail[fault] > 0:
+            self._fail[fault] -= 1
+            return True
+        return False

@@ -1,0 +1,174 @@
+"""Everything the demo runs, started in order and stopped in reverse.
+
+Broker -> central (API + ingest on SQLite, seeded registry) -> police consumer
+-> face templates for the terminal -> reader and camera mocks -> terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import uvicorn
+
+from central.app import create_app
+from central.config import ApiSettings, CentralSettings
+from central.db import create_db, make_engine, session_scope
+from central.demo_seed import seed_demo_registry
+from edge.checkin import CheckinResult
+from edge.config import TerminalSettings
+from edge.drivers.camera import SnapshotCameraConfig
+from edge.enrolment import Enrolment, enroll_images
+from edge.face import FaceEngine, FaceSettings
+from edge.terminal import Terminal
+from edge.watchlist import WatchlistEntry, build_watchlist
+from firmware_mocks.camera import MockCamera
+from firmware_mocks.readers import create_mock
+from guardpost.broker import EmbeddedBroker
+from guardpost.demo_script import (
+    GUARDS,
+    JURISDICTION,
+    TERMINAL_ID,
+    WANTED_ID,
+    WANTED_ID_NUMBER,
+    WANTED_NAME,
+    WANTED_SUBJECT,
+    faces_dir,
+)
+from guardpost.police_feed import PoliceFeed
+from protocol.messages import PoliceAlert
+from protocol.mqtt import MqttSettings
+
+DELIVERY_TIMEOUT_S = 30.0
+
+
+class DemoStack:
+    """With no ``mqtt`` an embedded broker is started; with no ``database_url`` central uses SQLite."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        api_port: int,
+        on_feedback: Callable[[CheckinResult], None],
+        mqtt: MqttSettings | None = None,
+        database_url: str | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.api_port = api_port
+        self._on_feedback = on_feedback
+        self._mqtt = mqtt
+        self._database_url = database_url
+        self._stack = contextlib.ExitStack()
+        self._stop = threading.Event()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def __enter__(self) -> Self:
+        try:
+            self._start()
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stack.close()
+
+    def _start(self) -> None:
+        if self._mqtt is None:
+            broker = self._stack.enter_context(EmbeddedBroker())
+            mqtt = MqttSettings(port=broker.port, protocol="3.1.1")
+        else:
+            mqtt = self._mqtt
+        self.mqtt = mqtt
+        self._start_central(mqtt)
+        self.police = self._stack.enter_context(PoliceFeed(mqtt, JURISDICTION))
+        face_settings = FaceSettings()
+        engine = FaceEngine(face_settings)
+        terminal_dir = self.data_dir / "terminal"
+        self._write_templates(engine, terminal_dir)
+        self.reader = self._stack.enter_context(create_mock("pn532"))
+        self.reader.start()
+        self.camera = self._stack.enter_context(MockCamera())
+        settings = TerminalSettings(
+            terminal_id=TERMINAL_ID,
+            data_dir=terminal_dir,
+            reader={"type": "pn532", "port": self.reader.port},
+            camera=SnapshotCameraConfig(url=self.camera.url),
+            mqtt=mqtt,
+            face=face_settings,
+            repeat_window_s=0.5,  # the script taps a card again within seconds
+        )
+        self.terminal = Terminal(settings, on_feedback=self._on_feedback, face=engine)
+        self.terminal.start()
+        self._stack.callback(self.terminal.stop)
+        if not self.terminal.uplink.wait_connected(10):
+            raise RuntimeError("terminal could not connect to the embedded broker")
+
+    def _start_central(self, mqtt: MqttSettings) -> None:
+        settings = CentralSettings(
+            data_dir=self.data_dir / "central",
+            database_url=self._database_url,
+            # The session ends with the demo: a lingering member of the share group would take events.
+            mqtt=mqtt.model_copy(update={"session_expiry_s": 0}),
+            shared_subscription=mqtt.protocol == "5",
+            client_id=f"guardpost-demo-central-{uuid.uuid4().hex[:8]}",
+            api=ApiSettings(port=self.api_port),
+            public_url=self.api_url,
+        )
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.database_url_resolved)
+        create_db(engine)
+        with session_scope(engine) as session:
+            seed_demo_registry(session)
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.api_port, log_level="warning")
+        )
+        thread = threading.Thread(target=server.run, name="central-api", daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"central did not start on port {self.api_port} (is the port in use?)")
+            time.sleep(0.05)
+
+        def stop_server() -> None:
+            server.should_exit = True
+            thread.join(timeout=10)
+
+        self._stack.callback(stop_server)
+
+    def _write_templates(self, engine: FaceEngine, terminal_dir: Path) -> None:
+        """Enrol the cast and build the wanted list: templates, not images, go to the terminal."""
+        terminal_dir.mkdir(parents=True, exist_ok=True)
+        enrolment = Enrolment()
+        for guard in GUARDS:
+            enrolment.add(guard.card_uid, guard.guard_id, guard.name, enroll_images(engine, guard.enrolment_photos()))
+        enrolment.save(terminal_dir / "enrolment.json")
+        wanted = WatchlistEntry(WANTED_ID, WANTED_NAME, WANTED_ID_NUMBER, note="网上逃犯 / wanted")
+        photos = [faces_dir() / WANTED_SUBJECT / f"{k}.pgm" for k in (9, 10)]
+        build_watchlist(engine, [(wanted, photos)]).save(terminal_dir / "watchlist.npz")
+
+    def wait_delivered(self, timeout: float = DELIVERY_TIMEOUT_S) -> None:
+        """Until central has receipted every event (the terminal's outbox is empty)."""
+        deadline = time.monotonic() + timeout
+        while self.terminal.outbox.stats().depth > 0:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"events not receipted by central within {timeout} s")
+            time.sleep(0.05)
+
+    def police_alerts(self) -> list[PoliceAlert]:
+        return self.police.alerts()
+
+    def wait_forever(self) -> None:
+        self._stop.wait()
