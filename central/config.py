@@ -9,24 +9,21 @@ back to a default.
 from __future__ import annotations
 
 import socket
-import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
 from protocol.mqtt import MqttSettings
+from protocol.settings import ConfigError, FileSettings
+from protocol.settings import load_settings as load_file_settings
 
 ENV_PREFIX = "GUARDPOST_CENTRAL_"
 
 
-class SettingsError(ValueError):
-    """A configuration file or variable that cannot be used; the message names the key."""
+SettingsError = ConfigError  # a configuration file or variable that cannot be used; names the key
 
 
 class ApiSettings(BaseModel):
@@ -41,7 +38,7 @@ def _default_client_id() -> str:
     return f"guardpost-central-{socket.gethostname()}"[:64]
 
 
-class CentralSettings(BaseSettings):
+class CentralSettings(FileSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
         env_nested_delimiter="__",
@@ -62,17 +59,6 @@ class CentralSettings(BaseSettings):
     # Base URL under which the police reach photos; None leaves photo_url out of alerts.
     public_url: str | None = None
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
-
     @property
     def database_url_resolved(self) -> str:
         if self.database_url:
@@ -91,34 +77,6 @@ class CentralSettings(BaseSettings):
         return SHARED_EVENT_FILTER if self.shared_subscription else EVENT_FILTER
 
 
-def _describe(exc: ValidationError) -> str:
-    lines = []
-    for error in exc.errors(include_url=False):
-        key = ".".join(str(part) for part in error["loc"]) or "(settings)"
-        if error["type"] == "extra_forbidden":
-            lines.append(f"unknown setting {key!r}")
-        else:
-            lines.append(f"setting {key!r}: {error['msg']} (got {error.get('input')!r})")
-    return "; ".join(lines)
-
-
 def load_settings(config_file: Path | None = None) -> CentralSettings:
     """Settings from ``config_file`` (TOML) and the environment; raises SettingsError naming the key."""
-    try:
-        if config_file is None:
-            return CentralSettings()
-        if not config_file.is_file():
-            raise SettingsError(f"config file {config_file} does not exist")
-        with config_file.open("rb") as fh:
-            tomllib.load(fh)  # fail early with the file's own syntax error
-        from_file = type(
-            "CentralSettings",
-            (CentralSettings,),
-            {"model_config": {**CentralSettings.model_config, "toml_file": config_file}},
-        )
-        return from_file()  # type: ignore[no-any-return]
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"config file {config_file}: {exc}") from exc
-    except ValidationError as exc:
-        source = f"config file {config_file}" if config_file else "environment"
-        raise SettingsError(f"{source}: {_describe(exc)}") from exc
+    return load_file_settings(CentralSettings, config_file)

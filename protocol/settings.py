@@ -47,7 +47,7 @@ def load_settings(cls: type[S], config_file: Path | None = None, **overrides: An
     """Validate settings once at start; raises ConfigError with one line per problem."""
     if config_file is not None:
         if not config_file.is_file():
-            raise ConfigError(f"配置文件不存在 / config file not found: {config_file}")
+            raise ConfigError(f"配置文件不存在 / config file {config_file} does not exist")
         try:
             tomllib.loads(config_file.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -62,10 +62,14 @@ def load_settings(cls: type[S], config_file: Path | None = None, **overrides: An
 
 
 def _describe(exc: ValidationError, config_file: Path | None) -> str:
-    where = f" in {config_file}" if config_file else ""
-    lines = [f"配置无效 / invalid configuration{where}:"]
+    where = f"config file {config_file}" if config_file else "environment"
+    lines = [f"配置无效 / invalid configuration in the {where} or the environment:"]
     for error in exc.errors(include_url=False):
         key = ".".join(str(part) for part in error["loc"]) or "(root)"
-        got = "" if error["type"] == "missing" else f" (got {error.get('input')!r})"
-        lines.append(f"  {key}: {error['msg']}{got}")
+        if error["type"] == "extra_forbidden":
+            lines.append(f"  unknown setting {key!r}")
+        elif error["type"] == "missing":
+            lines.append(f"  setting {key!r}: required")
+        else:
+            lines.append(f"  setting {key!r}: {error['msg']} (got {error.get('input')!r})")
     return "\n".join(lines)

@@ -56,7 +56,7 @@ def test_bad_file_names_the_key(tmp_path: Path, text: str, named: str) -> None:
 
 def test_bad_environment_value_names_the_variable_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GUARDPOST_CENTRAL_API__PORT", "eighty")
-    with pytest.raises(SettingsError, match=r"environment: setting 'api\.port'"):
+    with pytest.raises(SettingsError, match=r"setting 'api\.port'"):
         load_settings(None)
 
 
