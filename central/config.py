@@ -52,6 +52,8 @@ class CentralSettings(FileSettings):
     # Shared subscriptions let several central workers split the load; the
     # embedded demo broker (MQTT 3.1.1) has none.
     shared_subscription: bool = True
+    # One group per central deployment: two deployments on one broker each get every event.
+    share_group: str = Field(default="central", pattern=r"^[A-Za-z0-9_.-]+$")
     client_id: str = Field(default_factory=_default_client_id, min_length=1, max_length=64)
     api: ApiSettings = Field(default_factory=ApiSettings)
     # Police alerts from a terminal whose site is unknown still go somewhere watched.
@@ -72,9 +74,9 @@ class CentralSettings(FileSettings):
     @property
     def event_filter(self) -> str:
         # Imported here to keep this module free of topic logic at import time.
-        from protocol.topics import EVENT_FILTER, SHARED_EVENT_FILTER
+        from protocol.topics import EVENT_FILTER, shared_event_filter
 
-        return SHARED_EVENT_FILTER if self.shared_subscription else EVENT_FILTER
+        return shared_event_filter(self.share_group) if self.shared_subscription else EVENT_FILTER
 
 
 def load_settings(config_file: Path | None = None) -> CentralSettings:

@@ -21,6 +21,7 @@ from central.app import create_app
 from central.config import ApiSettings, CentralSettings
 from central.db import create_db, make_engine, session_scope
 from central.demo_seed import seed_demo_registry
+from central.models import Terminal as TerminalRecord
 from edge.checkin import CheckinResult
 from edge.config import TerminalSettings
 from edge.drivers.camera import SnapshotCameraConfig
@@ -58,12 +59,15 @@ class DemoStack:
         on_feedback: Callable[[CheckinResult], None],
         mqtt: MqttSettings | None = None,
         database_url: str | None = None,
+        terminal_id: str = TERMINAL_ID,
     ) -> None:
         self.data_dir = data_dir
         self.api_port = api_port
         self._on_feedback = on_feedback
         self._mqtt = mqtt
         self._database_url = database_url
+        # Another id than the seeded gate's lets runs share one broker without taking each other's events.
+        self.terminal_id = terminal_id
         self._stack = contextlib.ExitStack()
         self._stop = threading.Event()
 
@@ -101,7 +105,7 @@ class DemoStack:
         self.reader.start()
         self.camera = self._stack.enter_context(MockCamera())
         settings = TerminalSettings(
-            terminal_id=TERMINAL_ID,
+            terminal_id=self.terminal_id,
             data_dir=terminal_dir,
             reader={"type": "pn532", "port": self.reader.port},
             camera=SnapshotCameraConfig(url=self.camera.url),
@@ -122,6 +126,7 @@ class DemoStack:
             # The session ends with the demo: a lingering member of the share group would take events.
             mqtt=mqtt.model_copy(update={"session_expiry_s": 0}),
             shared_subscription=mqtt.protocol == "5",
+            share_group=f"demo-{uuid.uuid4().hex[:8]}",
             client_id=f"guardpost-demo-central-{uuid.uuid4().hex[:8]}",
             api=ApiSettings(port=self.api_port),
             public_url=self.api_url,
@@ -131,6 +136,11 @@ class DemoStack:
         create_db(engine)
         with session_scope(engine) as session:
             seed_demo_registry(session)
+            if self.terminal_id != TERMINAL_ID:
+                gate = session.get(TerminalRecord, TERMINAL_ID)
+                assert gate is not None, "the demo seed registers the gate terminal"
+                session.add(TerminalRecord.model_validate(gate.model_dump() | {"id": self.terminal_id}))
+                session.commit()
         server = uvicorn.Server(
             uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.api_port, log_level="warning")
         )
@@ -168,7 +178,7 @@ class DemoStack:
             time.sleep(0.05)
 
     def police_alerts(self) -> list[PoliceAlert]:
-        return self.police.alerts()
+        return self.police.alerts(self.terminal_id)
 
     def wait_forever(self) -> None:
         self._stop.wait()

@@ -71,11 +71,15 @@ class PoliceFeed:
             self._alerts[alert.alert_id] = alert
             self._received.notify_all()
 
-    def alerts(self) -> list[PoliceAlert]:
-        with self._lock:
-            return list(self._alerts.values())
+    def _matching(self, terminal_id: str | None) -> list[PoliceAlert]:
+        return [a for a in self._alerts.values() if terminal_id in (None, a.terminal_id)]
 
-    def wait_for(self, count: int, timeout: float) -> list[PoliceAlert]:
+    def alerts(self, terminal_id: str | None = None) -> list[PoliceAlert]:
+        """Alerts received so far, of one terminal if given (a broker may carry several deployments)."""
+        with self._lock:
+            return self._matching(terminal_id)
+
+    def wait_for(self, count: int, timeout: float, terminal_id: str | None = None) -> list[PoliceAlert]:
         with self._received:
-            self._received.wait_for(lambda: len(self._alerts) >= count, timeout)
-            return list(self._alerts.values())
+            self._received.wait_for(lambda: len(self._matching(terminal_id)) >= count, timeout)
+            return self._matching(terminal_id)

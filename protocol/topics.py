@@ -12,6 +12,13 @@ PREFIX = "guardpost/v1"
 CENTRAL_SHARE_GROUP = "central"
 EVENT_FILTER = f"{PREFIX}/t/+/event"
 SHARED_EVENT_FILTER = f"$share/{CENTRAL_SHARE_GROUP}/{EVENT_FILTER}"
+
+
+def shared_event_filter(group: str = CENTRAL_SHARE_GROUP) -> str:
+    """The event filter for central workers of one deployment: each event goes to one member of ``group``."""
+    if not group or any(ch in group for ch in "/+#"):
+        raise ValueError(f"invalid share group {group!r}")
+    return f"$share/{group}/{EVENT_FILTER}"
 STATUS_FILTER = f"{PREFIX}/t/+/status"
 
 _TERMINAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

@@ -109,6 +109,8 @@ def pg_url_fixture() -> Iterator[str]:
     try:
         admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as exc:
+        if os.environ.get("GUARDPOST_REQUIRE_SERVICES"):  # scripts/test: a missing database is a failure
+            pytest.fail(f"PostgreSQL not reachable at {PG_URL}: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc}")
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -170,6 +172,8 @@ def start_mosquitto(workdir: Path, port: int | None = None) -> tuple[subprocess.
     """A private Mosquitto on ``port`` (a free one by default), accepting connections on return."""
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     if not Path(binary).exists():
+        if os.environ.get("GUARDPOST_REQUIRE_SERVICES"):
+            pytest.fail("mosquitto not installed: scripts/test installs it")
         pytest.skip("mosquitto not installed")
     port = port or _free_port()
     conf = workdir / "mosquitto.conf"

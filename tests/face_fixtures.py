@@ -18,11 +18,16 @@ from edge.face import FaceEngine, FaceSettings
 
 Image = npt.NDArray[np.uint8]
 
-ORL_DIR = Path(os.environ.get("GUARDPOST_ORL_DIR", "/work/shared/data/faces/orl"))
+# The shared data folder sits beside the checkout.
+ORL_DIR = Path(
+    os.environ.get("GUARDPOST_ORL_DIR", Path(__file__).resolve().parents[2] / "shared" / "data" / "faces" / "orl")
+)
 
 
 def require_orl() -> Path:
     if not (ORL_DIR / "s1" / "1.pgm").is_file():
+        if os.environ.get("GUARDPOST_REQUIRE_SERVICES"):
+            pytest.fail(f"ORL face images not found at {ORL_DIR} (set GUARDPOST_ORL_DIR)")
         pytest.skip(f"ORL face images not found at {ORL_DIR} (set GUARDPOST_ORL_DIR)")
     return ORL_DIR
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import queue
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,7 +36,8 @@ def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DemoStack]
     if request.param.endswith("postgres"):
         database_url = request.getfixturevalue("pg_url")
     results: queue.Queue[CheckinResult] = queue.Queue()
-    with DemoStack(tmp_path, free_port(), results.put, mqtt=mqtt, database_url=database_url) as demo:
+    terminal_id = f"T-DEMO-{uuid.uuid4().hex[:8]}"
+    with DemoStack(tmp_path, free_port(), results.put, mqtt, database_url, terminal_id) as demo:
         demo.results = results  # type: ignore[attr-defined]
         yield demo
 
@@ -46,7 +48,7 @@ def test_every_tap_is_stored_once_with_the_expected_rule_codes(stack: DemoStack)
 
     assert verify_outcomes(stack.api_url, [(p.tap, p.result) for p in played]) == []
     assert sum(row["taps"] for row in attendance_today(stack.api_url)) == len(SCRIPT)
-    alerts = stack.police.wait_for(1, timeout=5)
+    alerts = stack.police.wait_for(1, timeout=5, terminal_id=stack.terminal_id)
     assert [a.watchlist_entry_id for a in alerts] == ["W-0001"]
     wanted_tap = next(p for p in played if p.tap.expect_alert)
     assert wanted_tap.result.event is not None
