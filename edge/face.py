@@ -49,7 +49,7 @@ class FaceSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    # Cosine similarity, SFace; calibrated on ORL (docs/face-accuracy.md, `guardpost bench face-accuracy`):
+    # Cosine similarity, SFace; calibrated on ORL (docs/face-accuracy.md, `guardpost bench face_accuracy`):
     # FMR < 1e-4 per pair and per best-of-3-templates verification.
     verify_threshold: float = Field(default=0.46, ge=-1.0, le=1.0)
     # Stricter: a false alarm sends police to an innocent guard. 0.05 above the highest of ORL's
