@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         settings["baud"] = args.baud
     try:
         reader = create_reader(parse_reader_config(settings))
-    except ValidationError as exc:
+    except (ValidationError, ValueError) as exc:
         _error("配置无效 / invalid reader settings", exc)
         return 2
     except ReaderError as exc:

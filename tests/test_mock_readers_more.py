@@ -13,6 +13,7 @@ from edge.drivers.resident_id import ResidentIdConfig, ResidentIdReader
 from edge.errors import ChecksumError, FramingError, ReaderDisconnected, ReaderError
 from firmware_mocks.readers import ReaderMock, create_mock
 from firmware_mocks.readers.lines import WiegandMock
+from firmware_mocks.readers.resident_id import photo_for
 from protocol.checkin import CardKind
 from tests.readers_fixtures import running_mock
 
@@ -112,6 +113,7 @@ def test_resident_id_reads_text_fields(sam: ReaderMock[Any], sam_reader: Residen
     assert (card.kind, card.uid) == (CardKind.RESIDENT_ID, "11010119900307123X")
     assert card.id_card is not None
     assert (card.id_card.name, card.id_card.address) == ("王小明", "上海市浦东新区世纪大道100号")
+    assert card.wlt_photo == photo_for(card.id_card)  # kept raw: decoding WLT needs the vendor's library
 
 
 @pytest.mark.parametrize("fault", ["select_failed", "read_failed", "bad_checksum", "truncated", "garbage", "slow"])

@@ -27,6 +27,8 @@ class CardRead:
     uid: str
     id_card: IdCardFields | None = None
     details: Mapping[str, str] = field(default_factory=dict)  # e.g. Wiegand facility code
+    # The ID card's photo as stored on the chip (WLT, compressed; decoding needs the vendor's library).
+    wlt_photo: bytes | None = None
 
 
 class CardReader(ABC):

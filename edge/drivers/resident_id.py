@@ -162,8 +162,8 @@ class ResidentIdReader(CardReader):
                         raise failure  # the card left during a failed read
                     return None
                 self._step("select", SELECT, {0x90})
-                fields = self._parse("read", self._step("read", READ, {0x90})[1])
-                return CardRead(kind=CardKind.RESIDENT_ID, uid=fields.id_number, id_card=fields)
+                fields, photo = self._parse("read", self._step("read", READ, {0x90})[1])
+                return CardRead(kind=CardKind.RESIDENT_ID, uid=fields.id_number, id_card=fields, wlt_photo=photo)
             except ReaderError as exc:
                 if not isinstance(exc, _StepFailed | FramingError):
                     raise
@@ -172,12 +172,11 @@ class ResidentIdReader(CardReader):
         raise failure
 
     @staticmethod
-    def _parse(name: str, data: bytes) -> IdCardFields:
+    def _parse(name: str, data: bytes) -> tuple[IdCardFields, bytes]:
         try:
-            fields, _photo = parse_read_reply(data)
+            return parse_read_reply(data)
         except FramingError as exc:
             raise FramingError(f"二代证{STEP_ZH[name]}失败 / ID card {name}: {exc}") from exc
-        return fields
 
     def _step(self, name: str, command: bytes, accepted: set[int]) -> tuple[int, bytes]:
         self._frames.clear()

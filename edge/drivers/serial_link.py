@@ -36,8 +36,9 @@ class SerialLink:
         self.url = url
         try:
             self._port = serial.serial_for_url(url, baudrate=baud, timeout=_POLL_S, write_timeout=_WRITE_TIMEOUT_S)
-        except (serial.SerialException, OSError, ValueError) as exc:
+        except (serial.SerialException, OSError) as exc:
             raise ReaderDisconnected(f"cannot open {url}: {exc}") from exc
+        # A ValueError (unknown URL scheme, impossible baud) is a configuration mistake: it propagates.
 
     def write(self, data: bytes) -> None:
         try:

@@ -77,7 +77,8 @@ class ReaderMock(ABC, Generic[C]):
             self._thread.join(_CALL_TIMEOUT_S)
         self._pty.close()
         for fd in (self._wake_r, self._wake_w):
-            os.close(fd)
+            if fd >= 0:  # close() may be called twice
+                os.close(fd)
         self._wake_r = self._wake_w = -1
 
     def __enter__(self) -> Self:
