@@ -3,13 +3,21 @@
 Synthetic list: ``--size`` random unit vectors (one template per entry). Queries are mated
 searches: a listed vector plus Gaussian noise giving a cosine of about 0.7 with it, as a new
 photo of a listed person does. Recall@1 counts queries whose best row equals exact search's.
+Memory: the list is saved and loaded in a fresh process, as a terminal starts; ``rss_MB`` is
+that process's resident memory after the load, ``list_MB`` its growth over the same process
+with the libraries imported, ``peak_MB`` its high-water mark, ``load_s`` the load time.
 Targets (2 cores): p50 <= 5 ms at 100k exact; at 1M p50 <= 5 ms, recall@1 >= 0.99, <= 150 MB.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", choices=["auto", "exact", "ivf"], default="auto",
                         help=f"auto: exact below {APPROX_MIN_ROWS} rows, else IVF-SQ8")  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-load", action="store_true", help="skip the save / load-in-a-fresh-process memory figures")
 
 
 def _unit(rows: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -44,8 +53,57 @@ def run(args: argparse.Namespace) -> list[dict[str, object]]:
         started = time.perf_counter()
         index: VectorIndex = exact if kind == "exact" else IvfIndex.build(matrix)
         build_s = time.perf_counter() - started
-        rows.append(_measure(index, exact, matrix, queries, build_s))
+        row = _measure(index, exact, matrix, queries, build_s)
+        if not args.no_load:
+            row.update(_load_in_fresh_process(index, matrix))
+        rows.append(row)
     return rows
+
+
+# Run in a fresh interpreter: resident memory before and after loading the saved list.
+_PROBE = """
+import gc, json, sys, time
+import faiss, numpy
+from edge.watchlist import Watchlist
+
+def kib(key):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(key))
+
+before = kib("VmRSS:")
+started = time.perf_counter()
+watchlist = Watchlist.load(sys.argv[1], approximate=sys.argv[2] == "ivf-sq8")
+load_s = time.perf_counter() - started
+gc.collect()
+for row in numpy.random.default_rng(1).standard_normal((200, 128), dtype=numpy.float32):
+    watchlist.search(row)
+print(json.dumps({"kind": watchlist.index.kind, "load_s": load_s, "before": before,
+                  "after": kib("VmRSS:"), "peak": kib("VmHWM:")}))
+"""
+
+
+def _load_in_fresh_process(index: VectorIndex, matrix: npt.NDArray[np.float32]) -> dict[str, object]:
+    entries = [WatchlistEntry(f"W-{i:07d}", "") for i in range(len(matrix))]
+    owners = np.arange(len(matrix), dtype=np.int32)
+    with tempfile.TemporaryDirectory(prefix="bench-watchlist-") as tmp:
+        path = Path(tmp) / "watchlist.npz"
+        Watchlist("bench", entries, matrix, owners, index).save(path)
+        del entries
+        probe = [sys.executable, "-c", _PROBE, str(path), index.kind]
+        out = subprocess.run(probe, capture_output=True, text=True, check=False)  # noqa: S603 - our own code
+        if out.returncode != 0:
+            raise RuntimeError(f"loading the saved list failed: {out.stderr.strip()[-2000:]}")
+        figures = json.loads(out.stdout.strip().splitlines()[-1])
+        file_mb = path.stat().st_size / 1e6
+    if figures["kind"] != index.kind:
+        raise RuntimeError(f"loaded a {figures['kind']} index, saved {index.kind}")
+    return {
+        "file_MB": file_mb,
+        "load_s": figures["load_s"],
+        "rss_MB": figures["after"] / 1024,
+        "list_MB": (figures["after"] - figures["before"]) / 1024,
+        "peak_MB": figures["peak"] / 1024,
+    }
 
 
 def _measure(

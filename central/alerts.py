@@ -3,13 +3,24 @@
 An alert is keyed by the check-in's event id, so a re-delivered event can never
 raise a second alert. Its jurisdiction is the police station of the site where
 the match happened.
+
+Also owns false-positive decisions and what they suppress: when the police mark a
+face match false positive, the pair (watchlist entry, guard) is remembered
+(``FalsePositiveDecision``); a later face match of the same pair is still stored,
+already decided (status ``false_positive``) and linked to that decision
+(``AlertSuppression``), but no police message is sent for it. An ID-number match is
+exact and never suppressed: a wrong entry is corrected on the list instead. Neither
+table has a foreign key to ``alert``: a decision must outlive the purge of its alert.
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import uuid
+from datetime import datetime
 
-from central.models import Alert, AlertStatus, Site, WatchlistEntry, utcnow
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from central.models import Alert, AlertStatus, Checkin, Site, UtcDateTime, WatchlistEntry, utcnow
 from central.rules import RegistrySnapshot
 from protocol.checkin import CheckinEvent
 from protocol.messages import PoliceAlert
@@ -23,7 +34,7 @@ def new_alert(
     if hit is None:
         return None
     entry = session.get(WatchlistEntry, hit.entry_id)
-    return Alert(
+    alert = Alert(
         alert_id=event.event_id,
         watchlist_entry_id=hit.entry_id,
         watchlist_name=entry.name_zh if entry else None,
@@ -35,6 +46,12 @@ def new_alert(
         status=AlertStatus.NEW,
         occurred_at=event.occurred_at,
     )
+    guard_id = snapshot.guard.id if snapshot.guard else None
+    decision = earlier_decision(session, hit.entry_id, guard_id) if hit.matched_by == "face" else None
+    if decision is not None:
+        alert.status, alert.status_changed_at = AlertStatus.FALSE_POSITIVE, utcnow()
+        session.add(AlertSuppression(alert_id=alert.alert_id, decision_alert_id=decision.alert_id))
+    return alert
 
 
 def photo_url(public_url: str | None, alert: Alert) -> str | None:
@@ -43,8 +60,10 @@ def photo_url(public_url: str | None, alert: Alert) -> str | None:
     return f"{public_url.rstrip('/')}/api/checkins/{alert.alert_id}/photo"
 
 
-def police_message(session: Session, alert: Alert, public_url: str | None) -> PoliceAlert:
-    """The wire message for ``alert`` on ``police_alert_topic(alert.jurisdiction)``."""
+def police_message(session: Session, alert: Alert, public_url: str | None) -> PoliceAlert | None:
+    """The wire message for ``alert`` on ``police_alert_topic(alert.jurisdiction)``; None if suppressed."""
+    if session.get(AlertSuppression, alert.alert_id) is not None:
+        return None
     site = session.get(Site, alert.site_id) if alert.site_id else None
     return PoliceAlert(
         alert_id=alert.alert_id,
@@ -75,14 +94,66 @@ class AlertTransitionError(ValueError):
     """A status change the workflow does not allow (e.g. back to ``new``)."""
 
 
-def change_status(session: Session, alert: Alert, status: AlertStatus) -> Alert:
-    """Move ``alert`` to ``status`` and commit; raises AlertTransitionError if not allowed."""
+def change_status(session: Session, alert: Alert, status: AlertStatus, by: str = "") -> Alert:
+    """Move ``alert`` to ``status`` and commit; raises AlertTransitionError if not allowed.
+
+    Moving a face match to ``false_positive`` also records the decision for its pair
+    (entry, guard), in the same transaction, so that later matches of the pair are suppressed.
+    """
     current = AlertStatus(alert.status)
     if status not in _NEXT[current]:
         raise AlertTransitionError(f"alert {alert.alert_id} cannot go from {current} to {status}")
+    if status is AlertStatus.FALSE_POSITIVE and alert.matched_by == "face":
+        checkin = session.get(Checkin, alert.alert_id)
+        session.add(FalsePositiveDecision(alert_id=alert.alert_id, watchlist_entry_id=alert.watchlist_entry_id,
+                                          guard_id=checkin.guard_id if checkin else None, decided_by=by))  # fmt: skip
     alert.status = status
     alert.status_changed_at = utcnow()
     session.add(alert)
     session.commit()
     session.refresh(alert)
     return alert
+
+
+class FalsePositiveDecision(SQLModel, table=True):
+    """The police said this face match was not the wanted person: remembered per (entry, guard)."""
+
+    alert_id: uuid.UUID = Field(primary_key=True)  # the alert decided on
+    watchlist_entry_id: str = Field(max_length=32, index=True)
+    guard_id: str | None = Field(default=None, max_length=32, index=True)  # None: card not registered
+    decided_by: str = Field(default="", max_length=64)
+    decided_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class AlertSuppression(SQLModel, table=True):
+    """A stored alert that raised no police message, and the earlier decision that suppressed it."""
+
+    alert_id: uuid.UUID = Field(primary_key=True)
+    decision_alert_id: uuid.UUID = Field(index=True)  # FalsePositiveDecision.alert_id
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+def earlier_decision(session: Session, entry_id: str, guard_id: str | None) -> FalsePositiveDecision | None:
+    """The first false-positive decision on this (entry, guard) pair; never for an unknown guard."""
+    if guard_id is None:
+        return None
+    query = select(FalsePositiveDecision).where(
+        FalsePositiveDecision.watchlist_entry_id == entry_id, FalsePositiveDecision.guard_id == guard_id
+    )
+    return session.exec(query.order_by(col(FalsePositiveDecision.decided_at))).first()
+
+
+def is_suppressed(session: Session, entry_id: str, guard_id: str | None) -> bool:
+    """True when the police marked a face match of this entry on this guard false positive before."""
+    return earlier_decision(session, entry_id, guard_id) is not None
+
+
+def mark_false_positive(session: Session, alert_id: uuid.UUID, by: str) -> Alert:
+    """The police's decision on ``alert_id``: status ``false_positive``, remembered for its pair; commits.
+
+    Raises LookupError for an unknown alert, AlertTransitionError when already decided.
+    """
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise LookupError(f"无此警报 / unknown alert {alert_id}")
+    return change_status(session, alert, AlertStatus.FALSE_POSITIVE, by=by)

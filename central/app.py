@@ -6,10 +6,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
-from central.api import health, operations, police
+from central import portal_app
+from central.api import health, operations, police, registry, terminals
+from central.api.deps import require_admin
 from central.config import CentralSettings
 from central.db import create_db, make_engine
 from central.ingest import Ingest
@@ -30,7 +32,8 @@ def create_app(settings: CentralSettings, *, engine: Engine | None = None, run_i
         if app.state.ingest is not None:
             app.state.ingest.start()
         try:
-            yield
+            async with portal_app.running(app, db, settings):
+                yield
         finally:
             if app.state.ingest is not None:
                 app.state.ingest.stop()
@@ -44,6 +47,9 @@ def create_app(settings: CentralSettings, *, engine: Engine | None = None, run_i
     )
     app.state.settings = settings
     app.state.ingest = None
-    for module in (health, operations, police):
+    for module in (health, operations, police, terminals):
         app.include_router(module.router)
+    # The registry API is the administrator's: ID numbers in clear, writes.
+    app.include_router(registry.router, dependencies=[Depends(require_admin)])
+    portal_app.install(app, settings)
     return app

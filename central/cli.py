@@ -30,6 +30,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     actions = parser.add_subparsers(dest="central_action", metavar="ACTION")
     seed = actions.add_parser("seed-demo", help="载入演示登记数据 / load the demo registry into the database")
     seed.set_defaults(func=_seed_demo)
+    __import__("central.watchlist_cli", fromlist=["register"]).register(sub)  # guardpost watchlist
+    __import__("central.registry_cli", fromlist=["register"]).register(sub)  # guardpost registry
 
 
 def _settings(args: argparse.Namespace) -> CentralSettings | None:

@@ -16,6 +16,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from central.portal_settings import AccessSettings, RetentionSettings
 from protocol.mqtt import MqttSettings
 from protocol.settings import ConfigError, FileSettings
 from protocol.settings import load_settings as load_file_settings
@@ -60,6 +61,9 @@ class CentralSettings(FileSettings):
     default_jurisdiction: str = Field(default="unassigned", pattern=r"^[A-Za-z0-9_.-]+$")
     # Base URL under which the police reach photos; None leaves photo_url out of alerts.
     public_url: str | None = None
+    # Accounts, sessions and demo mode; retention of photos and alerts (条例 25).
+    access: AccessSettings = Field(default_factory=AccessSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     @property
     def database_url_resolved(self) -> str:

@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
 
-from central import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from central import models, registry_models  # noqa: F401  (register the tables on SQLModel.metadata)
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +44,23 @@ def make_engine(url: str) -> Engine:
 
 
 def create_db(engine: Engine) -> None:
-    """Create missing tables (no migrations yet: the schema is v1)."""
+    """Make the schema current: upgrade a database under migrations, or create a new one at head.
+
+    A new database gets ``create_all`` (fast, and it also creates tables not yet
+    under migrations) and is stamped at the head revision; tests/test_migrations.py
+    proves that this schema is the one the migrations build. A database that
+    predates migrations gets its missing tables and a warning.
+    """
+    from central import migrations
+
+    tables = set(inspect(engine).get_table_names())
+    if "alembic_version" in tables:
+        migrations.upgrade(engine)
     SQLModel.metadata.create_all(engine)
+    if not tables:
+        migrations.stamp(engine)
+    elif "alembic_version" not in tables:
+        logger.warning("database not under migrations: check it, then run `guardpost central db stamp`")
 
 
 def database_ok(engine: Engine) -> bool:

@@ -1,7 +1,7 @@
 """The fixed demo registry: two employers, three sites in 望京, six guards, one wanted person.
 
 The demo and its integration test rely on these ids and card uids. Seeding is
-idempotent (rows are merged by primary key), so it may run on every start.
+idempotent (rows are upserted by natural key), so it may run on every start.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from sqlmodel import Session, SQLModel
 
 from central.models import (
     Card,
-    CertStatus,
     Company,
     CompanyKind,
     Guard,
@@ -23,6 +22,8 @@ from central.models import (
     Terminal,
     WatchlistEntry,
 )
+from central.registry_models import Certificate, CompanyCredential, CredentialKind, Post
+from central.registry_upsert import upsert
 
 JURISDICTION = "110105-WJ"  # 望京派出所
 REGION = "110105"  # 北京市朝阳区
@@ -33,8 +34,6 @@ COMPANIES = [
         name_zh="平安卫士保安服务有限公司",
         name_en="Ping'an Guard Security Services Co., Ltd.",
         kind=CompanyKind.SECURITY_COMPANY,
-        licence_number="京公保服字2019001号",
-        licence_valid_from=date(2019, 3, 1),
         region=REGION,
     ),
     Company(
@@ -42,8 +41,16 @@ COMPANIES = [
         name_zh="锦绣物业管理有限公司",
         name_en="Jinxiu Property Management Co., Ltd.",
         kind=CompanyKind.SELF_RECRUITING,
-        filing_number="京公保备2021017号",
         region=REGION,
+    ),
+]
+
+CREDENTIALS = [
+    CompanyCredential(
+        company_id="C1", kind=CredentialKind.LICENCE, number="京公保服字2019001号", valid_from=date(2019, 3, 1)
+    ),
+    CompanyCredential(
+        company_id="C2", kind=CredentialKind.FILING, number="京公保备2021017号", valid_from=date(2021, 6, 1)
     ),
 ]
 
@@ -77,7 +84,6 @@ SITES = [
 
 CONTRACTS = [
     ServiceContract(
-        id=1,
         company_id="C1",
         site_id="S2",
         valid_from=date(2026, 1, 1),
@@ -85,7 +91,6 @@ CONTRACTS = [
         contract_number="PA-2026-S2",
     ),
     ServiceContract(
-        id=2,
         company_id="C1",
         site_id="S3",
         valid_from=date(2026, 1, 1),
@@ -94,32 +99,43 @@ CONTRACTS = [
     ),
 ]
 
-TERMINALS = [Terminal(id="T-S2-GATE", site_id="S2", post_name_zh="东门岗", post_name_en="east gate")]
+POSTS = [Post(id="P-S2-EAST", site_id="S2", name_zh="东门岗", name_en="east gate")]
 
-# (id, name_zh, name_en, employer, cert status, cert number, card uid, ID number)
+TERMINALS = [
+    Terminal(id="T-S2-GATE", site_id="S2", post_id="P-S2-EAST", post_name_zh="东门岗", post_name_en="east gate")
+]
+
+# (id, name_zh, name_en, employer, card uid, ID number)
 _GUARDS = [
-    ("G1", "张伟", "Zhang Wei", "C1", CertStatus.VALID, "京保证2020012345", "DEADBEEF", "110105198503120012"),
-    ("G2", "李娜", "Li Na", "C1", CertStatus.VALID, "京保证2020012346", "04A1B2C3", "11010519900728002X"),
-    ("G3", "王强", "Wang Qiang", "C1", CertStatus.REVOKED, "京保证2019008812", "04C3D4E5", "130102198804050032"),
-    ("G4", "刘洋", "Liu Yang", "C1", CertStatus.NONE, None, "04E5F607", "370203199209170049"),
-    ("G5", "陈静", "Chen Jing", "C2", CertStatus.VALID, "京保证2021004521", "11223344", "110105198702140024"),
-    ("G6", "赵磊", "Zhao Lei", "C1", CertStatus.VALID, "京保证2020019876", "55667788", "410105198306110035"),
+    ("G1", "张伟", "Zhang Wei", "C1", "DEADBEEF", "110105198503120012"),
+    ("G2", "李娜", "Li Na", "C1", "04A1B2C3", "11010519900728002X"),
+    ("G3", "王强", "Wang Qiang", "C1", "04C3D4E5", "130102198804050032"),
+    ("G4", "刘洋", "Liu Yang", "C1", "04E5F607", "370203199209170049"),
+    ("G5", "陈静", "Chen Jing", "C2", "11223344", "110105198702140024"),
+    ("G6", "赵磊", "Zhao Lei", "C1", "55667788", "410105198306110035"),
 ]
 
 GUARDS = [
-    Guard(
-        id=gid,
-        name_zh=zh,
-        name_en=en,
-        id_number=id_number,
-        employer_id=employer,
-        cert_number=cert_number,
-        cert_status=status,
-    )
-    for gid, zh, en, employer, status, cert_number, _uid, id_number in _GUARDS
+    Guard(id=gid, name_zh=zh, name_en=en, id_number=id_number, employer_id=employer)
+    for gid, zh, en, employer, _uid, id_number in _GUARDS
 ]
 
 CARDS = [Card(uid=uid, kind="mifare", guard_id=gid) for gid, *_rest, uid, _idn in _GUARDS]
+
+# G4 (刘洋) holds none; G3's (王强) was revoked before the demo's days.
+CERTIFICATES = [
+    Certificate(number="京保证2020012345", guard_id="G1", issued_on=date(2020, 4, 8)),
+    Certificate(number="京保证2020012346", guard_id="G2", issued_on=date(2020, 4, 8)),
+    Certificate(
+        number="京保证2019008812",
+        guard_id="G3",
+        issued_on=date(2019, 9, 2),
+        revoked_on=date(2025, 11, 20),
+        revoke_reason="违反条例 第45条被吊销 / revoked under article 45",
+    ),
+    Certificate(number="京保证2021004521", guard_id="G5", issued_on=date(2021, 7, 15)),
+    Certificate(number="京保证2020019876", guard_id="G6", issued_on=date(2020, 10, 30)),
+]
 
 WATCHLIST = [
     WatchlistEntry(
@@ -132,7 +148,7 @@ WATCHLIST = [
     )
 ]
 
-SHIFTS = [Shift(id=1, site_id="S2", name_zh="白班", name_en="day shift", starts=time(8), ends=time(20))]
+SHIFTS = [Shift(site_id="S2", name_zh="白班", name_en="day shift", starts=time(8), ends=time(20))]
 
 
 def seed_demo_registry(session: Session) -> None:
@@ -140,16 +156,18 @@ def seed_demo_registry(session: Session) -> None:
     # Parents before children so that foreign keys hold at every flush.
     groups: list[list[SQLModel]] = [
         list(COMPANIES),
+        list(CREDENTIALS),
         list(SITES),
         list(CONTRACTS),
+        list(POSTS),
         list(TERMINALS),
         list(GUARDS),
         list(CARDS),
+        list(CERTIFICATES),
         list(WATCHLIST),
         list(SHIFTS),
     ]
     for group in groups:
         for row in group:
-            session.merge(row.model_copy())
-        session.flush()
+            upsert(session, type(row), row.model_dump(exclude_unset=True))
     session.commit()

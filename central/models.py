@@ -81,12 +81,10 @@ class Company(SQLModel, table=True):
     name_zh: str
     name_en: str = ""
     kind: CompanyKind = Field(sa_type=_enum_col())
-    licence_number: str | None = None  # 保安服务许可证 number
-    licence_valid_from: date | None = None
-    licence_valid_to: date | None = None  # None: no end date
-    licence_revoked: bool = False
-    filing_number: str | None = None  # 备案 number of a self-recruiting unit
-    region: str = Field(max_length=12)  # administrative division code where licensed / filed
+    # Administrative division code where licensed / filed; its first two digits are the
+    # province, the unit of 条例 23's cross-region filing. Licences and filings, with
+    # their validity, are in central.registry_models.CompanyCredential.
+    region: str = Field(max_length=12)
 
 
 class Site(SQLModel, table=True):
@@ -94,6 +92,7 @@ class Site(SQLModel, table=True):
     name_zh: str
     name_en: str = ""
     kind: SiteKind = Field(sa_type=_enum_col())
+    address: str = ""
     region: str = Field(max_length=12)
     jurisdiction: str = Field(max_length=32)  # police station code, e.g. 110105-WJ
     # A self-recruiting unit's own premises / managed property area.
@@ -107,11 +106,9 @@ class Guard(SQLModel, table=True):
     name_en: str = ""
     id_number: str = Field(unique=True, max_length=18)
     employer_id: str | None = Field(default=None, foreign_key="company.id")
-    cert_number: str | None = None  # 保安员证 number
-    cert_status: CertStatus = Field(default=CertStatus.NONE, sa_type=_enum_col())
     level: int = Field(default=5, ge=1, le=5)  # 职业等级: 5 = 五级/初级 ... 1 = 一级/高级技师
-    barred: bool = False  # background check (条例 17) or blacklist
-    barred_reason: str | None = None
+    # 保安员证 and background-check / blacklist status change over time: they are kept
+    # with their dates in central.registry_models (Certificate, GuardBar).
 
 
 class Card(SQLModel, table=True):
@@ -121,6 +118,10 @@ class Card(SQLModel, table=True):
 
 
 class ServiceContract(SQLModel, table=True):
+    """Kept at least two years after it ends (条例 21); never deleted by the registry API."""
+
+    __table_args__ = (UniqueConstraint("company_id", "site_id", "valid_from"),)
+
     id: int | None = Field(default=None, primary_key=True)
     company_id: str = Field(foreign_key="company.id", index=True)
     site_id: str = Field(foreign_key="site.id", index=True)
@@ -130,25 +131,33 @@ class ServiceContract(SQLModel, table=True):
 
 
 class Shift(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("site_id", "name_zh"),)
+
     id: int | None = Field(default=None, primary_key=True)
     site_id: str = Field(foreign_key="site.id", index=True)
+    post_id: str | None = Field(default=None, foreign_key="post.id")
     name_zh: str
     name_en: str = ""
     starts: time  # local time in the site's zone
-    ends: time  # earlier than starts: the shift ends the next day
+    ends: time  # not later than starts: the shift ends the next day (attributed to its start day)
+    late_grace_min: int = Field(default=5, ge=0, le=240)  # a first tap in later than this is late
+    early_grace_min: int = Field(default=5, ge=0, le=240)  # a last tap out earlier than this is early
 
 
 class Terminal(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     site_id: str = Field(foreign_key="site.id", index=True)
+    post_id: str | None = Field(default=None, foreign_key="post.id")  # its post's min_level applies
     post_name_zh: str = ""
     post_name_en: str = ""
     min_level: int | None = Field(default=None, ge=1, le=5)  # the post needs this level or better
     # Last status message from the terminal.
     online: bool | None = None
-    last_seen_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    last_seen_at: datetime | None = Field(default=None, sa_type=UtcDateTime)  # central's clock, any message
     outbox_depth: int | None = None
+    oldest_pending_s: float | None = None  # age of the oldest event the terminal still holds
     software_version: str | None = None
+    watchlist_version: str | None = None
 
 
 class WatchlistEntry(SQLModel, table=True):
@@ -254,15 +263,32 @@ class AlertPublic(SQLModel):
 
 
 class AttendancePublic(SQLModel):
-    """One guard's taps at one site on one local day."""
+    """One guard's duty (a rostered shift) or unrostered taps at one site on one local day.
+
+    A rostered shift is attributed to the day it starts, also when it ends after
+    midnight. ``shift_id`` is None for taps outside any rostered shift.
+    """
 
     guard_id: str | None  # None: taps of unregistered cards
     guard_name_zh: str | None
     guard_name_en: str | None
     first_in: datetime | None
     last_out: datetime | None
-    taps: int
+    taps: int  # repeated taps within the fold window count once
     violations: int
+    site_id: str | None = None
+    day: date | None = None
+    shift_id: int | None = None
+    shift_name_zh: str | None = None
+    shift_name_en: str | None = None
+    shift_start: datetime | None = None
+    shift_end: datetime | None = None
+    late: bool = False
+    late_minutes: int = 0
+    early_leave: bool = False
+    early_minutes: int = 0
+    absent: bool = False  # rostered, and no tap that shows the guard's own presence
+    worked_minutes: int = 0  # from first tap in (or shift start, if earlier) to last tap out, within the shift
 
 
 class HealthPublic(SQLModel):

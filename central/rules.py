@@ -1,20 +1,23 @@
 """The credential-holding rules of the 保安服务管理条例, as pure functions.
 
 ``evaluate(event, snapshot)`` needs no I/O: ``central.registry`` builds the
-``RegistrySnapshot`` from the database as of the event's time. Each rule is a
-predicate; its code, Chinese and English reasons and legal source live in
-``CATALOGUE`` so that the table in DESIGN.md and this file read alike.
-A watchlist hit is not a violation: it becomes an alert (``central.alerts``).
+``RegistrySnapshot`` from the database as of the event's local day. Each rule
+is a ``Rule``: a code, a Chinese and an English reason, the article it rests
+on, and a predicate; ``RULES`` lists them in the order of DESIGN.md's table.
+A watchlist hit is not a violation: it becomes an alert (``central.alerts``),
+described by ``WANTED_MATCH``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from central.models import CertStatus, CompanyKind, SiteKind
 from protocol.checkin import CheckinEvent, FaceStatus
+
+_CERT_ARTICLE = "保安服务管理条例 第16条、第17条；公安机关实施保安服务管理条例办法 第24条"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +42,7 @@ class SiteInfo:
 class TerminalInfo:
     id: str
     site_id: str
-    min_level: int | None = None
+    min_level: int | None = None  # the stricter of the post's and the terminal's requirement
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,17 +50,18 @@ class GuardInfo:
     id: str
     name_zh: str
     employer_id: str | None
-    cert_status: CertStatus
+    cert_status: CertStatus  # on the snapshot's day
     level: int
-    barred: bool
+    barred: bool  # on the snapshot's day
 
 
 @dataclass(frozen=True, slots=True)
 class CompanyInfo:
     id: str
     kind: CompanyKind
-    licensed: bool  # security company: 保安服务许可证 valid on the day; self-recruiting: 备案 on file
+    licensed: bool  # security company: 保安服务许可证 in force that day; self-recruiting: 备案 in force
     region: str
+    filed_regions: frozenset[str] = field(default_factory=frozenset)  # cross-region filings in force that day
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,82 +76,29 @@ class RegistrySnapshot:
     contract_company_ids: frozenset[str]  # companies with a service contract for the site that day
 
 
-CATALOGUE: dict[str, tuple[str, str, str]] = {
-    "TERMINAL_UNKNOWN": ("终端未登记，无法确定岗位所在场所", "Terminal is not registered to any site", "—"),
-    "CARD_UNKNOWN": ("卡片未登记到任何保安员", "Card is not registered to any guard", "—"),
-    "CERT_MISSING": (
-        "保安员未取得保安员证，不得上岗",
-        "Guard holds no security guard certificate (保安员证)",
-        "保安服务管理条例 第16条、第17条；公安机关实施保安服务管理条例办法 第24条",
-    ),
-    "CERT_REVOKED": (
-        "保安员证已被吊销，不得上岗",
-        "Guard's security guard certificate has been revoked",
-        "保安服务管理条例 第16条、第17条；公安机关实施保安服务管理条例办法 第24条",
-    ),
-    "GUARD_BARRED": (
-        "保安员背景审查不合格或列入黑名单",
-        "Guard failed the background check or is blacklisted",
-        "保安服务管理条例 第17条",
-    ),
-    "EMPLOYER_UNLICENSED": (
-        "用人单位无有效保安服务许可证或未备案",
-        "Employer has no valid security service licence, or a self-recruiting unit has not filed",
-        "保安服务管理条例 第9条、第14条",
-    ),
-    "SELF_RECRUITED_OUT_OF_AREA": (
-        "自行招用的保安员在本单位以外的场所执勤",
-        "Self-recruited guard on duty outside the unit's own premises or managed property",
-        "保安服务管理条例 第15条",
-    ),
-    "NO_SERVICE_CONTRACT": (
-        "保安服务公司与该场所当日无有效保安服务合同",
-        "Security company has no active service contract for this site on this day",
-        "保安服务管理条例 第21条",
-    ),
-    "VENUE_NEEDS_LICENSED_COMPANY": (
-        "娱乐场所须由持证保安服务公司派驻保安员",
-        "Entertainment venues must be guarded by a licensed security company's guards",
-        "保安服务管理条例 第13条；娱乐场所管理条例 第26条",
-    ),
-    "LEVEL_INSUFFICIENT": (
-        "保安员职业等级低于该岗位要求",
-        "Guard's occupational level is below what the post requires",
-        "保安员国家职业技能标准（职业等级）",
-    ),
-    "FACE_MISMATCH": (
-        "人脸与持卡人不符（疑似冒用他人卡片）",
-        "Face does not match the card holder (someone else's card?)",
-        "考勤真实性",
-    ),
-    "NO_FACE": ("未采集到可用人脸，已记录", "No usable face in the photo (recorded)", "—"),
-}
-
-Rule = Callable[[CheckinEvent, RegistrySnapshot], bool]
+Predicate = Callable[[CheckinEvent, RegistrySnapshot], bool]
 
 
-def _terminal_unknown(_e: CheckinEvent, s: RegistrySnapshot) -> bool:
-    return s.site is None
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    reason_zh: str
+    reason_en: str
+    article: str
+    breached: Predicate
+
+    def violation(self) -> RuleViolation:
+        return RuleViolation(self.code, self.reason_zh, self.reason_en, self.article)
 
 
-def _card_unknown(_e: CheckinEvent, s: RegistrySnapshot) -> bool:
-    return s.guard is None
+def province(region: str) -> str:
+    """The province part (first two digits) of an administrative division code."""
+    return region[:2]
 
 
-def _cert_missing(_e: CheckinEvent, s: RegistrySnapshot) -> bool:
-    return s.guard is not None and s.guard.cert_status == CertStatus.NONE
-
-
-def _cert_revoked(_e: CheckinEvent, s: RegistrySnapshot) -> bool:
-    return s.guard is not None and s.guard.cert_status == CertStatus.REVOKED
-
-
-def _guard_barred(_e: CheckinEvent, s: RegistrySnapshot) -> bool:
-    return s.guard is not None and s.guard.barred
-
-
-def _employer_unlicensed(_e: CheckinEvent, s: RegistrySnapshot) -> bool:
-    return s.guard is not None and (s.employer is None or not s.employer.licensed)
+def _security_company(s: RegistrySnapshot) -> CompanyInfo | None:
+    employer = s.employer
+    return employer if employer is not None and employer.kind == CompanyKind.SECURITY_COMPANY else None
 
 
 def _self_recruited_out_of_area(_e: CheckinEvent, s: RegistrySnapshot) -> bool:
@@ -157,17 +108,25 @@ def _self_recruited_out_of_area(_e: CheckinEvent, s: RegistrySnapshot) -> bool:
 
 
 def _no_service_contract(_e: CheckinEvent, s: RegistrySnapshot) -> bool:
-    if s.site is None or s.employer is None or s.employer.kind != CompanyKind.SECURITY_COMPANY:
+    company = _security_company(s)
+    if s.site is None or company is None:
         return False
     # A security company guarding premises it manages itself needs no contract with itself.
-    return s.employer.id not in s.contract_company_ids and s.site.managed_by != s.employer.id
+    return company.id not in s.contract_company_ids and s.site.managed_by != company.id
+
+
+def _cross_region_not_filed(_e: CheckinEvent, s: RegistrySnapshot) -> bool:
+    company = _security_company(s)
+    if s.site is None or company is None or province(s.site.region) == province(company.region):
+        return False
+    return not any(s.site.region.startswith(prefix) for prefix in company.filed_regions)
 
 
 def _venue_needs_licensed_company(_e: CheckinEvent, s: RegistrySnapshot) -> bool:
     if s.site is None or s.site.kind != SiteKind.ENTERTAINMENT or s.guard is None:
         return False
-    employer = s.employer
-    return employer is None or employer.kind != CompanyKind.SECURITY_COMPANY or not employer.licensed
+    company = _security_company(s)
+    return company is None or not company.licensed
 
 
 def _level_insufficient(_e: CheckinEvent, s: RegistrySnapshot) -> bool:
@@ -183,32 +142,118 @@ def _face_mismatch(e: CheckinEvent, _s: RegistrySnapshot) -> bool:
     return face.verify_score < face.verify_threshold
 
 
-def _no_face(e: CheckinEvent, _s: RegistrySnapshot) -> bool:
-    return e.face.status != FaceStatus.OK
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "TERMINAL_UNKNOWN",
+        "终端未登记，无法确定岗位所在场所",
+        "Terminal is not registered to any site",
+        "—",
+        lambda _e, s: s.site is None,
+    ),
+    Rule(
+        "CARD_UNKNOWN",
+        "卡片未登记到任何保安员",
+        "Card is not registered to any guard",
+        "—",
+        lambda _e, s: s.guard is None,
+    ),
+    Rule(
+        "CERT_MISSING",
+        "保安员未取得保安员证，不得上岗",
+        "Guard holds no security guard certificate (保安员证)",
+        _CERT_ARTICLE,
+        lambda _e, s: s.guard is not None and s.guard.cert_status == CertStatus.NONE,
+    ),
+    Rule(
+        "CERT_REVOKED",
+        "保安员证已被吊销，不得上岗",
+        "Guard's security guard certificate has been revoked",
+        _CERT_ARTICLE,
+        lambda _e, s: s.guard is not None and s.guard.cert_status == CertStatus.REVOKED,
+    ),
+    Rule(
+        "GUARD_BARRED",
+        "保安员背景审查不合格或列入黑名单",
+        "Guard failed the background check or is blacklisted",
+        "保安服务管理条例 第17条",
+        lambda _e, s: s.guard is not None and s.guard.barred,
+    ),
+    Rule(
+        "EMPLOYER_UNLICENSED",
+        "用人单位无有效保安服务许可证或未备案",
+        "Employer has no valid security service licence, or a self-recruiting unit has not filed",
+        "保安服务管理条例 第9条、第14条",
+        lambda _e, s: s.guard is not None and (s.employer is None or not s.employer.licensed),
+    ),
+    Rule(
+        "SELF_RECRUITED_OUT_OF_AREA",
+        "自行招用的保安员在本单位以外的场所执勤",
+        "Self-recruited guard on duty outside the unit's own premises or managed property",
+        "保安服务管理条例 第15条",
+        _self_recruited_out_of_area,
+    ),
+    Rule(
+        "NO_SERVICE_CONTRACT",
+        "保安服务公司与该场所当日无有效保安服务合同",
+        "Security company has no active service contract for this site on this day",
+        "保安服务管理条例 第21条",
+        _no_service_contract,
+    ),
+    Rule(
+        "CROSS_REGION_NOT_FILED",
+        "保安服务公司跨省提供服务未向服务所在地公安机关备案",
+        "Security company serves outside its licensed province without a cross-region filing",
+        "保安服务管理条例 第23条",
+        _cross_region_not_filed,
+    ),
+    Rule(
+        "VENUE_NEEDS_LICENSED_COMPANY",
+        "娱乐场所须由持证保安服务公司派驻保安员",
+        "Entertainment venues must be guarded by a licensed security company's guards",
+        "保安服务管理条例 第13条；娱乐场所管理条例 第26条",
+        _venue_needs_licensed_company,
+    ),
+    Rule(
+        "LEVEL_INSUFFICIENT",
+        "保安员职业等级低于该岗位要求",
+        "Guard's occupational level is below what the post requires",
+        "保安员国家职业技能标准（职业等级）",
+        _level_insufficient,
+    ),
+    Rule(
+        "FACE_MISMATCH",
+        "人脸与持卡人不符（疑似冒用他人卡片）",
+        "Face does not match the card holder (someone else's card?)",
+        "考勤真实性",
+        _face_mismatch,
+    ),
+    Rule(
+        "NO_FACE",
+        "未采集到可用人脸，已记录",
+        "No usable face in the photo (recorded)",
+        "—",
+        lambda e, _s: e.face.status != FaceStatus.OK,
+    ),
+)
 
+BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
+# Code -> (reason_zh, reason_en, article), the shape DESIGN.md's table reads in.
+CATALOGUE: dict[str, tuple[str, str, str]] = {r.code: (r.reason_zh, r.reason_en, r.article) for r in RULES}
 
-RULES: tuple[tuple[str, Rule], ...] = (
-    ("TERMINAL_UNKNOWN", _terminal_unknown),
-    ("CARD_UNKNOWN", _card_unknown),
-    ("CERT_MISSING", _cert_missing),
-    ("CERT_REVOKED", _cert_revoked),
-    ("GUARD_BARRED", _guard_barred),
-    ("EMPLOYER_UNLICENSED", _employer_unlicensed),
-    ("SELF_RECRUITED_OUT_OF_AREA", _self_recruited_out_of_area),
-    ("NO_SERVICE_CONTRACT", _no_service_contract),
-    ("VENUE_NEEDS_LICENSED_COMPANY", _venue_needs_licensed_company),
-    ("LEVEL_INSUFFICIENT", _level_insufficient),
-    ("FACE_MISMATCH", _face_mismatch),
-    ("NO_FACE", _no_face),
+# Not a violation: the police are alerted (central.alerts); described here so the table is whole.
+WANTED_MATCH = RuleViolation(
+    "WANTED_MATCH",
+    "人脸或身份证号命中网上逃犯，已推送公安",
+    "Matches a wanted person; the police are alerted",
+    "网上逃犯比对",
 )
 
 
 def violation(code: str) -> RuleViolation:
     """The catalogued violation for ``code``; raises KeyError for an unknown code."""
-    reason_zh, reason_en, article = CATALOGUE[code]
-    return RuleViolation(code, reason_zh, reason_en, article)
+    return BY_CODE[code].violation()
 
 
 def evaluate(event: CheckinEvent, snapshot: RegistrySnapshot) -> list[RuleViolation]:
     """Every rule the event breaks, in catalogue order; empty when the tap is in order."""
-    return [violation(code) for code, rule in RULES if rule(event, snapshot)]
+    return [rule.violation() for rule in RULES if rule.breached(event, snapshot)]

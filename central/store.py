@@ -1,34 +1,39 @@
-"""The ingest write path: one check-in, its violations and its alert in one transaction.
+"""The ingest write path: check-ins, their violations and their alerts in one transaction.
 
-Exactly-once in the database: the check-in row is inserted with ``ON CONFLICT
-(event_id) DO NOTHING``; a duplicate adds nothing else. Dead letters and
-terminal status live here too, so that ``central.ingest`` holds only MQTT
+Exactly-once in the database: check-in rows are inserted with ``ON CONFLICT
+(event_id) DO NOTHING``; a duplicate adds nothing else. Several events share
+one transaction (``record_events``) because a commit per event caps ingest at
+a few hundred events per second; idempotency stays per event. Dead letters
+and terminal status live here too, so that ``central.ingest`` holds only MQTT
 plumbing.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Engine, TextClause, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, SQLModel, col
 
 from central.alerts import new_alert, police_message
-from central.models import Checkin, DeadLetter, Terminal, Violation, utcnow
+from central.models import Alert, DeadLetter, Site, Terminal, Violation, utcnow
 from central.photos import photo_relpath, write_photo
-from central.registry import build_snapshot
-from central.rules import RuleViolation, evaluate
+from central.registry import DEFAULT_ZONE, build_snapshot, local_date
+from central.rules import RegistrySnapshot, RuleViolation, evaluate
 from protocol.checkin import CheckinEvent
 from protocol.messages import PoliceAlert, TerminalStatus
 
 logger = logging.getLogger(__name__)
+
 
 
 def mask(value: str, keep: int = 4) -> str:
@@ -78,18 +83,81 @@ def _checkin_row(event: CheckinEvent, site_id: str | None, guard_id: str | None,
     }
 
 
-def _insert_checkin(session: Session, row: dict[str, Any]) -> bool:
-    """Insert unless the event id is already stored; True when a row was added."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        insert(Checkin)
-        .values(**row)
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(col(Checkin.event_id))
+def _insert_checkins(session: Session, rows: list[dict[str, Any]]) -> set[UUID]:
+    """Insert the rows whose event id is not stored yet; returns the ids that were added."""
+    # Sorted: two central workers inserting overlapping batches lock keys in the
+    # same order, so they wait for each other instead of deadlocking.
+    rows = sorted(rows, key=lambda r: str(r["event_id"]))
+    if session.get_bind().dialect.name == "postgresql":
+        return _insert_checkins_pg(session, rows)
+    # The Core table with executemany parameters: one cached statement that SQLAlchemy
+    # sends as multi-row INSERTs ("insertmanyvalues"); the ORM bulk path and a
+    # freshly compiled VALUES list per batch cost more than the database does.
+    table = SQLModel.metadata.tables["checkin"]
+    stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
+    # RETURNING says which rows were new (rowcount cannot say which).
+    return {UUID(str(event_id)) for event_id in session.execute(stmt, rows).scalars()}
+
+
+@functools.cache
+def _recordset_insert(columns: tuple[str, ...]) -> TextClause:
+    """``INSERT ... SELECT FROM json_populate_recordset(<the batch as one JSON array>)``.
+
+    One short statement and one text parameter per batch: a multi-row VALUES
+    list is a long SQL text psycopg re-parses on every execution, and one
+    array per column has psycopg escape every value in Python; ``json.dumps``
+    does that in C and PostgreSQL casts each field to its column's type.
+    """
+    names = ", ".join(columns)
+    return text(
+        f"INSERT INTO checkin ({names}) SELECT {names}"  # noqa: S608  (column names from _checkin_row)
+        " FROM json_populate_recordset(NULL::checkin, CAST(:rows AS json))"
+        " ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
     )
-    # RETURNING, not rowcount: psycopg 3 reports rowcount -1 here.
-    return session.exec(stmt).first() is not None
+
+
+def _insert_checkins_pg(session: Session, rows: list[dict[str, Any]]) -> set[UUID]:
+    # default=str: UUIDs and aware datetimes as text PostgreSQL reads back exactly.
+    batch = json.dumps(rows, default=str, ensure_ascii=False)
+    stmt = _recordset_insert(tuple(rows[0]))
+    return {UUID(str(event_id)) for event_id in session.execute(stmt, {"rows": batch}).scalars()}
+
+
+class _Snapshots:
+    """Registry snapshots within one transaction, shared by the events of one card on one local day.
+
+    ``build_snapshot`` depends only on the terminal, the card and the event's
+    local day at the site, so that is the key. The site's time zone is kept per
+    terminal here: the session's identity map holds rows only weakly, so a
+    ``session.get`` per event would query again.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._zones: dict[str, str] = {}
+        self._cache: dict[tuple[str, str, str, object], RegistrySnapshot] = {}
+
+    def _zone(self, terminal_id: str) -> str:
+        if terminal_id not in self._zones:
+            terminal = self._session.get(Terminal, terminal_id)
+            site = self._session.get(Site, terminal.site_id) if terminal is not None else None
+            self._zones[terminal_id] = site.timezone if site else DEFAULT_ZONE
+        return self._zones[terminal_id]
+
+    def __call__(self, event: CheckinEvent) -> RegistrySnapshot:
+        day = local_date(event.occurred_at, self._zone(event.terminal_id))
+        key = (event.terminal_id, event.card.kind.value, event.card.uid, day)
+        if key not in self._cache:
+            self._cache[key] = build_snapshot(self._session, event)
+        return self._cache[key]
+
+
+def _store_photo(data_dir: Path, event: CheckinEvent) -> str | None:
+    if event.photo is None:
+        return None
+    relpath = photo_relpath(event.event_id, event.occurred_at)
+    write_photo(data_dir, relpath, event.photo.jpeg())
+    return relpath.as_posix()
 
 
 def _violation_rows(event_id: UUID, violations: list[RuleViolation]) -> list[Violation]:
@@ -108,26 +176,68 @@ def record_event(
     public_url: str | None = None,
 ) -> Recorded:
     """Store ``event`` once; raises SQLAlchemyError / OSError when nothing could be committed."""
-    photo: str | None = None
-    if event.photo is not None:
-        relpath = photo_relpath(event.event_id, event.occurred_at)
-        write_photo(data_dir, relpath, event.photo.jpeg())
-        photo = relpath.as_posix()
+    return record_events(
+        engine, [event], data_dir=data_dir, default_jurisdiction=default_jurisdiction, public_url=public_url
+    )[0]
+
+
+def record_events(
+    engine: Engine,
+    events: Sequence[CheckinEvent],
+    *,
+    data_dir: Path,
+    default_jurisdiction: str,
+    public_url: str | None = None,
+) -> list[Recorded]:
+    """Store each event once, all in one transaction; one Recorded per distinct event id, in order.
+
+    Photos are written (and fsynced) before the commit, so a committed check-in
+    always has its photo. Raises SQLAlchemyError / OSError when nothing was
+    committed; then no event of the batch may be receipted.
+    """
+    unique = list({event.event_id: event for event in events}.values())  # a batch may hold a re-delivery
+    photos = {event.event_id: _store_photo(data_dir, event) for event in unique}
+    alerts: dict[UUID, Alert] = {}
+    violations: dict[UUID, tuple[str, ...]] = {}
     with Session(engine) as session:
-        snapshot = build_snapshot(session, event)
-        guard_id = snapshot.guard.id if snapshot.guard else None
-        site_id = snapshot.site.id if snapshot.site else None
-        if not _insert_checkin(session, _checkin_row(event, site_id, guard_id, photo)):
-            session.rollback()
-            return Recorded(event.event_id, new=False, violations=(), alert=None)
-        violations = evaluate(event, snapshot)
-        session.add_all(_violation_rows(event.event_id, violations))
-        alert = new_alert(session, event, snapshot, default_jurisdiction)
-        if alert is not None:
-            session.add(alert)
+        snapshot = _Snapshots(session)
+        rows = []
+        for event in unique:
+            snap = snapshot(event)
+            site_id = snap.site.id if snap.site else None
+            rows.append(_checkin_row(event, site_id, snap.guard.id if snap.guard else None, photos[event.event_id]))
+        added = _insert_checkins(session, rows)
+        for event in unique:
+            if event.event_id not in added:
+                continue
+            found = evaluate(event, snapshot(event))
+            violations[event.event_id] = tuple(v.code for v in found)
+            session.add_all(_violation_rows(event.event_id, found))
+            alert = new_alert(session, event, snapshot(event), default_jurisdiction)
+            if alert is not None:
+                session.add(alert)
+                alerts[event.event_id] = alert
         session.commit()
-        message = police_message(session, alert, public_url) if alert is not None else None
-    return Recorded(event.event_id, new=True, violations=tuple(v.code for v in violations), alert=message)
+        messages = {event_id: police_message(session, a, public_url) for event_id, a in alerts.items()}
+    _touch_terminals(engine, {event.terminal_id for event in unique})
+    return [
+        Recorded(e.event_id, e.event_id in added, violations.get(e.event_id, ()), messages.get(e.event_id))
+        for e in unique
+    ]
+
+
+def _touch_terminals(engine: Engine, terminal_ids: Iterable[str]) -> None:
+    """Record that central heard from these terminals (their events count as signs of life).
+
+    Outside the events' transaction: it is not worth failing a batch of check-ins for.
+    """
+    ids = sorted(terminal_ids)
+    try:
+        with Session(engine) as session:
+            session.exec(update(Terminal).where(col(Terminal.id).in_(ids)).values(last_seen_at=utcnow()))
+            session.commit()
+    except SQLAlchemyError:
+        logger.warning("last-seen time of %d terminals not updated", len(ids), exc_info=True)
 
 
 def record_dead_letter(engine: Engine, topic: str, payload: bytes, reason: str, event_id: str | None) -> None:
@@ -144,9 +254,12 @@ def record_status(engine: Engine, status: TerminalStatus) -> bool:
         if terminal is None:
             return False
         terminal.online = status.online
-        terminal.last_seen_at = status.at or utcnow()
+        # Central's clock, not the terminal's: silence is judged by central, and terminal clocks drift.
+        terminal.last_seen_at = utcnow()
         terminal.outbox_depth = status.outbox_depth
+        terminal.oldest_pending_s = status.oldest_pending_s
         terminal.software_version = status.software_version
+        terminal.watchlist_version = status.watchlist_version
         session.add(terminal)
         session.commit()
     return True

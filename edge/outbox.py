@@ -4,6 +4,10 @@ An event is committed here (SQLite, WAL, ``synchronous=FULL``) before the guard
 is told it was recorded; a row is deleted only when central's receipt names
 it. ``seq`` is allocated in the same transaction as the insert, so the order a
 terminal minted its events in is the order they are sent in.
+
+When the quota (rows or bytes) is reached, new taps are refused with a visible
+reason rather than dropping anything already committed: every row in here is
+an event a guard was told was recorded (see docs/delivery.md).
 """
 
 from __future__ import annotations
@@ -30,7 +34,11 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts   INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+-- The drain asks "how many are in flight" every round; without this it scans the backlog.
+CREATE INDEX IF NOT EXISTS outbox_sent_at ON outbox (sent_at);
 """
+
+_DELETE_CHUNK = 500  # event ids per DELETE statement (SQLite's bound-parameter limit is far above)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +71,10 @@ class Outbox:
         self._db.executescript(_SCHEMA)
         self.max_rows = max_rows
         self.max_bytes = max_bytes
+        # Running totals for the quota check: counting the table on every tap is
+        # O(backlog), and the backlog is largest exactly when the network is down.
+        rows, size = self._db.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM outbox").fetchone()
+        self._rows, self._bytes = int(rows), int(size)
 
     def append(self, build: Callable[[int], CheckinEvent]) -> CheckinEvent:
         """Allocate the next ``seq``, build the event with it, and commit it durably.
@@ -74,11 +86,21 @@ class Outbox:
             self._check_quota()
             seq = self._next_seq()
             event = build(seq)
+            payload = event.to_json()
             self._db.execute(
                 "INSERT INTO outbox (seq, event_id, payload, created_at) VALUES (?, ?, ?, ?)",
-                (seq, str(event.event_id), event.to_json(), time.time()),
+                (seq, str(event.event_id), payload, time.time()),
             )
+            # Counted before COMMIT; if the commit fails, _transaction recounts.
+            self._rows += 1
+            self._bytes += len(payload)
         return event
+
+    def last_seq(self) -> int:
+        """The highest ``seq`` ever allocated (0 before the first tap), receipted rows included."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM counters WHERE name = 'seq'").fetchone()
+        return 0 if row is None else int(row[0])
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -86,13 +108,19 @@ class Outbox:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                self._recount()  # the running totals may count what was rolled back
                 raise
-            self._db.execute("COMMIT")
+
+    def _recount(self) -> None:
+        rows, size = self._db.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM outbox").fetchone()
+        self._rows, self._bytes = int(rows), int(size)
 
     def _check_quota(self) -> None:
-        rows, size = self._db.execute("SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0) FROM outbox").fetchone()
+        rows, size = self._rows, self._bytes
         if rows >= self.max_rows or size >= self.max_bytes:
             raise OutboxFull(f"outbox holds {rows} events / {size} bytes (quota {self.max_rows} / {self.max_bytes})")
 
@@ -134,19 +162,30 @@ class Outbox:
             self._db.execute("UPDATE outbox SET sent_at = NULL")
 
     def acknowledge(self, event_ids: Iterable[UUID]) -> int:
-        """Delete the rows central has receipted; returns how many were deleted."""
+        """Delete the rows central has receipted; returns how many were deleted.
+
+        Ids not in the outbox (a second receipt for the same event) are ignored.
+        """
+        ids = [str(e) for e in event_ids]
+        deleted = 0
         with self._transaction():
-            cursor = self._db.executemany(
-                "DELETE FROM outbox WHERE event_id = ?", [(str(e),) for e in event_ids]
-            )
-        return cursor.rowcount
+            for start in range(0, len(ids), _DELETE_CHUNK):
+                chunk = ids[start : start + _DELETE_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                sizes = self._db.execute(
+                    f"DELETE FROM outbox WHERE event_id IN ({marks}) RETURNING LENGTH(payload)",  # noqa: S608
+                    chunk,
+                ).fetchall()
+                deleted += len(sizes)
+                self._rows -= len(sizes)
+                self._bytes -= sum(int(size) for (size,) in sizes)
+        return deleted
 
     def stats(self) -> OutboxStats:
         with self._lock:
-            depth, size, oldest = self._db.execute(
-                "SELECT COUNT(*), COALESCE(SUM(LENGTH(payload)), 0), MIN(created_at) FROM outbox"
-            ).fetchone()
-        return OutboxStats(depth=depth, bytes=size, oldest_created_at=oldest)
+            # seq order is creation order, so the first row is the oldest (no scan for MIN).
+            row = self._db.execute("SELECT created_at FROM outbox ORDER BY seq LIMIT 1").fetchone()
+            return OutboxStats(depth=self._rows, bytes=self._bytes, oldest_created_at=row[0] if row else None)
 
     def close(self) -> None:
         with self._lock:

@@ -3,6 +3,14 @@
 A broker's PUBACK is not proof of delivery (Mosquitto killed with SIGKILL loses
 acknowledged messages), so rows stay in the outbox until central's receipt
 names them and are re-sent, oldest first, when no receipt came in time.
+
+Backoff: paho reconnects with a doubling delay capped at
+``MqttSettings.reconnect_max_s``; re-sends without any receipt in between
+double the re-send timeout up to ``resend_max_s`` (central may be down for
+hours: the terminal should not hammer the broker), and the first receipt
+resets it. A status message (online, outbox depth, age of the oldest pending
+event, versions) is retained on connect and every ``heartbeat_s``; the last
+will retains ``online: false``.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ class UplinkSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     resend_after_s: float = Field(default=15.0, gt=0, description="re-send a row with no receipt after this")
+    resend_max_s: float = Field(default=300.0, gt=0, description="cap of the doubling re-send timeout")
     window: int = Field(default=200, ge=1, description="at most this many sent rows awaiting a receipt")
     heartbeat_s: float = Field(default=30.0, gt=0, description="status publish interval")
 
@@ -53,6 +62,8 @@ class Uplink:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._connected = threading.Event()
+        self._resend_after = settings.resend_after_s  # doubles while re-sends get no receipt
+        self._broker_acks = 0
         self._thread = threading.Thread(target=self._drain_loop, name=f"uplink-{terminal_id}", daemon=True)
         self._client = create_client(mqtt_settings, client_id=f"terminal-{terminal_id}")
         self._client.will_set(
@@ -60,6 +71,7 @@ class Uplink:
         )
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
+        self._client.on_publish = self._on_publish
         self._client.message_callback_add(topics.receipt_topic(terminal_id), self._on_receipt)
         self._client.message_callback_add(topics.cmd_topic(terminal_id), self._on_command)
 
@@ -69,6 +81,16 @@ class Uplink:
 
     def wait_connected(self, timeout: float) -> bool:
         return self._connected.wait(timeout)
+
+    @property
+    def broker_acks(self) -> int:
+        """PUBACKs received so far: a diagnostic, never a reason to delete a row."""
+        return self._broker_acks
+
+    @property
+    def resend_after_s(self) -> float:
+        """The current re-send timeout (grows while re-sends get no receipt)."""
+        return self._resend_after
 
     def start(self) -> None:
         connect_async(self._client, self._mqtt)
@@ -124,6 +146,20 @@ class Uplink:
             logger.warning("uplink lost the broker (%s); events stay in the outbox", reason_code)
         self._connected.clear()
 
+    def _on_publish(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        mid: int,
+        reason_code: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if not reason_ok(reason_code):
+            # e.g. "Not authorized": the ACL refuses this topic; the row stays and is re-sent.
+            logger.error("broker refused an event of terminal %s: %s", self._terminal_id, reason_code)
+            return
+        self._broker_acks += 1
+
     def _on_receipt(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         try:
             receipt = Receipt.model_validate_json(message.payload)
@@ -132,6 +168,7 @@ class Uplink:
             return
         deleted = self._outbox.acknowledge(receipt.event_ids)
         logger.debug("receipt for %d events, %d deleted from outbox", len(receipt.event_ids), deleted)
+        self._resend_after = self._settings.resend_after_s  # central is back: re-send promptly again
         self._wake.set()
 
     def _on_command(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
@@ -142,7 +179,7 @@ class Uplink:
     def _drain_loop(self) -> None:
         next_heartbeat = time.monotonic() + self._settings.heartbeat_s
         while not self._stop.is_set():
-            self._wake.wait(timeout=min(1.0, self._settings.resend_after_s / 2))
+            self._wake.wait(timeout=min(1.0, self._resend_after / 2))
             self._wake.clear()
             if not self._connected.is_set():
                 continue
@@ -155,10 +192,11 @@ class Uplink:
                 logger.exception("uplink drain failed; retrying")
 
     def _send_due(self) -> None:
-        room = self._settings.window - self._outbox.in_flight(self._settings.resend_after_s)
+        resend_after = self._resend_after
+        room = self._settings.window - self._outbox.in_flight(resend_after)
         if room <= 0:
             return
-        due = self._outbox.due(self._settings.resend_after_s, limit=room)
+        due = self._outbox.due(resend_after, limit=room)
         topic = topics.event_topic(self._terminal_id)
         sent = []
         for row in due:
@@ -167,6 +205,10 @@ class Uplink:
                 break  # disconnected meanwhile; on_connect re-sends everything in order
             sent.append(row.seq)
         self._outbox.mark_sent(sent)
+        if any(row.sent_at is not None for row in due[: len(sent)]):
+            # A re-send: the earlier copy got no receipt in time. Back off until one does.
+            self._resend_after = min(resend_after * 2, self._settings.resend_max_s)
+            logger.info("re-sent unreceipted events; next re-send after %.0f s", self._resend_after)
 
     def _publish_status(self) -> None:
         self._client.publish(topics.status_topic(self._terminal_id), self._status(online=True), qos=1, retain=True)

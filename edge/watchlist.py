@@ -1,10 +1,13 @@
 """Wanted persons on the terminal (网上逃犯): 1:N face search and exact ID-number match.
 
-Owns the watchlist file (a .npz read with ``allow_pickle=False``: a JSON header
-with the list version and entries, a float32 template matrix, the owner entry of
-each template row, and optionally a serialised approximate index), and the search
-index seam: exact search (normalised matrix @ query) by default, an IVF index over
-8-bit-quantised vectors (faiss) for large lists.
+Owns the watchlist file (an uncompressed .npz read with ``allow_pickle=False``: a
+JSON header with the list version, issue time and entries, a float32 template
+matrix, the owner entry of each template row, and for large lists the trained,
+filled faiss index), and the search index seam: exact search (normalised matrix @
+query) by default, an IVF index over 8-bit-quantised vectors (faiss) for large
+lists. A large list is loaded without rebuilding its index, and its float32
+templates stay memory-mapped from the file (read only to save or update the list),
+so the process holds the index (~137 bytes a row), not 512 bytes a row besides it.
 """
 
 from __future__ import annotations
@@ -12,17 +15,28 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import struct
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from edge.enrolment import as_template_matrix, enroll_images
-from edge.face import EMBEDDING_DIM, MODEL_ID, Embedding, FaceEngine, TemplateFileError, atomic_writer, normalise
+from edge.face import (
+    EMBEDDING_DIM,
+    MODEL_ID,
+    Embedding,
+    FaceEngine,
+    TemplateFileError,
+    atomic_writer,
+    map_npz_member,
+    normalise,
+)
 from protocol.checkin import WatchlistCheck, WatchlistHit
 
 if TYPE_CHECKING:
@@ -30,7 +44,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FORMAT = "guardpost.watchlist/1"
+# /2 stores the entries column-wise (a list per field): at 1M entries, parsing a list of
+# objects left ~200 MB of freed-but-held memory in the process. /1 files are still read.
+FORMAT = "guardpost.watchlist/2"
+_FORMATS = (FORMAT, "guardpost.watchlist/1")
+_FIELDS = ("entry_id", "name", "id_number", "note")
 EMPTY_VERSION = "empty"
 # Above this many template rows an approximate index is built when faiss is installed: exact
 # search stays under ~5 ms p50 on two cores up to here (bench/watchlist.py).
@@ -38,6 +56,7 @@ APPROX_MIN_ROWS = 200_000
 # Fraction of the inverted lists probed per query. Measured on uniformly random unit vectors (the
 # worst case: real templates cluster) at 1M rows: 0.35 gives recall@1 >= 0.99 at ~4 ms (bench/watchlist.py).
 IVF_PROBE_FRACTION = 0.35
+_IVF_KEEP_MIN_ROWS = 1000  # below this an inverted index saves nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +125,33 @@ class IvfIndex:
 
     @property
     def nbytes(self) -> int:
+        """Codes and ids of the inverted lists plus the coarse centroids (serialising would copy it all)."""
+        index = self._index
+        return int(index.ntotal * (index.code_size + 8) + index.nlist * EMBEDDING_DIM * 4)
+
+    @property
+    def ntotal(self) -> int:
+        return int(self._index.ntotal)
+
+    def to_array(self) -> npt.NDArray[np.uint8]:
         import faiss  # noqa: F811
 
-        return int(faiss.serialize_index(self._index).nbytes)
+        return np.asarray(faiss.serialize_index(self._index), dtype=np.uint8)
+
+    @classmethod
+    def read(cls, stream: IO[bytes], probe_fraction: float = IVF_PROBE_FRACTION) -> IvfIndex:
+        """The index as ``to_array`` stored it, streamed (no second copy in memory); nothing rebuilt."""
+        import faiss  # noqa: F811
+
+        try:
+            reader = faiss.PyCallbackIOReader(stream.read, 1 << 20)  # type: ignore[attr-defined]  # not in the stubs
+            index = faiss.read_index(reader)  # already downcast
+        except RuntimeError as exc:
+            raise ValueError(f"stored index unreadable: {exc}") from exc
+        if not isinstance(index, faiss.IndexIVFScalarQuantizer) or index.d != EMBEDDING_DIM:
+            raise ValueError(f"stored index is {type(index).__name__} of dimension {index.d}")
+        index.nprobe = max(1, int(np.ceil(probe_fraction * index.nlist)))
+        return cls(index)
 
     def search(self, query: Embedding) -> tuple[int, float]:
         scores, rows = self._index.search(query.reshape(1, -1), 1)
@@ -140,18 +183,24 @@ class Watchlist:
         embeddings: npt.NDArray[np.float32],
         owners: npt.NDArray[np.int32],
         index: VectorIndex | None = None,
+        issued_at: datetime | None = None,
     ) -> None:
         if len(embeddings) != len(owners) or (len(owners) and int(owners.max()) >= len(entries)):
             raise ValueError("every template row needs an owner entry")
         self.version = version
+        self.issued_at = issued_at  # when central issued this version; None for a locally built list
         self.entries: tuple[WatchlistEntry, ...] = tuple(entries)
-        self._embeddings = embeddings
+        self._embeddings = embeddings  # memory-mapped from the file for a loaded approximate list
         self._owners = owners
         self.index: VectorIndex = index if index is not None else build_index(embeddings, approximate=False)
         self._by_id_number = {_normalise_id_number(e.id_number): e for e in self.entries if e.id_number}
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    @property
+    def template_count(self) -> int:
+        return len(self._owners)
 
     @classmethod
     def empty(cls) -> Watchlist:
@@ -163,31 +212,52 @@ class Watchlist:
         items: Iterable[tuple[WatchlistEntry, Iterable[npt.ArrayLike]]],
         version: str | None = None,
         approximate: bool | None = None,
+        issued_at: datetime | None = None,
     ) -> Watchlist:
         """From entries and their templates; ``version`` defaults to a digest of the content."""
-        entries: list[WatchlistEntry] = []
-        blocks: list[npt.NDArray[np.float32]] = []
-        owners: list[npt.NDArray[np.int32]] = []
-        for entry, embeddings in items:
-            block = as_template_matrix(embeddings)
-            blocks.append(block)
-            owners.append(np.full(len(block), len(entries), dtype=np.int32))
-            entries.append(entry)
-        matrix = np.concatenate(blocks) if blocks else np.empty((0, EMBEDDING_DIM), np.float32)
-        owner = np.concatenate(owners) if owners else np.empty(0, np.int32)
-        version = version or _digest(entries, matrix)
-        return cls(version, entries, matrix, owner, build_index(matrix, approximate))
+        return cls.empty().updated(items, (), version, approximate=approximate, issued_at=issued_at)
 
     def items(self) -> list[tuple[WatchlistEntry, npt.NDArray[np.float32]]]:
         """Each entry with its template rows (the inverse of ``build``)."""
-        return [(entry, self._embeddings[self._owners == i]) for i, entry in enumerate(self.entries)]
+        order = np.argsort(self._owners, kind="stable")
+        bounds = np.searchsorted(self._owners[order], np.arange(len(self.entries) + 1))
+        return [
+            (entry, np.asarray(self._embeddings[order[bounds[i] : bounds[i + 1]]], dtype=np.float32))
+            for i, entry in enumerate(self.entries)
+        ]
+
+    def updated(
+        self,
+        upserts: Iterable[tuple[WatchlistEntry, Iterable[npt.ArrayLike]]],
+        removed: Iterable[str],
+        version: str | None = None,
+        *,
+        approximate: bool | None = None,
+        issued_at: datetime | None = None,
+    ) -> Watchlist:
+        """A new version: ``removed`` entry ids dropped, ``upserts`` added or replacing their entry_id."""
+        new = [(entry, as_template_matrix(rows)) for entry, rows in upserts]
+        drop = set(removed) | {entry.entry_id for entry, _ in new}
+        kept = [i for i, entry in enumerate(self.entries) if entry.entry_id not in drop]
+        remap = np.full(len(self.entries), -1, dtype=np.int32)
+        remap[kept] = np.arange(len(kept), dtype=np.int32)
+        owner = remap[self._owners] if len(self._owners) else np.empty(0, np.int32)
+        rows = owner >= 0
+        entries = [self.entries[i] for i in kept] + [entry for entry, _ in new]
+        blocks = [np.asarray(self._embeddings[rows], dtype=np.float32), *(block for _, block in new)]
+        owners = [owner[rows], *(np.full(len(b), len(kept) + k, np.int32) for k, (_, b) in enumerate(new))]
+        matrix = np.concatenate(blocks).astype(np.float32, copy=False)
+        owners_all = np.concatenate(owners).astype(np.int32, copy=False)
+        version = version or _digest(entries, matrix)
+        if approximate is None and isinstance(self.index, IvfIndex) and len(matrix) >= _IVF_KEEP_MIN_ROWS:
+            approximate = True  # a list made approximate on purpose stays so across updates
+        return Watchlist(version, entries, matrix, owners_all, build_index(matrix, approximate), issued_at)
 
     def with_entry(
         self, entry: WatchlistEntry, embeddings: Iterable[npt.ArrayLike], version: str | None = None
     ) -> Watchlist:
         """A new version with ``entry`` added, or replaced if its entry_id is already listed."""
-        kept = [(e, rows) for e, rows in self.items() if e.entry_id != entry.entry_id]
-        return Watchlist.build([*kept, (entry, list(embeddings))], version)
+        return self.updated([(entry, list(embeddings))], (), version)
 
     def search(self, embedding: npt.ArrayLike) -> tuple[WatchlistEntry, float] | None:
         """Best-matching entry and its cosine score (the caller applies a threshold); None if empty."""
@@ -213,17 +283,21 @@ class Watchlist:
         return WatchlistCheck(list_version=self.version, checked=True, hit=hit)
 
     def save(self, path: Path) -> None:
+        """Write the list atomically (uncompressed, so that a load can memory-map the templates)."""
         header = {
             "format": FORMAT,
             "version": self.version,
+            "issued_at": self.issued_at.isoformat() if self.issued_at else None,
             "model": MODEL_ID,
-            "entries": [asdict(e) for e in self.entries],
+            "entries": {name: [getattr(e, name) for e in self.entries] for name in _FIELDS},
         }
         arrays = {
             "header": np.frombuffer(json.dumps(header, ensure_ascii=False).encode("utf-8"), np.uint8),
-            "embeddings": self._embeddings.astype("<f4"),
+            "embeddings": np.asarray(self._embeddings, dtype="<f4"),  # no copy of a mapped matrix
             "owners": self._owners.astype("<i4"),
         }
+        if isinstance(self.index, IvfIndex):
+            arrays["ivf_index"] = self.index.to_array()  # trained and filled: a load does not rebuild it
         with atomic_writer(path) as handle:
             np.savez(handle, allow_pickle=False, **arrays)
 
@@ -233,16 +307,61 @@ class Watchlist:
         try:
             with np.load(Path(path), allow_pickle=False) as archive:
                 header = json.loads(bytes(archive["header"]).decode("utf-8"))
-                embeddings = np.asarray(archive["embeddings"], dtype=np.float32)
                 owners = np.asarray(archive["owners"], dtype=np.int32)
-            entries = [WatchlistEntry(**raw) for raw in header["entries"]]
-            if header["format"] != FORMAT or embeddings.shape[1:] != (EMBEDDING_DIM,):
-                raise ValueError(f"format {header['format']!r}, templates {embeddings.shape}")
-            if header["model"] != MODEL_ID:
-                raise TemplateFileError(f"{path} holds {header['model']} templates; this terminal uses {MODEL_ID}")
-            return cls(str(header["version"]), entries, embeddings, owners, build_index(embeddings, approximate))
-        except (OSError, EOFError, zipfile.BadZipFile, KeyError, TypeError, ValueError) as exc:
+                _check_header(header, path)
+                entries = _entries(header["entries"])
+                stored = "ivf_index" in archive.files  # the saver chose an approximate index
+                wanted = (stored or len(owners) >= APPROX_MIN_ROWS) if approximate is None else approximate
+            index = _stored_index(Path(path), len(owners)) if wanted else None
+            embeddings = _templates(Path(path), mapped=index is not None)
+            if embeddings.shape != (len(owners), EMBEDDING_DIM):
+                raise ValueError(f"templates {embeddings.shape} for {len(owners)} rows")
+            issued = datetime.fromisoformat(header["issued_at"]) if header.get("issued_at") else None
+            found = index or build_index(embeddings, wanted)
+            return cls(str(header["version"]), entries, embeddings, owners, found, issued)
+        except (OSError, EOFError, zipfile.BadZipFile, KeyError, TypeError, ValueError, struct.error) as exc:
             raise TemplateFileError(f"not a watchlist file ({FORMAT}): {path}: {exc}") from exc
+
+
+def _check_header(header: dict[str, object], path: Path) -> None:
+    if header["format"] not in _FORMATS:
+        raise ValueError(f"format {header['format']!r}")
+    if header["model"] != MODEL_ID:
+        raise TemplateFileError(f"{path} holds {header['model']} templates; this terminal uses {MODEL_ID}")
+
+
+def _entries(stored: object) -> list[WatchlistEntry]:
+    if isinstance(stored, list):  # format /1: one object per entry
+        return [WatchlistEntry(**raw) for raw in stored]
+    if not isinstance(stored, dict) or set(stored) != set(_FIELDS):
+        raise ValueError("entries are neither a list nor the columns " + ", ".join(_FIELDS))
+    return [WatchlistEntry(*row) for row in zip(*(stored[name] for name in _FIELDS), strict=True)]
+
+
+def _stored_index(path: Path, rows: int) -> IvfIndex | None:
+    """The saved IVF index if the file has one for exactly these rows (and faiss is installed)."""
+    with zipfile.ZipFile(path) as archive:
+        if "ivf_index.npy" not in archive.namelist():
+            return None
+        with archive.open("ivf_index.npy") as stream:
+            major, _ = np.lib.format.read_magic(stream)
+            # Skip the .npy header: what follows is faiss's own serialisation.
+            (np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0)(stream)
+            try:
+                index = IvfIndex.read(stream)
+            except ImportError:
+                return None
+    return index if index.ntotal == rows else None
+
+
+def _templates(path: Path, mapped: bool) -> npt.NDArray[np.float32]:
+    """The template matrix: memory-mapped (read-only) when ``mapped`` and stored uncompressed, else read."""
+    if mapped:
+        view = map_npz_member(path, "embeddings.npy")
+        if view is not None:
+            return view
+    with np.load(path, allow_pickle=False) as archive:
+        return np.asarray(archive["embeddings"], dtype=np.float32)
 
 
 def _digest(entries: Sequence[WatchlistEntry], matrix: npt.NDArray[np.float32]) -> str:

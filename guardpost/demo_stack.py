@@ -22,6 +22,7 @@ from central.config import ApiSettings, CentralSettings
 from central.db import create_db, make_engine, session_scope
 from central.demo_seed import seed_demo_registry
 from central.models import Terminal as TerminalRecord
+from central.portal_settings import AccessSettings
 from edge.checkin import CheckinResult
 from edge.config import TerminalSettings
 from edge.drivers.camera import SnapshotCameraConfig
@@ -130,6 +131,7 @@ class DemoStack:
             client_id=f"guardpost-demo-central-{uuid.uuid4().hex[:8]}",
             api=ApiSettings(port=self.api_port),
             public_url=self.api_url,
+            access=AccessSettings(demo=True),  # demo accounts and the demo API key (central.auth.DEMO_ACCOUNTS)
         )
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.database_url_resolved)

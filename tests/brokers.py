@@ -34,9 +34,18 @@ def require_shared_broker() -> None:
 
 
 class PrivateMosquitto:
-    """A Mosquitto of the test's own on a free port; stop(), kill() and start() keep the port."""
+    """A Mosquitto of the test's own on a free port; stop(), kill() and start() keep the port.
 
-    def __init__(self, workdir: Path, extra_config: str = "") -> None:
+    ``persistent``: sessions and queued messages are saved to ``workdir`` on a
+    clean stop (SIGTERM) and restored on start, as in production; a SIGKILL
+    loses everything since the last save (autosave is set far beyond any test).
+    ``config``: the whole configuration instead of the default one (``{port}``
+    and ``{workdir}`` are substituted), e.g. one derived from deploy/mosquitto.
+    """
+
+    def __init__(
+        self, workdir: Path, extra_config: str = "", *, persistent: bool = False, config: str | None = None
+    ) -> None:
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         if not Path(binary).exists():
             pytest.fail("mosquitto is not installed: run scripts/test, which installs it")
@@ -45,14 +54,27 @@ class PrivateMosquitto:
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.config = workdir / "mosquitto.conf"
-        self.config.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n{extra_config}"
-        )
+        if config is None:
+            persistence = (
+                f"persistence true\npersistence_location {workdir}/\nautosave_interval 3600\n"
+                if persistent
+                else "persistence false\n"
+            )
+            config = f"listener {{port}} 127.0.0.1\nallow_anonymous true\n{persistence}{extra_config}"
+        self.config.write_text(config.replace("{port}", str(self.port)).replace("{workdir}", str(workdir)))
         self._process: subprocess.Popen[bytes] | None = None
 
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def log(self) -> str:
+        path = self.workdir / "mosquitto.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
     def start(self) -> None:
-        log = (self.workdir / "mosquitto.log").open("ab")
-        self._process = subprocess.Popen([self.binary, "-c", str(self.config)], stdout=log, stderr=log)
+        with (self.workdir / "mosquitto.log").open("ab") as log:
+            self._process = subprocess.Popen([self.binary, "-c", str(self.config)], stdout=log, stderr=log)
         deadline = time.monotonic() + 10
         while not port_open(self.port):
             if self._process.poll() is not None or time.monotonic() > deadline:

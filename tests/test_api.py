@@ -15,7 +15,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from central.app import create_app
+from central.auth import API_KEY_HEADER, DEMO_API_KEY
 from central.config import CentralSettings
+from central.portal_settings import AccessSettings, RetentionSettings
 from central.store import record_event
 from protocol.checkin import CheckinEvent, Direction
 from protocol.mqtt import MqttSettings
@@ -58,9 +60,15 @@ class Api:
 
 @pytest.fixture
 def api(engine: Engine, tmp_path: Path) -> Iterator[Api]:
-    settings = CentralSettings(data_dir=tmp_path, client_id="central-api-test")
+    settings = CentralSettings(
+        data_dir=tmp_path,
+        client_id="central-api-test",
+        access=AccessSettings(demo=True),
+        retention=RetentionSettings(purge_enabled=False),
+    )
     day = date(2026, 2, 1) + timedelta(days=next(_days))
-    with TestClient(create_app(settings, engine=engine, run_ingest=False)) as client:
+    app = create_app(settings, engine=engine, run_ingest=False)
+    with TestClient(app, headers={API_KEY_HEADER: DEMO_API_KEY}) as client:
         yield Api(client, engine, add_terminal(engine), day, tmp_path)
 
 

@@ -110,3 +110,34 @@ def test_kill_9_loses_no_event_that_was_confirmed(tmp_path: Path) -> None:
     for seq, event_id in confirmed:
         assert stored.get(event_id) == int(seq)
     assert sorted(stored.values()) == list(range(1, len(stored) + 1))
+
+
+def test_quota_counts_bytes_and_survives_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "o.sqlite3"
+    box = Outbox(path)
+    events = [box.append(make_event) for _ in range(3)]
+    size = sum(len(e.to_json()) for e in events)
+    assert (box.stats().depth, box.stats().bytes) == (3, size)
+    box.close()
+
+    # Reopened with a byte quota the backlog already fills: the totals are recounted, not reset.
+    full = Outbox(path, max_bytes=size)
+    with pytest.raises(OutboxFull):
+        full.append(make_event)
+    assert full.acknowledge([events[0].event_id, events[0].event_id]) == 1  # a second receipt deletes nothing
+    assert full.stats().bytes == size - len(events[0].to_json())
+    assert full.append(make_event).seq == full.last_seq() == 4
+
+
+def test_stats_report_the_oldest_pending_event(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.sqlite3")
+    assert box.stats().oldest_created_at is None
+    first, second = box.append(make_event), box.append(make_event)
+    oldest = box.stats().oldest_created_at
+    assert oldest is not None
+    box.acknowledge([first.event_id])
+    newer = box.stats().oldest_created_at
+    assert newer is not None
+    assert newer >= oldest
+    box.acknowledge([second.event_id])
+    assert box.stats() == box.stats().__class__(depth=0, bytes=0, oldest_created_at=None)

@@ -1,4 +1,8 @@
-"""The rules as pure functions: each fires when it should and stays quiet when it must not."""
+"""The rules as pure functions: each fires when it should and stays quiet when it must not.
+
+The table ``CASES`` holds, for every rule, at least one case where it fires and one
+where it must not; ``test_every_rule_has_both_cases`` keeps it so.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from central.models import CertStatus, CompanyKind, SiteKind
 from central.rules import (
     CATALOGUE,
     RULES,
+    WANTED_MATCH,
     CompanyInfo,
     GuardInfo,
     RegistrySnapshot,
@@ -23,6 +28,8 @@ from protocol.checkin import FaceStatus
 from tests.central_fixtures import make_event, wanted_hit
 
 SECURITY_CO = CompanyInfo(id="C1", kind=CompanyKind.SECURITY_COMPANY, licensed=True, region="110105")
+# A Zhejiang company: Beijing sites are in another province for it.
+ZHEJIANG_CO = replace(SECURITY_CO, region="330106")
 SELF_UNIT = CompanyInfo(id="C2", kind=CompanyKind.SELF_RECRUITING, licensed=True, region="110105")
 OFFICE = SiteInfo(
     id="S2", name_zh="星光大厦", kind=SiteKind.OFFICE, region="110105", jurisdiction="110105-WJ", managed_by=None
@@ -125,6 +132,51 @@ CASES: list[tuple[str, str, dict[str, Any], RegistrySnapshot, bool]] = [
     ("blurred", "NO_FACE", {"face_status": FaceStatus.BLURRED}, BASE, True),
     ("camera down", "NO_FACE", {"face_status": FaceStatus.PHOTO_MISSING, "with_photo": False}, BASE, True),
     ("face ok", "NO_FACE", {}, BASE, False),
+    ("out of province, no filing", "CROSS_REGION_NOT_FILED", {}, snap(employer=ZHEJIANG_CO), True),
+    (
+        "filed for another city",
+        "CROSS_REGION_NOT_FILED",
+        {},
+        snap(employer=replace(ZHEJIANG_CO, filed_regions=frozenset({"1201"}))),
+        True,
+    ),
+    (
+        "filed for the city",
+        "CROSS_REGION_NOT_FILED",
+        {},
+        snap(employer=replace(ZHEJIANG_CO, filed_regions=frozenset({"1101"}))),
+        False,
+    ),
+    (
+        "filed for the province",
+        "CROSS_REGION_NOT_FILED",
+        {},
+        snap(employer=replace(ZHEJIANG_CO, filed_regions=frozenset({"11"}))),
+        False,
+    ),
+    (
+        "other district, same province",
+        "CROSS_REGION_NOT_FILED",
+        {},
+        snap(employer=replace(SECURITY_CO, region="110108")),
+        False,
+    ),
+    (
+        "self-recruiting units file nothing across regions",
+        "CROSS_REGION_NOT_FILED",
+        {},
+        snap(employer=replace(SELF_UNIT, region="330106")),
+        False,
+    ),
+    (
+        "unlicensed at KTV is also unlicensed",
+        "EMPLOYER_UNLICENSED",
+        {},
+        snap(site=KTV, employer=replace(SECURITY_CO, licensed=False)),
+        True,
+    ),
+    ("KTV with no card holder", "VENUE_NEEDS_LICENSED_COMPANY", {}, snap(site=KTV, guard=None, employer=None), False),
+    ("barred guard at post without level", "LEVEL_INSUFFICIENT", {}, snap(guard=guard(barred=True, level=5)), False),
 ]
 
 
@@ -145,12 +197,29 @@ def test_wanted_match_is_not_a_violation() -> None:
 
 
 def test_every_rule_is_catalogued_with_both_languages_and_a_source() -> None:
-    for code, _rule in RULES:
-        reason_zh, reason_en, article = CATALOGUE[code]
-        assert reason_zh, code
+    described = [(r.code, r.reason_zh, r.reason_en, r.article) for r in RULES]
+    w = WANTED_MATCH
+    for code, reason_zh, reason_en, article in [*described, (w.code, w.reason_zh, w.reason_en, w.article)]:
+        assert CATALOGUE.get(code, (reason_zh, reason_en, article)) == (reason_zh, reason_en, article)
         assert reason_en, code
         assert article, code
         assert any("\u4e00" <= ch <= "\u9fff" for ch in reason_zh), code
+
+
+def test_every_rule_has_both_cases() -> None:
+    fires = {(code, fired) for _id, code, _e, _s, fired in CASES}
+    for rule in RULES:
+        assert {(rule.code, True), (rule.code, False)} <= fires, rule.code
+
+
+def test_catalogue_follows_the_design_table() -> None:
+    design = {
+        "CARD_UNKNOWN", "CERT_MISSING", "CERT_REVOKED", "GUARD_BARRED", "EMPLOYER_UNLICENSED",
+        "SELF_RECRUITED_OUT_OF_AREA", "NO_SERVICE_CONTRACT", "CROSS_REGION_NOT_FILED",
+        "VENUE_NEEDS_LICENSED_COMPANY", "LEVEL_INSUFFICIENT", "FACE_MISMATCH", "NO_FACE",
+    }  # fmt: skip
+    assert design <= set(CATALOGUE)
+    assert "WANTED_MATCH" not in CATALOGUE
 
 
 def test_revoked_guard_at_ktv_reports_each_breach_once() -> None:

@@ -68,6 +68,13 @@ def wait_empty(outbox: Outbox, timeout: float = 10) -> None:
         time.sleep(0.02)
 
 
+def wait_resend_after(uplink: Uplink, value: float, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while uplink.resend_after_s != value:  # polling: set on the drain and paho threads, no event to wait on
+        assert time.monotonic() < deadline, f"re-send timeout {uplink.resend_after_s}, expected {value}"
+        time.sleep(0.01)
+
+
 @pytest.fixture
 def terminal_id() -> str:
     return f"T-{uuid.uuid4().hex[:10]}"
@@ -164,3 +171,21 @@ def test_status_is_retained_online_then_offline(terminal_id: str, outbox: Outbox
         reader.loop_stop()
     assert got[0].terminal_id == terminal_id
     assert got[0].online is False
+
+
+def test_resend_timeout_backs_off_until_a_receipt_comes(terminal_id: str, outbox: Outbox, tmp_path: Path) -> None:
+    broker = PrivateMosquitto(tmp_path / "broker")
+    broker.start()
+    responder = ReceiptResponder(broker.port, terminal_id, drop_first=3)
+    outbox.append(lambda seq: make_event(seq, terminal_id))
+    uplink = start_uplink(terminal_id, broker.port, outbox, resend_after_s=0.2, resend_max_s=0.5)
+    try:
+        wait_resend_after(uplink, 0.5)  # doubled while nothing came back (0.2, 0.4), capped at 0.5
+        seen = responder.wait_seen(4)  # sent, then re-sent three times before the receipt
+        wait_empty(outbox)
+        wait_resend_after(uplink, 0.2)  # the receipt resets it
+    finally:
+        uplink.stop()
+        responder.close()
+        broker.stop()
+    assert len({e.event_id for e in seen}) == 1

@@ -1,16 +1,25 @@
-"""Typed dependencies of the routes: the request's session and the app's settings."""
+"""Typed dependencies of the routes: session, settings, ingest, and who is asking (``Scope``).
+
+A request is authenticated by an API key (``X-API-Key`` or ``Authorization:
+Bearer``) or by the session cookie. API routes answer 401 without either;
+pages send the browser to the login form instead (``PageScopeDep``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from central import auth
+from central.auth_models import Account, Role
 from central.config import CentralSettings
 from central.ingest import Ingest
+from central.portal_settings import AccessSettings
+from central.scope import Scope
 
 
 def get_engine(request: Request) -> Engine:
@@ -37,3 +46,76 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[CentralSettings, Depends(get_settings)]
 IngestDep = Annotated[Ingest | None, Depends(get_ingest)]
+
+
+def get_access(settings: SettingsDep) -> AccessSettings:
+    return settings.access
+
+
+AccessDep = Annotated[AccessSettings, Depends(get_access)]
+
+
+def _presented_key(request: Request) -> str | None:
+    key = request.headers.get(auth.API_KEY_HEADER)
+    if key:
+        return key
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" and credentials else None
+
+
+def current_account(request: Request, session: SessionDep, access: AccessDep) -> Account | None:
+    """The account behind the request's API key or session cookie, or None."""
+    key = _presented_key(request)
+    if key is not None:
+        return auth.account_for_api_key(session, key, access)
+    token = request.cookies.get(auth.SESSION_COOKIE)
+    return auth.account_for_session(session, token, access) if token else None
+
+
+AccountDep = Annotated[Account | None, Depends(current_account)]
+
+
+def require_scope(request: Request, account: AccountDep) -> Scope:
+    if account is None:
+        raise HTTPException(
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            detail="需要登录或 API 密钥 / log in or send an API key",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    scope = auth.scope_of(account)
+    request.state.actor = scope.actor  # for the request log
+    return scope
+
+
+ScopeDep = Annotated[Scope, Depends(require_scope)]
+
+
+def require_police(scope: ScopeDep) -> Scope:
+    if not scope.sees_alerts:
+        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="仅限公安 / police only")
+    return scope
+
+
+def require_admin(scope: ScopeDep) -> Scope:
+    if scope.role is not Role.ADMIN:
+        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="仅限管理员 / administrators only")
+    return scope
+
+
+PoliceScopeDep = Annotated[Scope, Depends(require_police)]
+AdminScopeDep = Annotated[Scope, Depends(require_admin)]
+
+
+class LoginRequired(Exception):  # noqa: N818  (a redirect, not an error)
+    """A page was asked for without a session: the app answers with the login form."""
+
+
+def require_page_scope(request: Request, account: AccountDep) -> Scope:
+    if account is None:
+        raise LoginRequired(request.url.path)
+    scope = auth.scope_of(account)
+    request.state.actor = scope.actor
+    return scope
+
+
+PageScopeDep = Annotated[Scope, Depends(require_page_scope)]

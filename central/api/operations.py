@@ -1,48 +1,154 @@
-"""Routes for property firms and security companies: attendance and violations."""
+"""Routes for property firms and security companies (and the police and administrators in their scope).
+
+Sites, today's on-duty board, the attendance calendar, attendance and
+late / early / absent, violations, check-ins with their photos, and guards
+(ID numbers masked but for the police and the administrator). Every query
+is scoped; a foreign id answers 404 like an unknown one.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import date, datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import FileResponse
 from sqlmodel import Session
 
-from central import crud
-from central.api.deps import SessionDep
-from central.attendance import summarise
+from central import auth, crud
+from central.api.deps import ScopeDep, SessionDep, SettingsDep
+from central.attendance import day_report, local_day_bounds
 from central.models import AttendancePublic, Site, ViolationPublic
+from central.photos import read_photo
+from central.read_models import CalendarDay, CheckinPublic, GuardPublic, OnDutyRow, SitePublic
+from central.scope import Scope
 
 router = APIRouter(prefix="/api", tags=["attendance"])
 
+# Bounds keep day arithmetic (the next midnight, a month's end) inside what datetime can hold.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 1)
+DateQuery = Annotated[
+    date, Query(alias="date", ge=FIRST_DAY, le=LAST_DAY, description="local date at the site, YYYY-MM-DD")
+]
+OptionalDateQuery = Annotated[date | None, Query(alias="date", ge=FIRST_DAY, le=LAST_DAY)]
 
-def _site(session: Session, site_id: str) -> Site:
-    site = session.get(Site, site_id)
+
+def _site(session: Session, scope: Scope, site_id: str) -> Site:
+    site = crud.get_site(session, scope, site_id)
     if site is None:
         raise HTTPException(status_code=404, detail=f"场所不存在 / unknown site {site_id!r}")
     return site
 
 
-@router.get("/attendance")
-def attendance(
+def today_at(site: Site) -> date:
+    return datetime.now(ZoneInfo(site.timezone)).date()
+
+
+@router.get("/sites")
+def sites(session: SessionDep, scope: ScopeDep) -> list[SitePublic]:
+    """The sites this account may see."""
+    return [crud.site_public(s) for s in crud.visible_sites(session, scope)]
+
+
+@router.get("/sites/{site_id}/on-duty")
+def on_duty(
+    session: SessionDep, scope: ScopeDep, site_id: str, day: OptionalDateQuery = None
+) -> list[OnDutyRow]:
+    """Today's board (or ``date``'s): who tapped in at the site and is still on duty."""
+    site = _site(session, scope, site_id)
+    return crud.on_duty(session, scope, site, day or today_at(site))
+
+
+@router.get("/sites/{site_id}/calendar")
+def calendar(
     session: SessionDep,
+    scope: ScopeDep,
     site_id: str,
-    day: Annotated[date, Query(alias="date", description="local date at the site, YYYY-MM-DD")],
-) -> list[AttendancePublic]:
-    """Per guard at ``site_id`` on ``date``: first tap in, last tap out, taps, violations."""
-    site = _site(session, site_id)
-    return summarise(crud.attendance_taps(session, site.id, day), site.timezone)
+    month: Annotated[str | None, Query(pattern=r"^2\d{3}-(0[1-9]|1[0-2])$", description="YYYY-MM")] = None,
+) -> list[CalendarDay]:
+    """The month's attendance calendar at the site: guards, taps and violations per day."""
+    site = _site(session, scope, site_id)
+    first = date.fromisoformat(f"{month}-01") if month else today_at(site).replace(day=1)
+    return crud.calendar(session, scope, site, first)
+
+
+@router.get("/attendance")
+def attendance(session: SessionDep, scope: ScopeDep, site_id: str, day: DateQuery) -> list[AttendancePublic]:
+    """Per guard at ``site_id`` on ``date``: first tap in, last tap out, taps, violations, late / early / absent."""
+    site = _site(session, scope, site_id)
+    return day_report(session, [site.id], day, crud.attendance_guards(session, scope, site))
 
 
 @router.get("/violations")
 def violations(
     session: SessionDep,
+    scope: ScopeDep,
     site_id: str | None = None,
-    day: Annotated[date | None, Query(alias="date")] = None,
+    day: OptionalDateQuery = None,
     code: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[ViolationPublic]:
     """Violations, newest first; reasons in Chinese and English with their legal source."""
     if site_id is not None:
-        _site(session, site_id)
-    return crud.list_violations(session, site_id=site_id, day=day, code=code, limit=limit)
+        _site(session, scope, site_id)
+    return crud.list_violations(session, scope, site_id=site_id, day=day, code=code, limit=limit)
+
+
+@router.get("/checkins")
+def checkins(
+    session: SessionDep,
+    scope: ScopeDep,
+    day: DateQuery,
+    site_id: str | None = None,
+    guard_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> list[CheckinPublic]:
+    """The day's check-ins, oldest first, each with its violation codes and photo link."""
+    zone = _site(session, scope, site_id).timezone if site_id else crud.site_zone(session, None)
+    start, end = local_day_bounds(day, zone)
+    return crud.list_checkins(session, scope, site_id=site_id, guard_id=guard_id, start=start, end=end, limit=limit)
+
+
+@router.get("/checkins/{event_id}")
+def checkin(event_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> CheckinPublic:
+    found = crud.get_checkin(session, scope, event_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail="无此签到记录 / unknown check-in")
+    return found
+
+
+@router.get("/checkins/{event_id}/photo", response_class=FileResponse)
+def checkin_photo(event_id: uuid.UUID, session: SessionDep, scope: ScopeDep, settings: SettingsDep) -> FileResponse:
+    """The check-in photo (JPEG) as received from the terminal."""
+    relpath = crud.photo_path(session, scope, event_id)
+    path = read_photo(settings.data_dir, relpath) if relpath else None
+    if path is None:
+        raise HTTPException(status_code=404, detail="无此照片 / no photo for this check-in")
+    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/guards")
+def guards(
+    session: SessionDep,
+    scope: ScopeDep,
+    q: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[GuardPublic]:
+    """Guards this account may look up; a police search is written to the audit log."""
+    found = crud.list_guards(session, scope, q=q, limit=limit)
+    if scope.is_police:
+        auth.audit(session, scope, "person.search", q or "", f"{len(found)} found")
+    return found
+
+
+@router.get("/guards/{guard_id}")
+def guard(guard_id: str, session: SessionDep, scope: ScopeDep) -> GuardPublic:
+    """One guard; a police look-up is written to the audit log."""
+    found = crud.get_guard(session, scope, guard_id)
+    if scope.is_police:
+        auth.audit(session, scope, "person.lookup", guard_id, "found" if found else "not found")
+    if found is None:
+        raise HTTPException(status_code=404, detail="无此保安员 / unknown guard")
+    return found

@@ -1,56 +1,133 @@
-"""Routes for the police: wanted-person alerts and the check-in photos behind them."""
+"""Routes for the police: alerts (list, detail, live stream, workflow), the watchlist, the violations overview.
+
+Police accounts see their own jurisdiction; the administrator sees all;
+employers get 403. Opening an alert or a watchlist entry is a look-up of a
+person and is written to the audit log, as is every workflow step.
+"""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query
-from fastapi.responses import FileResponse
-from pydantic import BaseModel
+from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi.responses import FileResponse, StreamingResponse
+from pydantic import BaseModel, Field
 
-from central import crud
-from central.alerts import AlertTransitionError, change_status
-from central.api.deps import SessionDep, SettingsDep
-from central.models import Alert, AlertPublic, AlertStatus
-from central.photos import read_photo
+from central import auth, crud_police
+from central.alerts import AlertTransitionError
+from central.api.deps import PoliceScopeDep, SessionDep, SettingsDep
+from central.models import AlertPublic, AlertStatus
+from central.read_models import AlertDetail, ViolationCount, WatchlistPublic
+from central.registry import DEFAULT_ZONE
+from central.sse import AlertHub, alert_events, resume_point
 
 router = APIRouter(prefix="/api", tags=["police"])
+
+
+class AlertStatusChange(BaseModel):
+    status: AlertStatus
+    note: str = Field(default="", max_length=500)
 
 
 @router.get("/alerts")
 def alerts(
     session: SessionDep,
+    scope: PoliceScopeDep,
     status: AlertStatus | None = None,
     jurisdiction: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AlertPublic]:
     """Wanted-person matches, newest first."""
-    return crud.list_alerts(session, status=status, jurisdiction=jurisdiction, limit=limit)
+    return crud_police.list_alerts(session, scope, status=status, jurisdiction=jurisdiction, limit=limit)
 
 
-@router.get("/checkins/{event_id}/photo", response_class=FileResponse)
-def checkin_photo(event_id: uuid.UUID, session: SessionDep, settings: SettingsDep) -> FileResponse:
-    """The check-in photo (JPEG) as received from the terminal."""
-    relpath = crud.photo_path(session, event_id)
-    path = read_photo(settings.data_dir, relpath) if relpath else None
-    if path is None:
-        raise HTTPException(status_code=404, detail="无此照片 / no photo for this check-in")
-    return FileResponse(path, media_type="image/jpeg")
+@router.get("/alerts/stream", response_class=StreamingResponse)
+async def alert_stream(
+    request: Request,
+    scope: PoliceScopeDep,
+    since: Annotated[str | None, Query(max_length=40, description="resume after this time (RFC 3339)")] = None,
+    last_event_id: Annotated[str | None, Header(max_length=40)] = None,
+) -> StreamingResponse:
+    """Server-sent events: an ``alert`` event (the alert's detail) for each new alert or status change.
+
+    The stream ends after a while and the browser reconnects with ``Last-Event-ID``; changes in between are
+    sent again, so a page misses none.
+    """
+    hub: AlertHub = request.app.state.alert_hub
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    body = alert_events(hub, scope, resume_point(last_event_id, since))
+    return StreamingResponse(body, media_type="text/event-stream", headers=headers)
 
 
-class AlertStatusChange(BaseModel):
-    status: AlertStatus
+@router.get("/alerts/{alert_id}")
+def alert(alert_id: uuid.UUID, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> AlertDetail:
+    """One alert with its site, watchlist entry and workflow history."""
+    found = crud_police.get_alert(session, scope, alert_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail="无此警报 / unknown alert")
+    auth.audit(session, scope, "alert.view", str(alert_id), found.watchlist_entry_id)
+    return crud_police.alert_detail(session, found, settings.data_dir)
 
 
 @router.post("/alerts/{alert_id}/status")
-def set_alert_status(alert_id: uuid.UUID, change: AlertStatusChange, session: SessionDep) -> AlertPublic:
-    """Acknowledge, dispatch, or mark a match false-positive (the workflow only moves forward)."""
-    alert = session.get(Alert, alert_id)
-    if alert is None:
+def set_alert_status(
+    alert_id: uuid.UUID, change: AlertStatusChange, session: SessionDep, scope: PoliceScopeDep
+) -> AlertPublic:
+    """Acknowledge, dispatch, or mark a match false-positive; who and when are recorded."""
+    found = crud_police.get_alert(session, scope, alert_id)
+    if found is None:
         raise HTTPException(status_code=404, detail="无此警报 / unknown alert")
     try:
-        alert = change_status(session, alert, change.status)
+        updated = crud_police.decide(session, scope, found, change.status, change.note)
     except AlertTransitionError as exc:
         raise HTTPException(status_code=409, detail=f"状态不可变更 / {exc}") from exc
-    return crud.alert_public(alert)
+    return crud_police.alert_public(updated)
+
+
+@router.get("/watchlist")
+def watchlist(session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> list[WatchlistPublic]:
+    """Wanted-persons entries of the jurisdiction (the editor is the watchlist import's)."""
+    entries = crud_police.list_watchlist(session, scope, settings.data_dir)
+    auth.audit(session, scope, "watchlist.list", scope.jurisdiction or "*", f"{len(entries)} entries")
+    return entries
+
+
+@router.get("/watchlist/{entry_id}")
+def watchlist_entry(
+    entry_id: str, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep
+) -> WatchlistPublic:
+    entry = crud_police.get_watchlist_entry(session, scope, entry_id)
+    auth.audit(session, scope, "person.lookup", f"watchlist:{entry_id}", "found" if entry else "not found")
+    if entry is None:
+        raise HTTPException(status_code=404, detail="无此人员 / unknown watchlist entry")
+    return crud_police.watchlist_public(entry, settings.data_dir)
+
+
+@router.get("/watchlist/{entry_id}/photo", response_class=FileResponse)
+def watchlist_photo(entry_id: str, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> FileResponse:
+    entry = crud_police.get_watchlist_entry(session, scope, entry_id)
+    path = crud_police.watchlist_photo(settings.data_dir, entry.id) if entry else None
+    if path is None:
+        raise HTTPException(status_code=404, detail="无登记照片 / no photo for this entry")
+    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/police/violations")
+def violations_overview(
+    session: SessionDep,
+    scope: PoliceScopeDep,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+) -> list[ViolationCount]:
+    """For regulators: violations per site and rule over a range of local days (default: the last 30)."""
+    zone = ZoneInfo(DEFAULT_ZONE)
+    end_day = date_to or datetime.now(zone).date()
+    start_day = date_from or end_day - timedelta(days=29)
+    if end_day < start_day:
+        raise HTTPException(status_code=422, detail="结束日期早于开始日期 / 'to' is before 'from'")
+    start = datetime.combine(start_day, time(0), tzinfo=zone)
+    end = datetime.combine(end_day + timedelta(days=1), time(0), tzinfo=zone)
+    return crud_police.violation_overview(session, scope, start, end)

@@ -1,0 +1,48 @@
+"""Timesheet exports (CSV and XLSX, from ``central.timesheets``) of one site, scoped and written to the audit log."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Response
+
+from central import auth, crud, timesheets
+from central.api.deps import ScopeDep, SessionDep
+
+router = APIRouter(prefix="/api/exports", tags=["exports"])
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 1)
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@router.get(
+    "/timesheet.{fmt}",
+    response_class=Response,
+    responses={200: {"content": {media: {} for media in MEDIA.values()}}},
+)
+def timesheet(
+    fmt: Literal["csv", "xlsx"],
+    session: SessionDep,
+    scope: ScopeDep,
+    site_id: str,
+    day: Annotated[date, Query(alias="date", ge=FIRST_DAY, le=LAST_DAY, description="the day, or a day of the month")],
+    kind: Literal["daily", "monthly"] = "daily",
+    group: Literal["site", "guard"] = "site",
+) -> Response:
+    """The site's daily timesheet for ``date``, or its monthly one for the month of ``date``."""
+    site = crud.get_site(session, scope, site_id)
+    if site is None:
+        raise HTTPException(status_code=404, detail=f"场所不存在 / unknown site {site_id!r}")
+    guard_ids = crud.attendance_guards(session, scope, site)
+    if kind == "daily":
+        sheet = timesheets.daily(session, site_ids=[site.id], guard_ids=guard_ids, day=day)
+    else:
+        sheet = timesheets.monthly(session, site_ids=[site.id], guard_ids=guard_ids, month=day, group=group)
+    body = sheet.to_csv() if fmt == "csv" else sheet.to_xlsx()
+    auth.audit(session, scope, f"export.timesheet.{fmt}", site.id, f"{kind} {sheet.first}..{sheet.last}")
+    name = f"timesheet-{site.id}-{kind}-{sheet.first:%Y%m%d}.{fmt}"
+    return Response(body, media_type=MEDIA[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,189 @@
+"""Administrator's registry API under ``/api/admin``: list, read, upsert and delete each registry table,
+import CSV/XLSX lists, and download timesheets.
+
+Writes go through ``central.registry_upsert`` (by natural key, so a PUT of the
+same body twice changes nothing). Service contracts are never deleted: they
+are kept at least two years (条例 21). ID numbers are shown in clear here: this
+router is for administrators only, and the application mounts it behind
+their access check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, HTTPException, Query, Request, Response, UploadFile, status
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, col, select
+
+from central import timesheets
+from central.api.deps import SessionDep
+from central.import_specs import SPECS
+from central.importer import ImportFileError, import_bytes
+from central.models import Card, Company, Guard, ServiceContract, Shift, Site, Terminal
+from central.registry_models import (
+    Certificate,
+    CompanyCredential,
+    CrossRegionFiling,
+    GuardBar,
+    Post,
+    ShiftAssignment,
+)
+from central.registry_upsert import upsert
+
+router = APIRouter(prefix="/api/admin", tags=["registry"])
+
+# path -> (table, query parameters it can be filtered by)
+RESOURCES: dict[str, tuple[type[SQLModel], tuple[str, ...]]] = {
+    "companies": (Company, ("kind", "region")),
+    "credentials": (CompanyCredential, ("company_id", "kind")),
+    "filings": (CrossRegionFiling, ("company_id", "region")),
+    "sites": (Site, ("kind", "region", "jurisdiction", "managed_by")),
+    "posts": (Post, ("site_id",)),
+    "guards": (Guard, ("employer_id",)),
+    "certificates": (Certificate, ("guard_id",)),
+    "bars": (GuardBar, ("guard_id", "kind")),
+    "cards": (Card, ("guard_id",)),
+    "contracts": (ServiceContract, ("company_id", "site_id")),
+    "terminals": (Terminal, ("site_id", "post_id")),
+    "shifts": (Shift, ("site_id", "post_id")),
+    "assignments": (ShiftAssignment, ("shift_id", "guard_id")),
+}
+KEPT = frozenset({"contracts"})  # never deleted
+
+
+def _get(session: Session, model: type[SQLModel], key: str) -> Any:
+    pk = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
+    value: Any = key
+    if pk.type.python_type is int:
+        if not key.isdigit():
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "无此记录 / no such record")
+        value = int(key)
+    row = session.get(model, value)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "无此记录 / no such record")
+    return row
+
+
+def _put(session: Session, model: type[SQLModel], body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        row, outcome = upsert(session, model, body)
+        session.commit()
+    except ValidationError as exc:
+        session.rollback()
+        detail = [{"loc": e["loc"], "msg": e["msg"]} for e in exc.errors()]  # no input values: ID numbers
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail) from exc
+    except (IntegrityError, KeyError) as exc:
+        session.rollback()
+        raise HTTPException(status.HTTP_409_CONFLICT, "与已有记录冲突或缺少键 / conflict or missing key") from exc
+    session.refresh(row)
+    return {"outcome": outcome.value, "row": row.model_dump(mode="json", warnings=False)}
+
+
+def _add_routes(name: str, model: type[SQLModel], filters: tuple[str, ...]) -> None:
+    def list_rows(
+        session: SessionDep,
+        request: Request,
+        limit: Annotated[int, Query(ge=1, le=10000)] = 500,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> list[dict[str, Any]]:
+        query = select(model)
+        for field in filters:
+            if field in request.query_params:
+                query = query.where(getattr(model, field) == request.query_params[field])
+        pk = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
+        rows = session.exec(query.order_by(col(pk)).offset(offset).limit(limit)).all()
+        return [row.model_dump(mode="json", warnings=False) for row in rows]
+
+    def get_row(session: SessionDep, key: str) -> dict[str, Any]:
+        return dict(_get(session, model, key).model_dump(mode="json", warnings=False))
+
+    def put_row(session: SessionDep, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+        return _put(session, model, body)
+
+    def delete_row(session: SessionDep, key: str) -> Response:
+        if name in KEPT:
+            raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED, "合同须保存两年以上 / contracts are kept (条例 21)")
+        session.delete(_get(session, model, key))
+        try:
+            session.commit()
+        except IntegrityError as exc:
+            session.rollback()
+            raise HTTPException(status.HTTP_409_CONFLICT, "仍被其他记录引用 / still referenced") from exc
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+    label = model.__name__
+    router.add_api_route(f"/{name}", list_rows, methods=["GET"], summary=f"List {label}")
+    router.add_api_route(f"/{name}", put_row, methods=["PUT"], summary=f"Create or update {label} by natural key")
+    router.add_api_route(f"/{name}/{{key}}", get_row, methods=["GET"], summary=f"Read {label}")
+    router.add_api_route(f"/{name}/{{key}}", delete_row, methods=["DELETE"], summary=f"Delete {label}", status_code=204)
+
+
+for _name, (_model, _filters) in RESOURCES.items():
+    _add_routes(_name, _model, _filters)
+
+
+@router.post("/import/{kind}")
+async def import_list(kind: str, file: UploadFile, session: SessionDep) -> dict[str, Any]:
+    """Import a CSV or XLSX list (companies, sites, guards, contracts, …); refused rows come back with reasons."""
+    if kind not in SPECS:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"无此名单类型 / unknown list kind; one of {', '.join(SPECS)}")
+    data = await file.read()
+    try:
+        report = import_bytes(session, kind, data, file.filename or "upload.csv")
+    except ImportFileError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    return {
+        "kind": report.kind,
+        "rows": report.rows,
+        "outcomes": {k.value: v for k, v in report.outcomes.items()},
+        "refused": [asdict(r) for r in report.refused],
+        "ignored_columns": list(report.ignored_columns),
+        "summary": report.summary(),
+    }
+
+
+Format = Literal["json", "csv", "xlsx"]
+_MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _sheet_response(sheet: timesheets.Timesheet, fmt: Format, stem: str) -> Any:
+    if fmt == "json":
+        return {"first": sheet.first, "last": sheet.last, "rows": [asdict(r) for r in sheet.rows]}
+    body = sheet.to_csv() if fmt == "csv" else sheet.to_xlsx()
+    headers = {"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'}
+    return Response(body, media_type=_MEDIA[fmt], headers=headers)
+
+
+@router.get("/timesheets/daily")
+def daily_timesheet(
+    session: SessionDep,
+    day: Annotated[date, Query(alias="date")],
+    site_id: Annotated[list[str] | None, Query()] = None,
+    guard_id: Annotated[list[str] | None, Query()] = None,
+    fmt: Annotated[Format, Query(alias="format")] = "json",
+) -> Any:
+    """One line per duty (or unrostered guard-day) on ``date``, as JSON, CSV or XLSX."""
+    sheet = timesheets.daily(session, site_ids=site_id, guard_ids=guard_id, day=day)
+    return _sheet_response(sheet, fmt, f"timesheet-{day.isoformat()}")
+
+
+@router.get("/timesheets/monthly")
+def monthly_timesheet(
+    session: SessionDep,
+    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
+    site_id: Annotated[list[str] | None, Query()] = None,
+    guard_id: Annotated[list[str] | None, Query()] = None,
+    group: timesheets.Group = "site",
+    fmt: Annotated[Format, Query(alias="format")] = "json",
+) -> Any:
+    """Monthly sums per site and guard, or per guard, as JSON, CSV or XLSX."""
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "月份无效 / invalid month") from exc
+    sheet = timesheets.monthly(session, site_ids=site_id, guard_ids=guard_id, month=first, group=group)
+    return _sheet_response(sheet, fmt, f"timesheet-{month}-{group}")

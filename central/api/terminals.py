@@ -1,0 +1,100 @@
+"""``GET /api/terminals``: each terminal's health as central sees it: online, offline or silent.
+
+A terminal retains a status message (online, outbox depth, age of its oldest
+unreceipted event, versions) on connect and every heartbeat; the broker
+publishes its last will (``online: false``) when the connection dies. Central
+also counts every event it receives as a sign of life (``last_seen_at``, on
+central's clock). From these:
+
+- ``online``: it says so, and central heard from it within ``silent_after_s``;
+- ``offline``: its last word was ``online: false`` (clean stop or last will);
+- ``silent``: it claims to be online, or never spoke, but nothing has been
+  heard for longer than ``silent_after_s``: the will may never come (a
+  network partition between the broker and central, a broker restart), so
+  silence is flagged on its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from central.api.deps import ScopeDep, SessionDep
+from central.models import Site, Terminal, utcnow
+from central.scope import Scope, sites
+
+router = APIRouter(prefix="/api", tags=["terminals"])
+
+# Three missed heartbeats at the terminal's default heartbeat_s (30 s).
+DEFAULT_SILENT_AFTER_S = 90.0
+
+TerminalState = Literal["online", "offline", "silent"]
+
+
+class TerminalHealthPublic(BaseModel):
+    id: str
+    site_id: str
+    post_name_zh: str
+    state: TerminalState
+    flagged: bool  # anything but online: someone should look at it
+    last_seen_at: datetime | None
+    silent_for_s: float | None  # since last_seen_at
+    outbox_depth: int | None  # events the terminal holds that central has not receipted
+    oldest_pending_s: float | None  # age of the oldest of them when it last reported
+    software_version: str | None
+    watchlist_version: str | None
+
+
+def terminal_state(terminal: Terminal, now: datetime, silent_after_s: float) -> TerminalState:
+    """The health verdict for ``terminal`` at ``now`` (pure: no I/O)."""
+    if terminal.online is False:
+        return "offline"
+    if terminal.last_seen_at is None or (now - terminal.last_seen_at).total_seconds() > silent_after_s:
+        return "silent"
+    return "online"
+
+
+def terminal_health(terminal: Terminal, now: datetime, silent_after_s: float) -> TerminalHealthPublic:
+    state = terminal_state(terminal, now, silent_after_s)
+    seen = terminal.last_seen_at
+    return TerminalHealthPublic(
+        id=terminal.id,
+        site_id=terminal.site_id,
+        post_name_zh=terminal.post_name_zh,
+        state=state,
+        flagged=state != "online",
+        last_seen_at=seen,
+        silent_for_s=(now - seen).total_seconds() if seen is not None else None,
+        outbox_depth=terminal.outbox_depth,
+        oldest_pending_s=terminal.oldest_pending_s,
+        software_version=terminal.software_version,
+        watchlist_version=terminal.watchlist_version,
+    )
+
+
+def list_terminal_health(
+    session: Session, scope: Scope, silent_after_s: float, now: datetime | None = None
+) -> list[TerminalHealthPublic]:
+    """Health of the terminals at the sites ``scope`` may see; flagged ones first."""
+    query = select(Terminal).join(Site, col(Site.id) == col(Terminal.site_id)).where(sites(scope))
+    at = now or utcnow()
+    health = [terminal_health(t, at, silent_after_s) for t in session.exec(query.order_by(col(Terminal.id)))]
+    return sorted(health, key=lambda h: not h.flagged)  # stable: by id within each group
+
+
+@router.get("/terminals")
+def terminals(
+    session: SessionDep,
+    scope: ScopeDep,
+    silent_after_s: Annotated[
+        float, Query(gt=0, description="silence after which a terminal is flagged, seconds")
+    ] = DEFAULT_SILENT_AFTER_S,
+    state: TerminalState | None = None,
+) -> list[TerminalHealthPublic]:
+    """Each terminal's state, last seen time and outbox backlog; ``state`` filters, e.g. ``silent``."""
+    health = list_terminal_health(session, scope, silent_after_s)
+    return [h for h in health if state is None or h.state == state]

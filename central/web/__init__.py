@@ -1,0 +1,1 @@
+"""The dashboard's templates, static files and messages (Chinese first, English on request)."""

@@ -1,0 +1,62 @@
+"""Rendering pages: the Jinja2 environment, times in the site's zone, the language, the navigation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from central.auth_models import Role
+from central.registry import DEFAULT_ZONE
+from central.scope import Scope
+from central.web.i18n import LANG_COOKIE, language, translator
+
+WEB_DIR = Path(__file__).parent
+templates = Jinja2Templates(directory=WEB_DIR / "templates")
+
+
+def _local(value: datetime | None, zone: str | None, fmt: str) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(ZoneInfo(zone or DEFAULT_ZONE)).strftime(fmt)
+
+
+def clock(value: datetime | None, zone: str | None = None) -> str:
+    return _local(value, zone, "%H:%M:%S")
+
+
+def stamp(value: datetime | None, zone: str | None = None) -> str:
+    return _local(value, zone, "%Y-%m-%d %H:%M:%S")
+
+
+templates.env.filters["clock"] = clock
+templates.env.filters["stamp"] = stamp
+
+# (path, message key, roles that see the link)
+NAV: list[tuple[str, str, frozenset[Role]]] = [
+    ("/board", "board", frozenset({Role.ADMIN, Role.COMPANY, Role.FIRM})),
+    ("/calendar", "calendar", frozenset({Role.ADMIN, Role.COMPANY, Role.FIRM})),
+    ("/violations", "violations", frozenset({Role.ADMIN, Role.COMPANY, Role.FIRM})),
+    ("/guards", "guards", frozenset({Role.ADMIN, Role.COMPANY, Role.FIRM})),
+    ("/police/alerts", "alerts", frozenset({Role.ADMIN, Role.POLICE})),
+    ("/police/violations", "overview", frozenset({Role.ADMIN, Role.POLICE})),
+    ("/admin", "admin", frozenset({Role.ADMIN})),
+]
+
+
+def lang_of(request: Request) -> str:
+    return language(request.cookies.get(LANG_COOKIE))
+
+
+def render(
+    request: Request, name: str, scope: Scope | None, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    lang = lang_of(request)
+    nav = [(path, key) for path, key, roles in NAV if scope is not None and scope.role in roles]
+    base = {"lang": lang, "t": translator(lang), "scope": scope, "nav": nav, "path": request.url.path}
+    return templates.TemplateResponse(request, name, base | context, status_code=status_code)

@@ -1,0 +1,99 @@
+"""A seeded month (50 sites, 500 guards, ~30,000 taps): timesheets agree with the generator's ground truth."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import Engine, event
+from sqlmodel import Session
+
+from central import timesheets
+from central.db import create_db, make_engine
+from central.month_seed import FIRST, Expected, SeededMonth, generate
+
+COUNTS = list(asdict(Expected()))
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, SeededMonth]]:
+    data_dir = tmp_path_factory.mktemp("month")
+    engine = make_engine(f"sqlite:///{data_dir / 'central.sqlite3'}")
+
+    def no_fsync(dbapi_conn: Any, _record: object) -> None:
+        # Durability is not under test here; fsync per commit would triple the seeding time.
+        dbapi_conn.execute("PRAGMA synchronous=OFF")
+
+    event.listen(engine, "connect", no_fsync)
+    create_db(engine)
+    seeded = generate(engine, Path(data_dir))
+    yield engine, seeded
+    engine.dispose()
+
+
+def test_the_month_is_the_size_asked_for(month: tuple[Engine, SeededMonth]) -> None:
+    _engine, seeded = month
+    assert len(seeded.truth) == 500
+    assert {sid for sid, _gid in seeded.truth} == {f"MS{i:02d}" for i in range(50)}
+    assert 29_000 <= seeded.taps <= 32_000
+    assert seeded.through_rules > 500
+    total = Expected(**{k: sum(getattr(e, k) for e in seeded.truth.values()) for k in COUNTS})
+    # Every kind of case was injected.
+    assert min(total.absent, total.late, total.early_leave, total.unrostered_days, total.violations) > 50
+
+
+def test_monthly_timesheet_per_site_and_guard_matches_the_ground_truth(month: tuple[Engine, SeededMonth]) -> None:
+    engine, seeded = month
+    with Session(engine) as session:
+        sheet = timesheets.monthly(session, month=FIRST)
+    got = {(r.site_id, r.guard_id): {k: getattr(r, k) for k in COUNTS} for r in sheet.rows}
+    expected = {key: asdict(e) for key, e in seeded.truth.items()}
+    wrong = {key: (got.get(key), want) for key, want in expected.items() if got.get(key) != want}
+    assert not wrong, f"{len(wrong)} rows differ, e.g. {next(iter(wrong.items()))}"
+    assert set(got) == set(expected)
+
+
+def test_per_guard_sheet_of_some_sites_sums_the_same(month: tuple[Engine, SeededMonth]) -> None:
+    engine, seeded = month
+    sites = ["MS00", "MS10", "MS49"]  # the revoked, the barred and the lapsed-licence cases
+    with Session(engine) as session:
+        sheet = timesheets.monthly(session, site_ids=sites, month=FIRST, group="guard")
+    assert all(r.site_id is None for r in sheet.rows)
+    for name in COUNTS:
+        want = sum(getattr(e, name) for (sid, _g), e in seeded.truth.items() if sid in sites)
+        assert getattr(sheet.totals(), name) == want, name
+
+
+def test_daily_sheets_add_up_to_the_month_for_one_guard(month: tuple[Engine, SeededMonth]) -> None:
+    engine, seeded = month
+    guard = "MG0000"  # certificate revoked on the 16th: violations from then on
+    with Session(engine) as session:
+        days = [timesheets.daily(session, guard_ids=[guard], day=date(2026, 3, d)) for d in range(1, 32)]
+    for name in COUNTS:
+        assert sum(getattr(sheet.totals(), name) for sheet in days) == getattr(seeded.truth[("MS00", guard)], name)
+    assert days[0].totals().violations == 0
+    assert days[20].totals().violations > 0
+
+
+def test_csv_and_xlsx_carry_the_same_totals(month: tuple[Engine, SeededMonth]) -> None:
+    engine, _seeded = month
+    with Session(engine) as session:
+        sheet = timesheets.monthly(session, site_ids=["MS49"], month=FIRST)
+    totals = sheet.totals()
+
+    lines = list(csv.reader(io.StringIO(sheet.to_csv().decode("utf-8-sig"))))
+    assert lines[0][0] == "日期 / date"
+    assert len(lines) == len(sheet.rows) + 2
+    sheet_rows = load_workbook(io.BytesIO(sheet.to_xlsx())).worksheets[0].iter_rows(values_only=True)
+    book = [list(r) for r in sheet_rows]
+    assert book[0] == lines[0]
+    column = lines[0].index("缺勤 / absent")
+    assert int(lines[-1][column]) == book[-1][column] == totals.absent
+    assert lines[-1][4] == "合计"
