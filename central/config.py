@@ -59,6 +59,8 @@ class CentralSettings(FileSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     # Police alerts from a terminal whose site is unknown still go somewhere watched.
     default_jurisdiction: str = Field(default="unassigned", pattern=r"^[A-Za-z0-9_.-]+$")
+    # A terminal not heard from for this long is flagged silent (three missed 30 s heartbeats).
+    terminal_silent_after_s: float = Field(default=90.0, gt=0)
     # Base URL under which the police reach photos; None leaves photo_url out of alerts.
     public_url: str | None = None
     # Accounts, sessions and demo mode; retention of photos and alerts (条例 25).

@@ -53,12 +53,14 @@ class Uplink:
         settings: UplinkSettings,
         outbox: Outbox,
         status_extra: Callable[[], dict[str, str | None]] = dict,
+        on_command: Callable[[str, bytes], None] | None = None,
     ) -> None:
         self._terminal_id = terminal_id
         self._mqtt = mqtt_settings
         self._settings = settings
         self._outbox = outbox
         self._status_extra = status_extra
+        self._on_command_received = on_command
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._connected = threading.Event()
@@ -173,6 +175,12 @@ class Uplink:
 
     def _on_command(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         logger.info("command received on %s (%d bytes)", message.topic, len(message.payload))
+        if self._on_command_received is None:
+            return
+        try:
+            self._on_command_received(message.topic, bytes(message.payload))
+        except Exception:  # a bad command must not take the network thread down
+            logger.exception("command on %s failed", message.topic)
 
     # -- drain thread --
 

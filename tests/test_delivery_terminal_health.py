@@ -14,6 +14,7 @@ from sqlmodel import Session
 from central.api import terminals
 from central.api.deps import require_scope
 from central.auth_models import Role
+from central.config import CentralSettings
 from central.models import Terminal
 from central.scope import Scope
 from protocol.messages import TerminalStatus
@@ -99,10 +100,11 @@ def _health(engine: Engine, terminal_id: str) -> dict[str, object]:
     """``GET /api/terminals`` as the administrator, this terminal's entry."""
     app = FastAPI()
     app.state.engine = engine
+    app.state.settings = CentralSettings(terminal_silent_after_s=60)
     app.include_router(terminals.router)
     app.dependency_overrides[require_scope] = lambda: ADMIN
     with TestClient(app) as client:
-        response = client.get("/api/terminals", params={"silent_after_s": 60})
+        response = client.get("/api/terminals")
     assert response.status_code == 200, response.text
     entries: list[dict[str, object]] = [e for e in response.json() if e["id"] == terminal_id]
     assert len(entries) == 1

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from central.api.deps import ScopeDep, SessionDep
+from central.api.deps import ScopeDep, SessionDep, SettingsDep
 from central.models import Site, Terminal, utcnow
 from central.scope import Scope, sites
 
@@ -90,11 +90,14 @@ def list_terminal_health(
 def terminals(
     session: SessionDep,
     scope: ScopeDep,
+    settings: SettingsDep,
     silent_after_s: Annotated[
-        float, Query(gt=0, description="silence after which a terminal is flagged, seconds")
-    ] = DEFAULT_SILENT_AFTER_S,
+        float | None, Query(gt=0, description="silence after which a terminal is flagged, seconds")
+    ] = None,
     state: TerminalState | None = None,
 ) -> list[TerminalHealthPublic]:
-    """Each terminal's state, last seen time and outbox backlog; ``state`` filters, e.g. ``silent``."""
-    health = list_terminal_health(session, scope, silent_after_s)
+    """Each terminal's state, last seen time and outbox backlog; ``state`` filters, e.g. ``silent``.
+
+    ``silent_after_s`` defaults to the deployment's ``terminal_silent_after_s`` setting."""
+    health = list_terminal_health(session, scope, silent_after_s or settings.terminal_silent_after_s)
     return [h for h in health if state is None or h.state == state]
