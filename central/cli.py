@@ -55,7 +55,14 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # log_config=None keeps the logging set up by the guardpost command.
-    uvicorn.run(create_app(settings), host=settings.api.host, port=settings.api.port, log_config=None)
+    # Live-alert streams would otherwise hold a shutdown for their whole keep-alive.
+    uvicorn.run(
+        create_app(settings),
+        host=settings.api.host,
+        port=settings.api.port,
+        log_config=None,
+        timeout_graceful_shutdown=2,
+    )
     return 0
 
 

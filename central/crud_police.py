@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from central import auth
 from central import scope as scoping
-from central.alerts import change_status
+from central.alerts import change_status, mark_false_positive
 from central.auth_models import AlertAction
 from central.models import Alert, AlertPublic, AlertStatus, Checkin, Site, Violation, WatchlistEntry
 from central.read_models import AlertActionPublic, AlertDetail, ViolationCount, WatchlistPublic
@@ -93,8 +93,11 @@ def alerts_changed_since(session: Session, since: datetime, limit: int = 200) ->
 
 def decide(session: Session, scope: Scope, alert: Alert, status: AlertStatus, note: str) -> Alert:
     """Move ``alert`` to ``status``, recording who and when; raises AlertTransitionError if not allowed."""
-    # A false positive should also feed the face engine's suppression list once it offers one.
-    alert = change_status(session, alert, status)
+    if status is AlertStatus.FALSE_POSITIVE:
+        # Remembered for the (entry, guard) pair: later face matches of the pair are suppressed.
+        alert = mark_false_positive(session, alert.alert_id, scope.actor)
+    else:
+        alert = change_status(session, alert, status, by=scope.actor)
     session.add(AlertAction(alert_id=alert.alert_id, status=status.value, actor=scope.actor, note=note))
     auth.audit(session, scope, "alert.status", str(alert.alert_id), f"{status.value} {note}".strip())
     session.refresh(alert)

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, delete, select
 
 from central import auth
+from central.alerts import AlertSuppression
 from central.auth_models import AlertAction, LoginSession
 from central.models import Alert, utcnow
 from central.portal_settings import RetentionSettings
@@ -73,6 +74,8 @@ def purge_alerts(session: Session, cutoff: datetime) -> list[uuid.UUID]:
     for start in range(0, len(old), 500):
         batch = old[start : start + 500]
         session.exec(delete(AlertAction).where(col(AlertAction.alert_id).in_(batch)))
+        # A suppressed alert's note goes with it; the false-positive decisions stay, they keep suppressing.
+        session.exec(delete(AlertSuppression).where(col(AlertSuppression.alert_id).in_(batch)))
         session.exec(delete(Alert).where(col(Alert.alert_id).in_(batch)))
     session.commit()
     return old

@@ -144,7 +144,13 @@ class DemoStack:
                 session.add(TerminalRecord.model_validate(gate.model_dump() | {"id": self.terminal_id}))
                 session.commit()
         server = uvicorn.Server(
-            uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.api_port, log_level="warning")
+            uvicorn.Config(
+                create_app(settings),
+                host="127.0.0.1",
+                port=self.api_port,
+                log_level="warning",
+                timeout_graceful_shutdown=2,  # live-alert streams would hold the shutdown
+            )
         )
         thread = threading.Thread(target=server.run, name="central-api", daemon=True)
         thread.start()

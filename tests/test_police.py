@@ -6,7 +6,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
+from central.alerts import FalsePositiveDecision
 from central.store import record_event
 from protocol.checkin import CheckinEvent
 from tests.central_fixtures import (  # noqa: F401  (fixtures are found by name)
@@ -59,6 +61,10 @@ def test_false_positive_is_recorded_by_the_administrator_too(apps: Apps, engine:
     assert response.json()["status"] == "false_positive"
     actions = apps.client("police").get(f"/api/alerts/{event.event_id}").json()["actions"]
     assert [(a["status"], a["actor"]) for a in actions] == [("false_positive", "admin")]
+    with Session(apps.engine) as session:  # the decision feeds the suppression of later matches
+        decision = session.get(FalsePositiveDecision, event.event_id)
+    assert decision is not None
+    assert (decision.decided_by, decision.guard_id) == ("admin", "G6")
 
 
 def test_alerts_page_lists_the_match_in_chinese(apps: Apps, engine: Engine) -> None:

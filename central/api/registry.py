@@ -88,7 +88,7 @@ def _add_routes(name: str, model: type[SQLModel], filters: tuple[str, ...]) -> N
         session: SessionDep,
         request: Request,
         limit: Annotated[int, Query(ge=1, le=10000)] = 500,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     ) -> list[dict[str, Any]]:
         query = select(model)
         for field in filters:
