@@ -93,5 +93,9 @@ def run(args: argparse.Namespace) -> int:
             if args.once:
                 return 0
             print(f"\n仪表盘 / dashboard: {stack.api_url}/   API: {stack.api_url}/docs   (Ctrl-C 退出 / to stop)")
+            print(
+                "演示账号 / demo accounts: admin/admin-demo 管理员 administrator · police/police-demo 公安 police · "
+                "pingan/pingan-demo 保安公司 security company · jinxiu/jinxiu-demo 物业 property firm"
+            )
             stack.wait_forever()
     return 0
