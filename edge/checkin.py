@@ -67,7 +67,7 @@ class CheckinPipeline:
         self._enrolment = enrolment
         self.watchlist = watchlist
         self._outbox = outbox
-        self._on_recorded = on_recorded
+        self.on_recorded = on_recorded
         # Taps of one card within this window are one tap (a card left on the reader is read again).
         self.repeat_window_s = repeat_window_s
         self._last_tap: dict[str, tuple[float, Direction]] = {}
@@ -108,7 +108,7 @@ class CheckinPipeline:
             logger.exception("tap not recorded: outbox full")
             return CheckinResult(event=None, feedback=Feedback.not_recorded())
         self._last_tap[read.uid] = (now, direction)
-        self._on_recorded()
+        self.on_recorded()
         return CheckinResult(event=event, feedback=feedback)
 
     def _direction(self, previous: tuple[float, Direction] | None, now: float) -> Direction:

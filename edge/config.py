@@ -16,6 +16,7 @@ from edge.drivers import ReaderConfig
 from edge.drivers.camera import CameraConfig
 from edge.face import FaceSettings
 from edge.uplink import UplinkSettings
+from edge.watchlist_sync import WatchlistSyncSettings
 from protocol.mqtt import MqttSettings
 from protocol.settings import FileSettings
 
@@ -32,6 +33,8 @@ class TerminalSettings(FileSettings):
     mqtt: MqttSettings = MqttSettings()
     uplink: UplinkSettings = UplinkSettings()
     face: FaceSettings = FaceSettings()
+    # Signed watchlist updates from central; None keeps the list file as provisioned.
+    watchlist_sync: WatchlistSyncSettings | None = None
     enrolment_file: Path | None = Field(default=None, description="default: <data_dir>/enrolment file")
     watchlist_file: Path | None = Field(default=None, description="default: <data_dir>/watchlist file")
     repeat_window_s: float = Field(default=3.0, ge=0, description="taps of one card within this are one tap")

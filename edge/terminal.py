@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from edge.checkin import CheckinPipeline, CheckinResult
@@ -23,6 +24,7 @@ from edge.feedback import failed
 from edge.outbox import Outbox
 from edge.uplink import Uplink
 from edge.watchlist import Watchlist
+from edge.watchlist_sync import WatchlistSync, load_public_key
 from guardpost import __version__
 
 logger = logging.getLogger(__name__)
@@ -62,21 +64,34 @@ class Terminal:
         data_dir = settings.data_dir
         self.outbox = Outbox(data_dir / "outbox.sqlite3", settings.outbox_max_rows, settings.outbox_max_bytes)
         self._camera: Camera = create_camera(settings.camera)
-        self.watchlist = _load_watchlist(settings.watchlist_file or data_dir / "watchlist.npz")
-        self.uplink = Uplink(
-            settings.terminal_id, settings.mqtt, settings.uplink, self.outbox, status_extra=self._status_extra
-        )
+        watchlist_path = settings.watchlist_file or data_dir / "watchlist.npz"
         self.pipeline = CheckinPipeline(
             terminal_id=settings.terminal_id,
             camera=self._camera,
             face=face or FaceEngine(settings.face),
             face_settings=settings.face,
             enrolment=_load_enrolment(settings.enrolment_file or data_dir / "enrolment.json"),
-            watchlist=self.watchlist,
+            watchlist=_load_watchlist(watchlist_path),
             outbox=self.outbox,
-            on_recorded=self.uplink.wake,
             repeat_window_s=settings.repeat_window_s,
         )
+        sync = settings.watchlist_sync
+        self.watchlist_sync = (
+            WatchlistSync(
+                self.pipeline, watchlist_path, load_public_key(sync.public_key_file), timedelta(hours=sync.max_age_h)
+            )
+            if sync is not None
+            else None
+        )
+        self.uplink = Uplink(
+            settings.terminal_id,
+            settings.mqtt,
+            settings.uplink,
+            self.outbox,
+            status_extra=self._status_extra,
+            on_command=self.watchlist_sync.handle_command if self.watchlist_sync else None,
+        )
+        self.pipeline.on_recorded = self.uplink.wake
         self._reader_thread = threading.Thread(target=self._reader_loop, name="reader", daemon=True)
 
     def start(self) -> None:
@@ -87,6 +102,8 @@ class Terminal:
         self._stop.set()
         self._reader_thread.join(timeout=5)
         self.uplink.stop()
+        if self.watchlist_sync is not None:
+            self.watchlist_sync.close()
         self._camera.close()
         self.outbox.close()
 
@@ -94,7 +111,13 @@ class Terminal:
         self._stop.wait()
 
     def _status_extra(self) -> dict[str, str | None]:
-        return {"software_version": __version__, "watchlist_version": self.watchlist.version}
+        fields: dict[str, str | None] = {
+            "software_version": __version__,
+            "watchlist_version": self.pipeline.watchlist.version,
+        }
+        if self.watchlist_sync is not None:
+            fields |= self.watchlist_sync.status_fields()
+        return fields
 
     def _reader_loop(self) -> None:
         reader: CardReader | None = None

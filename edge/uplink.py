@@ -230,6 +230,7 @@ class Uplink:
             at=datetime.now(UTC) if online else None,
             software_version=extra.get("software_version"),
             watchlist_version=extra.get("watchlist_version"),
+            watchlist_stale=extra.get("watchlist_stale"),
             outbox_depth=stats.depth if stats else None,
             oldest_pending_s=(time.time() - stats.oldest_created_at) if stats and stats.oldest_created_at else None,
         )

@@ -31,6 +31,7 @@ class TerminalStatus(_Wire):
     at: AwareDatetime | None = None
     software_version: str | None = None
     watchlist_version: str | None = None
+    watchlist_stale: str | None = None  # why the list is stale (needs_full, behind, too_old); None when current
     outbox_depth: int | None = None
     oldest_pending_s: float | None = None
 
