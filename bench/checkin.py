@@ -32,7 +32,8 @@ from edge.drivers.camera import SnapshotCamera, SnapshotCameraConfig
 from edge.enrolment import Enrolment, enroll_images
 from edge.face import EMBEDDING_DIM, FaceAnalysis, FaceEngine, FaceSettings
 from edge.outbox import Outbox
-from edge.watchlist import Watchlist, WatchlistEntry, build_index
+from edge.watchlist import Watchlist, WatchlistEntry
+from edge.watchlist_index import build_index
 from firmware_mocks.camera import MockCamera
 from firmware_mocks.readers import create_mock
 from protocol.checkin import CheckinEvent, WatchlistCheck

@@ -27,7 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from edge.errors import EdgeError
 from edge.face import MODEL_ID, Embedding
-from edge.watchlist import IvfIndex, Watchlist, WatchlistEntry
+from edge.watchlist import Watchlist, WatchlistEntry
+from edge.watchlist_index import IvfIndex
 from protocol.checkin import ProtocolError
 from protocol.watchlist_update import (
     ANNOUNCE_SCHEMA,

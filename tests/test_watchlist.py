@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from edge.face import Embedding, FaceEngine, TemplateFileError
-from edge.watchlist import EMPTY_VERSION, ExactIndex, Watchlist, WatchlistEntry, build_index, build_watchlist
+from edge.watchlist import EMPTY_VERSION, Watchlist, WatchlistEntry, build_watchlist
+from edge.watchlist_index import ExactIndex, build_index
 from protocol.checkin import WatchlistCheck
 from tests.face_fixtures import frame, load_engine, orl_path
 

@@ -16,7 +16,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from edge.face import MODEL_ID
-from edge.watchlist import IvfIndex, Watchlist, WatchlistEntry
+from edge.watchlist import Watchlist, WatchlistEntry
+from edge.watchlist_index import IvfIndex
 from edge.watchlist_sync import (
     BaseVersionMismatch,
     MalformedUpdate,

@@ -1,0 +1,129 @@
+"""Search indexes over a watchlist's templates: exact (normalised matrix @ query) and IVF-SQ8 (faiss).
+
+The watchlist picks one by size (``build_index``); both answer the nearest
+template row and its cosine score.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import IO, TYPE_CHECKING, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from edge.face import EMBEDDING_DIM, Embedding
+
+if TYPE_CHECKING:
+    import faiss
+
+logger = logging.getLogger(__name__)
+
+# Above this many template rows an approximate index is built when faiss is installed: exact
+# search stays under ~5 ms p50 on two cores up to here (bench/watchlist.py).
+APPROX_MIN_ROWS = 200_000
+# Fraction of the inverted lists probed per query. Measured on uniformly random unit vectors (the
+# worst case: real templates cluster) at 1M rows: 0.35 gives recall@1 >= 0.99 at ~4 ms (bench/watchlist.py).
+IVF_PROBE_FRACTION = 0.35
+
+
+class VectorIndex(Protocol):
+    """Nearest template row to a normalised query, by inner product (= cosine)."""
+
+    kind: str
+
+    @property
+    def nbytes(self) -> int: ...
+
+    def search(self, query: Embedding) -> tuple[int, float]: ...
+
+
+class ExactIndex:
+    kind = "exact"
+
+    def __init__(self, matrix: npt.NDArray[np.float32]) -> None:
+        self._matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._matrix.nbytes)
+
+    def search(self, query: Embedding) -> tuple[int, float]:
+        scores = self._matrix @ query
+        row = int(np.argmax(scores))
+        return row, float(scores[row])
+
+
+class IvfIndex:
+    """IVF over 8-bit scalar-quantised rows (faiss): about 136 bytes a row; probes ``nprobe`` lists.
+
+    Scores carry the quantisation error (measured by bench/watchlist.py), far below threshold margins.
+    """
+
+    kind = "ivf-sq8"
+
+    def __init__(self, index: faiss.IndexIVFScalarQuantizer) -> None:
+        self._index = index
+
+    @classmethod
+    def build(cls, matrix: npt.NDArray[np.float32], probe_fraction: float = IVF_PROBE_FRACTION) -> IvfIndex:
+        import faiss  # noqa: F811 - optional at run time: only large lists need it
+
+        rows = np.ascontiguousarray(matrix, dtype=np.float32)
+        nlist = max(1, int(np.sqrt(len(rows))))
+        quantizer = faiss.IndexFlatIP(EMBEDDING_DIM)
+        index = faiss.IndexIVFScalarQuantizer(
+            quantizer, EMBEDDING_DIM, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        )
+        # k-means on a sample: a few dozen points per list is enough and keeps the build short; at
+        # least 50k rows so that the 8-bit ranges cover the data (clipped rows mis-score).
+        sample = rows[np.random.default_rng(0).permutation(len(rows))[: max(40 * nlist, 50_000)]]
+        index.train(sample)
+        index.add(rows)
+        index.nprobe = max(1, int(np.ceil(probe_fraction * nlist)))
+        return cls(index)
+
+    @property
+    def nbytes(self) -> int:
+        """Codes and ids of the inverted lists plus the coarse centroids (serialising would copy it all)."""
+        index = self._index
+        return int(index.ntotal * (index.code_size + 8) + index.nlist * EMBEDDING_DIM * 4)
+
+    @property
+    def ntotal(self) -> int:
+        return int(self._index.ntotal)
+
+    def to_array(self) -> npt.NDArray[np.uint8]:
+        import faiss  # noqa: F811
+
+        return np.asarray(faiss.serialize_index(self._index), dtype=np.uint8)
+
+    @classmethod
+    def read(cls, stream: IO[bytes], probe_fraction: float = IVF_PROBE_FRACTION) -> IvfIndex:
+        """The index as ``to_array`` stored it, streamed (no second copy in memory); nothing rebuilt."""
+        import faiss  # noqa: F811
+
+        try:
+            reader = faiss.PyCallbackIOReader(stream.read, 1 << 20)  # type: ignore[attr-defined]  # not in the stubs
+            index = faiss.read_index(reader)  # already downcast
+        except RuntimeError as exc:
+            raise ValueError(f"stored index unreadable: {exc}") from exc
+        if not isinstance(index, faiss.IndexIVFScalarQuantizer) or index.d != EMBEDDING_DIM:
+            raise ValueError(f"stored index is {type(index).__name__} of dimension {index.d}")
+        index.nprobe = max(1, int(np.ceil(probe_fraction * index.nlist)))
+        return cls(index)
+
+    def search(self, query: Embedding) -> tuple[int, float]:
+        scores, rows = self._index.search(query.reshape(1, -1), 1)
+        return int(rows[0, 0]), float(scores[0, 0])
+
+
+def build_index(matrix: npt.NDArray[np.float32], approximate: bool | None = None) -> VectorIndex:
+    """Exact below APPROX_MIN_ROWS (or when asked), else IVF-SQ8 if faiss is installed."""
+    wanted = len(matrix) >= APPROX_MIN_ROWS if approximate is None else approximate
+    if wanted:
+        try:
+            return IvfIndex.build(matrix)
+        except ImportError:
+            logger.warning("faiss not installed: exact search over %d templates", len(matrix))
+    return ExactIndex(matrix)
