@@ -18,81 +18,41 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-import cv2
-import numpy as np
 import paho.mqtt.client as mqtt
 import psycopg
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
+from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from central.db import create_db, make_engine
 from central.demo_seed import seed_demo_registry
+from central.id_protect import IdProtectionSettings, new_key
 from central.models import Terminal
+from firmware_mocks.events import small_photo, synthetic_event
 from protocol.checkin import (
-    Card,
-    CardKind,
     CheckinEvent,
-    Direction,
-    FaceResult,
-    FaceStatus,
-    Outcome,
-    Photo,
-    TerminalDecision,
-    WatchlistCheck,
     WatchlistHit,
 )
 
 # 2026-03-02 09:00 in Beijing: inside the demo contracts and the S2 day shift.
 DEFAULT_AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 PG_URL = os.environ.get("GUARDPOST_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+# Settings outside demo mode need a key of their own (the demo key is refused there).
+TEST_ID_PROTECTION = IdProtectionSettings(key=SecretStr(new_key()))
 
 
 def tiny_jpeg() -> bytes:
-    image = np.zeros((16, 16, 3), dtype=np.uint8)
-    image[4:12, 4:12] = (40, 160, 220)
-    ok, buf = cv2.imencode(".jpg", image)
-    assert ok
-    return bytes(buf.tobytes())
+    return small_photo().jpeg()
 
 
-def make_event(
-    terminal_id: str = "T-S2-GATE",
-    *,
-    card_uid: str = "DEADBEEF",
-    card_kind: CardKind = CardKind.MIFARE,
-    occurred_at: datetime = DEFAULT_AT,
-    seq: int = 1,
-    direction: Direction = Direction.IN,
-    face_status: FaceStatus = FaceStatus.OK,
-    verify_score: float | None = 0.82,
-    verify_threshold: float | None = 0.5,
-    hit: WatchlistHit | None = None,
-    with_photo: bool = True,
-) -> CheckinEvent:
-    """A valid check-in event; defaults are an in-order tap of G1 at the S2 gate."""
-    ok = face_status == FaceStatus.OK
-    return CheckinEvent(
-        event_id=uuid.uuid4(),
-        terminal_id=terminal_id,
-        seq=seq,
-        occurred_at=occurred_at,
-        card=Card(kind=card_kind, uid=card_uid),
-        direction=direction,
-        photo=Photo.from_jpeg(tiny_jpeg(), 16, 16) if with_photo else None,
-        photo_missing=None if with_photo else "camera gave no frame",
-        face=FaceResult(
-            status=face_status,
-            detected=ok,
-            quality=0.95 if ok else None,
-            verify_score=verify_score if ok else None,
-            verify_threshold=verify_threshold if ok else None,
-            watchlist=WatchlistCheck(list_version="wl-1", checked=ok, hit=hit),
-        ),
-        decision=TerminalDecision(outcome=Outcome.ACCEPTED, code="OK", message_zh="通过", message_en="OK"),
-    )
+def make_event(terminal_id: str = "T-S2-GATE", **fields: Any) -> CheckinEvent:
+    """A valid check-in event; defaults are an in-order tap of G1 at the S2 gate on DEFAULT_AT."""
+    fields.setdefault("occurred_at", DEFAULT_AT)
+    return synthetic_event(terminal_id, **fields)
 
 
 def wanted_hit(entry_id: str = "W-0001", score: float = 0.71) -> WatchlistHit:

@@ -10,24 +10,10 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
 
-import cv2
-import numpy as np
 import paho.mqtt.client as mqtt
 
-from protocol.checkin import (
-    Card,
-    CardKind,
-    CheckinEvent,
-    Direction,
-    FaceResult,
-    FaceStatus,
-    Outcome,
-    Photo,
-    TerminalDecision,
-    WatchlistCheck,
-)
+from firmware_mocks.events import camera_sized_photo, synthetic_event
 from protocol.messages import Receipt
 from protocol.mqtt import MqttSettings, create_client
 from protocol.topics import event_topic, receipt_topic
@@ -37,28 +23,13 @@ _ID, _SEQ, _TERMINAL = "00000000-0000-4000-8000-000000000000", 987654321, "TEMPL
 
 def event_template(photo: bool) -> bytes:
     """A valid event's JSON whose id, seq and terminal are placeholders, replaced per event."""
-    photo_field = None
-    if photo:  # a 640x480 JPEG with some structure, near the size a check-in camera produces
-        rng = np.random.default_rng(7)
-        image = cv2.resize(rng.integers(0, 255, (48, 64, 3), dtype=np.uint8), (640, 480))
-        ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
-        assert ok
-        photo_field = Photo.from_jpeg(jpeg.tobytes(), 640, 480)
-    event = CheckinEvent(
-        event_id=uuid.UUID(_ID),
-        terminal_id=_TERMINAL,
+    event = synthetic_event(
+        _TERMINAL,
         seq=_SEQ,
-        occurred_at=datetime.now(UTC),
-        card=Card(kind=CardKind.MIFARE, uid="DEADBEEF"),
-        direction=Direction.IN,
-        photo=photo_field,
-        photo_missing=None if photo else "benchmark without photos",
-        face=FaceResult(
-            status=FaceStatus.OK, detected=True, quality=0.9, verify_score=0.8, verify_threshold=0.445,
-            watchlist=WatchlistCheck(list_version="bench", checked=True),
-        ),
-        decision=TerminalDecision(outcome=Outcome.ACCEPTED, code="OK", message_zh="签到成功", message_en="checked in"),
-    )  # fmt: skip
+        event_id=uuid.UUID(_ID),
+        with_photo=photo,
+        photo=camera_sized_photo() if photo else None,
+    )
     return event.to_json()
 
 
