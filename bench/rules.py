@@ -30,6 +30,7 @@ from sqlmodel import Session
 
 import central.store as store
 from central.db import create_db, make_engine
+from central.id_protect import DEMO_CIPHER
 from central.models import Card, Company, CompanyKind, Guard, ServiceContract, Site, SiteKind, Terminal
 from central.registry import build_snapshot
 from central.registry_models import BarKind, Certificate, CompanyCredential, CredentialKind, GuardBar
@@ -211,7 +212,7 @@ def _measure_ingest(engine: Engine, events: list[CheckinEvent], data_dir: Path) 
 def run(args: argparse.Namespace) -> list[dict[str, object]]:
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
+        engine = make_engine(args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", id_cipher=DEMO_CIPHER)
         create_db(engine)
         started = time.perf_counter()
         build_registry(engine, args.guards, args.sites)

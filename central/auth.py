@@ -37,6 +37,10 @@ class AccessError(ValueError):
     """An account or setting that access control cannot accept (named in the message)."""
 
 
+class WrongPassword(AccessError):
+    """The password given to confirm a change is not the account's."""
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
@@ -107,6 +111,33 @@ def login(session: Session, username: str, password: str, access: AccessSettings
     session.add(LoginSession(token_hash=_digest(token), account_id=account.id, expires_at=expires))
     session.commit()
     return token, account
+
+
+def csrf_token(session_token: str) -> str:
+    """The CSRF token of a login session: derived from its (HttpOnly) token, so nothing more is stored."""
+    return hmac.new(b"guardpost.csrf/1", session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_valid(session_token: str, presented: str | None) -> bool:
+    return presented is not None and hmac.compare_digest(csrf_token(session_token), presented)
+
+
+def change_password(session: Session, account: Account, old: str, new: str, keep_token: str | None) -> None:
+    """Set ``account``'s password after checking the old one; ends its other sessions.
+
+    Raises WrongPassword for a wrong old password, AccessError for a new one that cannot be used.
+    """
+    if not verify_password(account.password_hash, old):
+        raise WrongPassword("旧密码错误 / the current password is wrong")
+    if placeholder_secret(new) or new == old:
+        raise AccessError("新密码过弱或未改变 / the new password is a placeholder, shorter than 12 or unchanged")
+    account.password_hash = hash_password(new)
+    session.add(account)
+    kept = _digest(keep_token) if keep_token else ""
+    session.exec(
+        delete(LoginSession).where(col(LoginSession.account_id) == account.id, col(LoginSession.token_hash) != kept)
+    )
+    session.commit()
 
 
 def logout(session: Session, token: str) -> None:

@@ -16,6 +16,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from central.id_protect import IdCipher, IdProtectionSettings, cipher_from_settings
 from central.portal_settings import AccessSettings, RetentionSettings
 from protocol.mqtt import MqttSettings
 from protocol.settings import ConfigError, FileSettings
@@ -66,12 +67,18 @@ class CentralSettings(FileSettings):
     # Accounts, sessions and demo mode; retention of photos and alerts (条例 25).
     access: AccessSettings = Field(default_factory=AccessSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    # The key ID numbers are sealed with at rest (central.id_protect); the demo key in demo mode only.
+    id_protection: IdProtectionSettings = Field(default_factory=IdProtectionSettings)
 
     @property
     def database_url_resolved(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'central.sqlite3'}"
+
+    def id_cipher(self) -> IdCipher:
+        """The ID-number cipher; IdProtectionError for a missing or demo key outside demo mode."""
+        return cipher_from_settings(self.id_protection, demo=self.access.demo)
 
     @property
     def photos_dir(self) -> Path:

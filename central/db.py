@@ -12,7 +12,8 @@ from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
 
-from central import models, registry_models  # noqa: F401  (register the tables on SQLModel.metadata)
+from central import id_protect, models, registry_models  # noqa: F401  (register the tables on SQLModel.metadata)
+from central.id_protect import IdCipher
 
 logger = logging.getLogger(__name__)
 
@@ -29,18 +30,23 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL and foreign keys, PostgreSQL psycopg 3."""
+def make_engine(url: str, *, id_cipher: IdCipher | None = None) -> Engine:
+    """An engine for ``url``; SQLite gets WAL and foreign keys, PostgreSQL psycopg 3.
+
+    ``id_cipher`` seals and opens the ID numbers stored through this engine
+    (``central.id_protect``); without one, the process default applies.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True)
+    else:
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        engine = create_engine(parsed, pool_pre_ping=True)
+    return id_protect.bind(engine, id_cipher) if id_cipher is not None else engine
 
 
 def create_db(engine: Engine) -> None:

@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import DateTime, Dialect, LargeBinary, String, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from central.id_protect import SealedIdNumber, hash_default, track_lookup_hash
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes on both SQLite and PostgreSQL; naive values are refused."""
@@ -104,7 +106,11 @@ class Guard(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)
     name_zh: str
     name_en: str = ""
-    id_number: str = Field(unique=True, max_length=18)
+    # Sealed at rest (central.id_protect); unique and looked up by its keyed hash.
+    id_number: str = Field(max_length=18, sa_type=SealedIdNumber)
+    id_number_hash: str | None = Field(
+        default=None, max_length=64, nullable=False, unique=True, index=True, sa_column_kwargs={"default": hash_default}
+    )
     employer_id: str | None = Field(default=None, foreign_key="company.id")
     level: int = Field(default=5, ge=1, le=5)  # 职业等级: 5 = 五级/初级 ... 1 = 一级/高级技师
     # 保安员证 and background-check / blacklist status change over time: they are kept
@@ -164,9 +170,16 @@ class WatchlistEntry(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)
     name_zh: str
     name_en: str = ""
-    id_number: str | None = Field(default=None, max_length=18)
+    id_number: str | None = Field(default=None, max_length=18, sa_type=SealedIdNumber)  # sealed at rest
+    id_number_hash: str | None = Field(
+        default=None, max_length=64, index=True, sa_column_kwargs={"default": hash_default}
+    )
     jurisdiction: str = Field(max_length=32)
     notes: str = ""
+
+
+track_lookup_hash(Guard)
+track_lookup_hash(WatchlistEntry)
 
 
 # --- records ----------------------------------------------------------------------------

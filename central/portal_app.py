@@ -25,6 +25,7 @@ from central.api import auth as auth_routes
 from central.api import exports, metrics, portal, portal_police
 from central.api.deps import LoginRequired
 from central.config import CentralSettings
+from central.login_throttle import LoginThrottle
 from central.metrics import Metrics, RecordsCollector, RequestLog
 from central.sse import AlertHub
 from central.web.render import WEB_DIR
@@ -35,6 +36,10 @@ logger = logging.getLogger(__name__)
 def install(app: FastAPI, settings: CentralSettings) -> None:
     """Routers, pages, static files, the request log and metrics; fails on placeholder secrets."""
     auth.check_access_settings(settings.access)
+    access = settings.access
+    app.state.login_throttle = LoginThrottle(
+        access.login_max_failures, access.login_max_failures_per_address, access.login_window_s, access.login_lockout_s
+    )
     app.state.metrics = Metrics()
     for module in (auth_routes, exports, metrics, portal, portal_police):
         app.include_router(module.router)

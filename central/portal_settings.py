@@ -25,6 +25,12 @@ class AccessSettings(BaseModel):
     cookie_secure: bool = False
     # Creates (or resets) the account ``admin`` at start; from the environment, never a file in git.
     bootstrap_admin_password: SecretStr | None = None
+    # Failed logins (central.login_throttle, per process): this many within the window lock out
+    # the account, or the client address, for lockout_s.
+    login_max_failures: int = Field(default=5, ge=1, le=1000)
+    login_max_failures_per_address: int = Field(default=20, ge=1, le=100_000)
+    login_window_s: float = Field(default=900.0, gt=0)
+    login_lockout_s: float = Field(default=900.0, ge=0)
 
 
 class RetentionSettings(BaseModel):

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from central.id_protect import lookup_hash
 from central.models import Card, CertStatus, Company, CompanyKind, Guard, ServiceContract, Site, SiteKind, Terminal
 from central.registry_models import (
     Certificate,
@@ -75,8 +76,8 @@ def filed_regions_on(filings: Iterable[CrossRegionFiling], on: date) -> frozense
 
 def find_guard(session: Session, card_kind: CardKind, uid: str) -> Guard | None:
     """The guard a card belongs to; a resident ID card is matched by its ID number."""
-    if card_kind == CardKind.RESIDENT_ID:
-        return session.exec(select(Guard).where(Guard.id_number == uid)).first()
+    if card_kind == CardKind.RESIDENT_ID:  # the number is sealed at rest: found by its keyed hash
+        return session.exec(select(Guard).where(Guard.id_number_hash == lookup_hash(session.get_bind(), uid))).first()
     card = session.get(Card, uid)
     return session.get(Guard, card.guard_id) if card is not None else None
 

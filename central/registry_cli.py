@@ -69,14 +69,16 @@ def _resources() -> list[str]:
 def _engine(args: argparse.Namespace) -> Engine | None:
     from central.config import SettingsError, load_settings
     from central.db import make_engine
+    from central.id_protect import IdProtectionError
 
     try:
         settings = load_settings(args.config)
-    except SettingsError as exc:
+        cipher = settings.id_cipher()
+    except (SettingsError, IdProtectionError) as exc:
         print(f"guardpost registry: {exc}", file=sys.stderr)
         return None
     args.data_dir = settings.data_dir
-    return make_engine(settings.database_url_resolved)
+    return make_engine(settings.database_url_resolved, id_cipher=cipher)
 
 
 def _import(args: argparse.Namespace) -> int:

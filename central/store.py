@@ -35,7 +35,6 @@ from protocol.messages import PoliceAlert, TerminalStatus
 logger = logging.getLogger(__name__)
 
 
-
 def mask(value: str, keep: int = 4) -> str:
     """``DEADBEEF`` -> ``****BEEF``: card uids and ID numbers never appear whole in logs."""
     return "*" * max(len(value) - keep, 0) + value[-keep:]

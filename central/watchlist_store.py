@@ -5,7 +5,8 @@ little-endian float32 each; templates, never images), ``WatchlistRevision`` (one
 version of the list, in order) with ``WatchlistChange`` (which entry ids each revision
 touched, so that an incremental update from any earlier version is the set of entries
 changed since), and ``WatchlistPush`` (the last version sent to each terminal). Also the
-import file format (``read_import_file``).
+import file format (``read_import_file``) and the editor's one-entry changes (``save_entry``,
+``remove_entry``), each a revision of its own.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import LargeBinary
+from sqlalchemy import LargeBinary, func
 from sqlmodel import Field as DbField
 from sqlmodel import Session, SQLModel, col, delete, select
 
@@ -172,3 +173,46 @@ def record_push(session: Session, terminal_id: str, version: str) -> None:
 def last_push(session: Session, terminal_id: str) -> str | None:
     row = session.get(WatchlistPush, terminal_id)
     return row.version if row else None
+
+
+# --- the editor: one entry at a time -------------------------------------------------------
+
+
+def save_entry(session: Session, entry: WatchlistEntry, templates: Sequence[bytes] | None) -> WatchlistRevision:
+    """Add or change ``entry`` as one new revision; ``templates`` (when given) replace the entry's templates."""
+    session.add(entry)
+    session.flush()
+    if templates is not None:
+        session.exec(delete(WatchlistTemplate).where(col(WatchlistTemplate.entry_id) == entry.id))
+        session.add_all(WatchlistTemplate(entry_id=entry.id, data=t) for t in templates)
+    revision = _new_revision(session, {entry.id}, replaced=False)
+    session.commit()
+    session.refresh(revision)
+    return revision
+
+
+def remove_entry(session: Session, entry_id: str) -> WatchlistRevision:
+    """Drop an entry and its templates as one new revision (an incremental update lists it as removed)."""
+    session.exec(delete(WatchlistTemplate).where(col(WatchlistTemplate.entry_id) == entry_id))
+    session.exec(delete(WatchlistEntry).where(col(WatchlistEntry.id) == entry_id))
+    revision = _new_revision(session, {entry_id}, replaced=False)
+    session.commit()
+    session.refresh(revision)
+    return revision
+
+
+def template_counts(session: Session, entry_ids: Iterable[str]) -> dict[str, int]:
+    """How many face templates each entry has (0 for an entry matched on its ID number only)."""
+    wanted = list(entry_ids)
+    counts = dict.fromkeys(wanted, 0)
+    rows = session.exec(
+        select(WatchlistTemplate.entry_id, func.count()).where(col(WatchlistTemplate.entry_id).in_(wanted))
+        .group_by(col(WatchlistTemplate.entry_id))
+    ).all()  # fmt: skip
+    counts.update({entry_id: int(n) for entry_id, n in rows})
+    return counts
+
+
+def known_versions(session: Session) -> set[str]:
+    """Every version central has issued (a terminal reporting another one needs a full update)."""
+    return set(session.exec(select(WatchlistRevision.version)).all())

@@ -3,7 +3,8 @@
 Owns building the messages of ``protocol.watchlist_update`` from the tables of
 ``central.watchlist_store`` and publishing them on each terminal's ``.../cmd`` topic
 (QoS 1). The private key lives in one file readable only by central's user; terminals
-are configured with the public key (docs/watchlist.md).
+are configured with the public key (docs/watchlist.md). Also where each terminal stands
+(``terminal_states``) and a push to a set of terminals (``push``), for the editor page.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import logging
 import os
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,18 +26,26 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
     load_pem_private_key,
 )
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from central.models import utcnow
-from central.watchlist_store import ListedEntry, changed_since, current_revision, listed_entries
+from central.models import Site, Terminal, utcnow
+from central.watchlist_store import (
+    ListedEntry,
+    changed_since,
+    current_revision,
+    known_versions,
+    last_push,
+    listed_entries,
+    record_push,
+)
 from protocol import topics
 from protocol.mqtt import MqttSettings, connect_async, create_client, reason_ok
 from protocol.watchlist_update import ANNOUNCE_SCHEMA, UPDATE_SCHEMA, encode_template, sign
 
 logger = logging.getLogger(__name__)
 
-# The face model of the templates central holds and sends (edge.face.MODEL_ID; central does not
-# import the terminal's code). Import files must name the same model.
+# The face model of the templates central holds and sends (edge.face.MODEL_ID, repeated so that
+# signing and publishing do not load the face models). Import files must name the same model.
 TEMPLATE_MODEL = "sface_2021dec_int8bq"
 
 
@@ -148,3 +159,89 @@ def publish(settings: MqttSettings, payloads: Mapping[str, bytes], timeout_s: fl
     finally:
         client.disconnect()
         client.loop_stop()
+
+
+# --- where the terminals stand, and a push to some of them ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalSync:
+    """A terminal's list as central knows it: reported in its status, and last sent to it."""
+
+    terminal_id: str
+    site_id: str
+    site_name_zh: str
+    reported_version: str | None
+    pushed_version: str | None
+    last_seen_at: datetime | None
+    # current | behind (an incremental update applies) | needs_full (a version central never
+    # issued) | unreported (no status with a version yet) | no_list (central holds no list)
+    state: str
+
+    @property
+    def known_version(self) -> str | None:
+        """What an update is built from: the reported version, else the one last sent."""
+        return self.reported_version or self.pushed_version
+
+
+def _state(reported: str | None, current: str | None, known: set[str]) -> str:
+    if current is None:
+        return "no_list"
+    if reported is None:
+        return "unreported"
+    if reported == current:
+        return "current"
+    return "behind" if reported in known else "needs_full"
+
+
+def terminal_states(session: Session, jurisdiction: str | None) -> list[TerminalSync]:
+    """The terminals at the sites of ``jurisdiction`` (all terminals for None), by id."""
+    query = select(Terminal, Site).join(Site, col(Terminal.site_id) == col(Site.id)).order_by(col(Terminal.id))
+    if jurisdiction is not None:
+        query = query.where(Site.jurisdiction == jurisdiction)
+    revision = current_revision(session)
+    current = revision.version if revision else None
+    known = known_versions(session)
+    return [
+        TerminalSync(
+            terminal_id=terminal.id,
+            site_id=site.id,
+            site_name_zh=site.name_zh,
+            reported_version=terminal.watchlist_version,
+            pushed_version=last_push(session, terminal.id),
+            last_seen_at=terminal.last_seen_at,
+            state=_state(terminal.watchlist_version, current, known),
+        )
+        for terminal, site in session.exec(query).all()
+    ]
+
+
+def push(
+    session: Session,
+    key: Ed25519PrivateKey,
+    settings: MqttSettings,
+    terminals: Mapping[str, str | None],
+    *,
+    full: bool = False,
+    timeout_s: float = 30.0,
+) -> dict[str, str]:
+    """Send each terminal (id -> version it holds) what it needs, and record it; id -> kind sent.
+
+    Raises WatchlistSyncError when central holds no list or the broker does not take the messages.
+    """
+    revision = current_revision(session)
+    if revision is None:
+        raise WatchlistSyncError("中心尚无布控名单 / central holds no watchlist yet: add an entry first")
+    built: dict[str | None, tuple[str, bytes]] = {}  # terminals holding the same version get the same message
+    kinds: dict[str, str] = {}
+    payloads: dict[str, bytes] = {}
+    for terminal_id, version in terminals.items():
+        base = None if full else version
+        if base not in built:
+            built[base] = build_for(session, key, base)
+        kinds[terminal_id], payloads[terminal_id] = built[base]
+    if payloads:
+        publish(settings, payloads, timeout_s)
+    for terminal_id in payloads:
+        record_push(session, terminal_id, revision.version)
+    return kinds

@@ -134,7 +134,7 @@ class DemoStack:
             access=AccessSettings(demo=True),  # demo accounts and the demo API key (central.auth.DEMO_ACCOUNTS)
         )
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = make_engine(settings.database_url_resolved)
+        engine = make_engine(settings.database_url_resolved, id_cipher=settings.id_cipher())
         create_db(engine)
         with session_scope(engine) as session:
             seed_demo_registry(session)

@@ -51,9 +51,7 @@ def wait_until(condition: Callable[[], bool], timeout: float, describe: Callable
 class CentralUnderTest:
     """Real ingest on the test's broker; stop() and start() again resume the same MQTT session."""
 
-    def __init__(
-        self, engine: Engine, port: int, data_dir: Path, session_expiry_s: int = 0, **mqtt: Any
-    ) -> None:
+    def __init__(self, engine: Engine, port: int, data_dir: Path, session_expiry_s: int = 0, **mqtt: Any) -> None:
         self.engine = engine
         self.settings = CentralSettings(
             data_dir=data_dir,

@@ -22,6 +22,7 @@ from central.store import record_event
 from protocol.checkin import CheckinEvent, Direction
 from protocol.mqtt import MqttSettings
 from tests.central_fixtures import (  # noqa: F401  (fixtures are found by name)
+    TEST_ID_PROTECTION,
     add_terminal,
     engine_fixture,
     make_event,
@@ -53,7 +54,7 @@ class Api:
         hour, minute = map(int, clock.split(":"))
         day = self.day + timedelta(days=int(offset or 0))
         at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=BEIJING)
-        event = make_event(self.terminal, card_uid=card_uid, occurred_at=at, direction=direction, **kw)  # type: ignore[arg-type]
+        event = make_event(self.terminal, card_uid=card_uid, occurred_at=at, direction=direction, **kw)
         record_event(self.engine, event, data_dir=self.data_dir, default_jurisdiction="unassigned")
         return event
 
@@ -145,7 +146,12 @@ def test_health_without_ingest(api: Api) -> None:
 
 def test_health_reports_mqtt_down(sqlite_engine: Engine, tmp_path: Path) -> None:
     # Nothing listens on port 1 of localhost: ingest cannot connect.
-    settings = CentralSettings(data_dir=tmp_path, mqtt=MqttSettings(port=1), client_id=f"t-{uuid.uuid4().hex[:8]}")
+    settings = CentralSettings(
+        data_dir=tmp_path,
+        mqtt=MqttSettings(port=1),
+        client_id=f"t-{uuid.uuid4().hex[:8]}",
+        id_protection=TEST_ID_PROTECTION,
+    )
     with TestClient(create_app(settings, engine=sqlite_engine)) as client:
         response = client.get("/healthz")
     assert response.status_code == 503

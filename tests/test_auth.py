@@ -17,6 +17,7 @@ from central.auth_models import AuditEntry
 from central.config import CentralSettings
 from central.portal_settings import AccessSettings
 from tests.central_fixtures import (  # noqa: F401  (fixtures are found by name)
+    TEST_ID_PROTECTION,
     engine_fixture,
     pg_url_fixture,
     postgres_engine_fixture,
@@ -46,7 +47,9 @@ def test_login_sets_a_session_cookie_and_logout_ends_it(apps: Apps) -> None:
         assert "httponly" in response.headers["set-cookie"].lower()
         me = client.get("/api/auth/me").json()
         assert (me["username"], me["role"], me["company_id"]) == ("pingan", "company", "C1")
-        assert client.post("/api/auth/logout").status_code == 204
+        assert client.post("/api/auth/logout").status_code == 403  # a cookie's write needs its CSRF token
+        csrf = {"X-CSRF-Token": response.headers["X-CSRF-Token"]}
+        assert client.post("/api/auth/logout", headers=csrf).status_code == 204
         client.cookies.clear()
         assert client.get("/api/auth/me").status_code == 401
 
@@ -102,7 +105,7 @@ def test_admin_creates_accounts_checked_for_their_tenant(apps: Apps) -> None:
 
 def test_demo_accounts_and_key_are_refused_outside_demo_mode(engine: Engine, tmp_path: Path) -> None:
     keys_for(engine)  # the demo accounts exist in this database
-    settings = CentralSettings(data_dir=tmp_path, client_id="central-auth-test")
+    settings = CentralSettings(data_dir=tmp_path, client_id="central-auth-test", id_protection=TEST_ID_PROTECTION)
     with TestClient(create_app(settings, engine=engine, run_ingest=False)) as client:
         assert client.post("/api/auth/login", json={"username": "admin", "password": "admin-demo"}).status_code == 401
         assert client.get("/api/sites", headers={"X-API-Key": auth.DEMO_API_KEY}).status_code == 401
@@ -112,7 +115,9 @@ def test_demo_accounts_and_key_are_refused_outside_demo_mode(engine: Engine, tmp
 def test_placeholder_bootstrap_password_is_refused_outside_demo_mode(tmp_path: Path, password: str) -> None:
     access = AccessSettings(bootstrap_admin_password=SecretStr(password))
     with pytest.raises(auth.AccessError, match="bootstrap_admin_password"):
-        create_app(CentralSettings(data_dir=tmp_path, access=access), run_ingest=False)
+        create_app(
+            CentralSettings(data_dir=tmp_path, access=access, id_protection=TEST_ID_PROTECTION), run_ingest=False
+        )
     demo = access.model_copy(update={"demo": True})
     assert create_app(CentralSettings(data_dir=tmp_path, access=demo), run_ingest=False) is not None
 

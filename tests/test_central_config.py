@@ -70,8 +70,11 @@ def test_cli_bad_config_exits_2_naming_the_key(tmp_path: Path, capsys: pytest.Ca
     assert "mqtt.port" in capsys.readouterr().err
 
 
-def test_cli_seed_demo_loads_the_registry(tmp_path: Path) -> None:
+def test_cli_seed_demo_loads_the_registry(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write(tmp_path, f"data_dir = '{tmp_path.as_posix()}'\n")
+    assert main(["central", "--config", str(config), "seed-demo"]) == 2  # outside demo mode: no ID-number key
+    assert "id_protection.key" in capsys.readouterr().err
+    config = write(tmp_path, f"data_dir = '{tmp_path.as_posix()}'\n[access]\ndemo = true\n")
     assert main(["central", "--config", str(config), "seed-demo"]) == 0
     engine = make_engine(f"sqlite:///{tmp_path / 'central.sqlite3'}")
     with Session(engine) as session:

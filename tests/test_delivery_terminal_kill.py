@@ -128,4 +128,3 @@ def test_taps_confirmed_before_a_kill_9_arrive_once(postgres_engine: Engine, tmp
     assert len(unconfirmed) <= KILLS, f"seqs never confirmed: {sorted(unconfirmed)[:20]} (seed {seed})"
     rows = assert_delivered(postgres_engine, terminal_id, confirmed, may_add=KILLS)
     assert sorted(r.seq for r in rows) == list(range(1, TAPS + 1)), f"a committed seq is missing (seed {seed})"
-

@@ -6,12 +6,16 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import SQLModel
 
+import central.auth_models  # noqa: F401  (the access-control tables on SQLModel.metadata)
 from central import migrations
 from central.db import create_db, make_engine
 from tests.central_fixtures import PG_URL
@@ -58,7 +62,8 @@ def test_upgrade_of_an_empty_database_gives_the_models_schema(new_db: NewDb) -> 
     migrations.upgrade(engine)
     assert migrations.current(engine) == migrations.head()
     assert migrations.differences(engine) == []
-    assert {"guard", "certificate", "shiftassignment", "companycredential"} <= set(inspect(engine).get_table_names())
+    tables = set(inspect(engine).get_table_names())
+    assert {"guard", "certificate", "shiftassignment", "companycredential", "account", "auditentry"} <= tables
 
 
 def test_create_db_matches_the_migrations_and_stamps_head(new_db: NewDb) -> None:
@@ -97,3 +102,41 @@ def test_downgrade_to_base_removes_the_managed_tables(new_db: NewDb) -> None:
 
         command.downgrade(migrations.alembic_config(connection), "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+
+
+def test_migrated_audit_log_refuses_update_and_delete(new_db: NewDb) -> None:
+    engine = new_db()
+    migrations.upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO auditentry (at, actor, role, action, target, detail) VALUES (:at, 'a', 'r', 'x', '', '')"
+            ),
+            {"at": datetime(2026, 3, 2, tzinfo=UTC).replace(tzinfo=None)},
+        )
+    for statement in ("UPDATE auditentry SET actor = 'b'", "DELETE FROM auditentry"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+            connection.execute(text(statement))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT actor FROM auditentry")).scalars().all() == ["a"]
+
+
+def test_upgrade_from_0001_keeps_access_tables_create_db_had_made(new_db: NewDb) -> None:
+    """A database made by create_db before access control was under migrations: stamped 0001, tables present."""
+    engine = new_db()
+    migrations.upgrade(engine, "0001")
+    auth_tables = [SQLModel.metadata.tables[name] for name in ("account", "loginsession", "apikey", "auditentry")]
+    auth_tables.append(SQLModel.metadata.tables["alertaction"])
+    SQLModel.metadata.create_all(engine, tables=auth_tables)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO account (username, password_hash, display_name, role, demo, active, created_at) "
+                "VALUES ('kept', 'h', '', 'admin', false, true, CURRENT_TIMESTAMP)"
+            )
+        )
+    migrations.upgrade(engine)
+    assert migrations.current(engine) == migrations.head()
+    assert migrations.differences(engine) == []
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT username FROM account")).scalars().all() == ["kept"]

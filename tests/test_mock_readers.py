@@ -52,9 +52,7 @@ def test_pn532_reads_firmware_on_start(pn532: ReaderMock[Any], pn532_reader: Pn5
 
 
 @pytest.mark.parametrize("fault", ["garbage", "slow", "truncated", "bad_checksum"])
-def test_pn532_recovers_from_one_damaged_reply(
-    pn532: ReaderMock[Any], pn532_reader: Pn532Reader, fault: str
-) -> None:
+def test_pn532_recovers_from_one_damaged_reply(pn532: ReaderMock[Any], pn532_reader: Pn532Reader, fault: str) -> None:
     assert pn532_reader.read(0.05) is None  # initialised
     pn532.inject(fault)
     pn532.tap("CAFEBABE")
@@ -91,8 +89,9 @@ def test_pn532_reinitialises_after_no_ack_then_reports(
 def test_pn532_silent_chip_is_reported_offline(pn532: ReaderMock[Any]) -> None:
     for _ in range(3):
         pn532.inject("no_ack")
-    with Pn532Reader(Pn532Config(port=pn532.port, ack_timeout_s=0.05)) as reader, pytest.raises(
-        ReaderError, match="offline"
+    with (
+        Pn532Reader(Pn532Config(port=pn532.port, ack_timeout_s=0.05)) as reader,
+        pytest.raises(ReaderError, match="offline"),
     ):
         reader.read(0.5)
 
@@ -156,9 +155,7 @@ def test_em4100_reads_again_after_the_debounce_window(em4100: ReaderMock[Any]) -
     assert card.uid == "0102030405"
 
 
-@pytest.mark.parametrize(
-    ("fault", "error"), [("bad_checksum", ChecksumError), ("truncated", FramingError)]
-)
+@pytest.mark.parametrize(("fault", "error"), [("bad_checksum", ChecksumError), ("truncated", FramingError)])
 def test_em4100_damaged_frame_is_reported_then_the_repeat_reads(
     em4100: ReaderMock[Any], fault: str, error: type[Exception]
 ) -> None:

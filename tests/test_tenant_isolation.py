@@ -41,7 +41,7 @@ class Taps:
 
 
 def _tap(apps: Apps, terminal: str, card: str, **kw: object) -> CheckinEvent:
-    event = make_event(terminal, card_uid=card, occurred_at=AT, **kw)  # type: ignore[arg-type]
+    event = make_event(terminal, card_uid=card, occurred_at=AT, **kw)
     record_event(apps.engine, event, data_dir=apps.data_dir, default_jurisdiction="unassigned")
     return event
 

@@ -37,6 +37,7 @@ from bench.ingest.fleet import Fleet, event_template
 from central.config import CentralSettings
 from central.db import create_db, make_engine
 from central.demo_seed import seed_demo_registry
+from central.id_protect import DEMO_CIPHER
 from central.models import Terminal
 from protocol.mqtt import MqttSettings, create_client
 from protocol.topics import EVENT_FILTER
@@ -183,7 +184,7 @@ def _database(server_url: str, terminal_ids: list[str]) -> Iterator[str]:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
         url = f"{server_url.rsplit('/', 1)[0]}/{name}"
-        engine = make_engine(url)
+        engine = make_engine(url, id_cipher=DEMO_CIPHER)  # synthetic registry: the demo's key
         create_db(engine)
         with Session(engine) as session:
             seed_demo_registry(session)
@@ -231,7 +232,7 @@ def _central_main(database_url: str, port: int, data_dir: str, ready: MpEvent, s
         shared_subscription=True,
         client_id=f"bench-central-{uuid.uuid4().hex[:8]}",
     )
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, id_cipher=DEMO_CIPHER)
     ingest = Ingest(settings, engine)
     ingest.start()
     if ingest.wait_ready(15):

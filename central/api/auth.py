@@ -6,6 +6,7 @@ by the routes that read people's data or export it.
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
@@ -13,7 +14,16 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from central import auth
-from central.api.deps import AccessDep, AccountDep, AdminScopeDep, ScopeDep, SessionDep
+from central.api.deps import (
+    CSRF_HEADER,
+    AccessDep,
+    AccountDep,
+    AdminScopeDep,
+    ScopeDep,
+    SessionDep,
+    ThrottleDep,
+    client_address,
+)
 from central.auth_models import (
     Account,
     AccountCreate,
@@ -26,6 +36,7 @@ from central.auth_models import (
 )
 from central.models import utcnow
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["auth"])
 
 
@@ -53,15 +64,79 @@ def set_session_cookie(response: Response, token: str, access_hours: float, secu
     )
 
 
+def locked_out(seconds: float) -> HTTPException:
+    return HTTPException(
+        status_code=429,
+        detail=f"登录失败次数过多，请 {seconds:.0f} 秒后再试 / too many failed logins: try again in {seconds:.0f} s",
+        headers={"Retry-After": str(int(seconds) + 1)},
+    )
+
+
+def checked_login(
+    request: Request, session: SessionDep, access: AccessDep, throttle: ThrottleDep, username: str, password: str
+) -> tuple[str, Account] | None:
+    """``auth.login`` behind the failed-login throttle; raises the 429 of a lockout."""
+    address = client_address(request)
+    wait = throttle.retry_after(username, address)
+    if wait is not None:
+        raise locked_out(wait)
+    result = auth.login(session, username, password, access)
+    if result is None:
+        if throttle.failed(username, address):
+            logger.warning("login locked out for %s from %s after repeated failures", username, address)
+        return None
+    throttle.succeeded(username)
+    return result
+
+
 @router.post("/auth/login")
-def login(body: LoginRequest, session: SessionDep, access: AccessDep, response: Response) -> AccountPublic:
-    """Check the password and set the session cookie."""
-    result = auth.login(session, body.username, body.password, access)
+def login(
+    body: LoginRequest,
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    throttle: ThrottleDep,
+    response: Response,
+) -> AccountPublic:
+    """Check the password and set the session cookie; the CSRF token is in the ``X-CSRF-Token`` header."""
+    result = checked_login(request, session, access, throttle, body.username, body.password)
     if result is None:
         raise HTTPException(status_code=401, detail="用户名或密码错误 / wrong username or password")
     token, account = result
     set_session_cookie(response, token, access.session_hours, access.cookie_secure)
+    response.headers[CSRF_HEADER] = auth.csrf_token(token)
     return AccountPublic.model_validate(account)
+
+
+class PasswordChange(BaseModel):
+    old_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=12, max_length=256)
+
+
+def change_password(
+    request: Request, session: SessionDep, throttle: ThrottleDep, account: Account, old: str, new: str
+) -> None:
+    """Change ``account``'s password; a wrong old password counts as a failed login. Raises HTTPException."""
+    address = client_address(request)
+    wait = throttle.retry_after(account.username, address)
+    if wait is not None:
+        raise locked_out(wait)
+    try:
+        auth.change_password(session, account, old, new, request.cookies.get(auth.SESSION_COOKIE))
+    except auth.WrongPassword as exc:
+        throttle.failed(account.username, address)
+        raise HTTPException(status_code=403, detail=str(exc)) from exc
+    except auth.AccessError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    auth.audit(session, auth.scope_of(account), "account.password", account.username)
+
+
+@router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
+def password(body: PasswordChange, request: Request, session: SessionDep, throttle: ThrottleDep,
+             account: AccountDep, _scope: ScopeDep) -> None:  # fmt: skip
+    """Change the logged-in account's password (the current one confirms it); its other sessions end."""
+    assert account is not None  # ScopeDep answered 401 otherwise
+    change_password(request, session, throttle, account, body.old_password, body.new_password)
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -74,9 +149,12 @@ def logout(request: Request, session: SessionDep, response: Response) -> None:
 
 
 @router.get("/auth/me")
-def me(account: AccountDep, _scope: ScopeDep) -> AccountPublic:
-    """The account behind the cookie or API key."""
+def me(request: Request, response: Response, account: AccountDep, _scope: ScopeDep) -> AccountPublic:
+    """The account behind the cookie or API key (with a cookie: its CSRF token in ``X-CSRF-Token``)."""
     assert account is not None  # ScopeDep answered 401 otherwise
+    token = request.cookies.get(auth.SESSION_COOKIE)
+    if token:
+        response.headers[CSRF_HEADER] = auth.csrf_token(token)
     return AccountPublic.model_validate(account)
 
 

@@ -2,7 +2,10 @@
 
 A request is authenticated by an API key (``X-API-Key`` or ``Authorization:
 Bearer``) or by the session cookie. API routes answer 401 without either;
-pages send the browser to the login form instead (``PageScopeDep``).
+pages send the browser to the login form instead (``PageScopeDep``). A
+state-changing request that rides on the session cookie must carry the
+session's CSRF token (``csrf_protect``, applied to every route); API-key
+requests are exempt, since no browser sends a key on its own.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from central import auth
 from central.auth_models import Account, Role
 from central.config import CentralSettings
 from central.ingest import Ingest
+from central.login_throttle import LoginThrottle
 from central.portal_settings import AccessSettings
 from central.scope import Scope
 
@@ -42,10 +46,20 @@ def get_ingest(request: Request) -> Ingest | None:
     return ingest
 
 
+def get_throttle(request: Request) -> LoginThrottle:
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[CentralSettings, Depends(get_settings)]
 IngestDep = Annotated[Ingest | None, Depends(get_ingest)]
+ThrottleDep = Annotated[LoginThrottle, Depends(get_throttle)]
 
 
 def get_access(settings: SettingsDep) -> AccessSettings:
@@ -119,3 +133,29 @@ def require_page_scope(request: Request, account: AccountDep) -> Scope:
 
 
 PageScopeDep = Annotated[Scope, Depends(require_page_scope)]
+
+
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Logging in makes the session; it cannot carry its token yet (SameSite=Lax keeps other sites' posts out).
+_CSRF_EXEMPT = frozenset({"/login", "/api/auth/login"})
+
+
+async def csrf_protect(request: Request) -> None:
+    """403 for a cookie-authenticated POST/PUT/PATCH/DELETE without the session's CSRF token."""
+    token = request.cookies.get(auth.SESSION_COOKIE)
+    if request.method in _SAFE_METHODS or not token or _presented_key(request) is not None:
+        return
+    if request.url.path in _CSRF_EXEMPT:
+        return
+    presented = request.headers.get(CSRF_HEADER)
+    content_type = request.headers.get("content-type", "")
+    if presented is None and content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        value = (await request.form()).get(CSRF_FIELD)
+        presented = value if isinstance(value, str) else None
+    if not auth.csrf_valid(token, presented):
+        raise HTTPException(
+            status_code=status.HTTP_403_FORBIDDEN,
+            detail="请求校验失败，请刷新页面 / CSRF token missing or wrong: reload the page",
+        )

@@ -53,9 +53,7 @@ def sites(session: SessionDep, scope: ScopeDep) -> list[SitePublic]:
 
 
 @router.get("/sites/{site_id}/on-duty")
-def on_duty(
-    session: SessionDep, scope: ScopeDep, site_id: str, day: OptionalDateQuery = None
-) -> list[OnDutyRow]:
+def on_duty(session: SessionDep, scope: ScopeDep, site_id: str, day: OptionalDateQuery = None) -> list[OnDutyRow]:
     """Today's board (or ``date``'s): who tapped in at the site and is still on duty."""
     site = _site(session, scope, site_id)
     return crud.on_duty(session, scope, site, day or today_at(site))

@@ -12,12 +12,12 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from central import auth, crud
-from central.api.auth import set_session_cookie
-from central.api.deps import AccessDep, AccountDep, PageScopeDep, SessionDep
+from central.api.auth import change_password, checked_login, set_session_cookie
+from central.api.deps import AccessDep, AccountDep, PageScopeDep, SessionDep, ThrottleDep
 from central.api.operations import FIRST_DAY, LAST_DAY, today_at
 from central.attendance import day_report, local_day_bounds
 from central.auth_models import Role
@@ -49,11 +49,16 @@ def login_submit(
     request: Request,
     session: SessionDep,
     access: AccessDep,
+    throttle: ThrottleDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
     next: Annotated[str, Form(max_length=500)] = "/",  # noqa: A002
 ) -> Response:
-    result = auth.login(session, username, password, access)
+    try:
+        result = checked_login(request, session, access, throttle, username, password)
+    except HTTPException as exc:  # locked out: the form says so, with the wait
+        context = {"next": _safe_next(next), "error": True, "locked": exc.detail}
+        return render(request, "login.html", None, context, status_code=exc.status_code)
     if result is None:
         return render(request, "login.html", None, {"next": _safe_next(next), "error": True}, status_code=401)
     response = RedirectResponse(_safe_next(next), status_code=303)
@@ -69,6 +74,34 @@ def logout(request: Request, session: SessionDep) -> RedirectResponse:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(auth.SESSION_COOKIE)
     return response
+
+
+@router.get("/account/password")
+def password_form(request: Request, scope: PageScopeDep) -> HTMLResponse:
+    return render(request, "password.html", scope, {"error": None, "done": False})
+
+
+@router.post("/account/password")
+def password_submit(
+    request: Request,
+    session: SessionDep,
+    throttle: ThrottleDep,
+    account: AccountDep,
+    scope: PageScopeDep,
+    old_password: Annotated[str, Form(max_length=256)],
+    new_password: Annotated[str, Form(max_length=256)],
+    new_password_again: Annotated[str, Form(max_length=256)],
+) -> HTMLResponse:
+    """The page form of ``POST /api/auth/password``; the two new entries must agree."""
+    assert account is not None  # PageScopeDep sent the browser to the login form otherwise
+    error: str | None = "password_mismatch" if new_password != new_password_again else None
+    if error is None:
+        try:
+            change_password(request, session, throttle, account, old_password, new_password)
+        except HTTPException as exc:
+            error = {403: "password_wrong", 429: "login_locked"}.get(exc.status_code, "password_weak")
+    context = {"error": error, "done": error is None}
+    return render(request, "password.html", scope, context, status_code=200 if error is None else 400)
 
 
 @router.get("/lang/{code}")

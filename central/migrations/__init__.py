@@ -1,7 +1,8 @@
 """Schema migrations (Alembic) for SQLite and PostgreSQL, run from code rather than an alembic.ini.
 
 The registry and record tables (``central.models``, ``central.registry_models``)
-are under migrations. ``central.db.create_db`` creates a new, empty database
+and the access-control tables (``central.auth_models``, with the audit log's
+append-only triggers) are under migrations. ``central.db.create_db`` creates a new, empty database
 with ``create_all`` and stamps it at head (``tests/test_migrations.py`` proves
 that upgrading an empty database to head gives the same schema), and upgrades
 a database that is already under migrations. A change to those models needs a
@@ -24,7 +25,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData
 
-MODEL_MODULES = ("central.models", "central.registry_models")
+MODEL_MODULES = ("central.models", "central.registry_models", "central.auth_models")
 HERE = Path(__file__).parent
 # Alembic announces each of its plugins at INFO on every run; the revisions it runs are what matter.
 logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from central.auth import SESSION_COOKIE, csrf_token
 from central.auth_models import Role
 from central.registry import DEFAULT_ZONE
 from central.scope import Scope
@@ -45,6 +46,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/guards", "guards", frozenset({Role.ADMIN, Role.COMPANY, Role.FIRM})),
     ("/police/alerts", "alerts", frozenset({Role.ADMIN, Role.POLICE})),
     ("/police/violations", "overview", frozenset({Role.ADMIN, Role.POLICE})),
+    ("/police/watchlist", "watchlist", frozenset({Role.ADMIN, Role.POLICE})),
     ("/admin", "admin", frozenset({Role.ADMIN})),
 ]
 
@@ -58,5 +60,7 @@ def render(
 ) -> HTMLResponse:
     lang = lang_of(request)
     nav = [(path, key) for path, key, roles in NAV if scope is not None and scope.role in roles]
-    base = {"lang": lang, "t": translator(lang), "scope": scope, "nav": nav, "path": request.url.path}
+    token = request.cookies.get(SESSION_COOKIE)
+    csrf = csrf_token(token) if token and scope is not None else ""  # forms and scripts post it back
+    base = {"lang": lang, "t": translator(lang), "scope": scope, "nav": nav, "path": request.url.path, "csrf": csrf}
     return templates.TemplateResponse(request, name, base | context, status_code=status_code)

@@ -41,7 +41,7 @@
     text(card, ".site", (lang === "zh" ? a.site_name_zh : (a.site_name_en || a.site_name_zh)) || a.site_id || a.terminal_id);
     text(card, ".time", stamp(a.occurred_at, a.site_timezone));
     text(card, ".score", a.score.toFixed(2));
-    text(card, ".matched-by", a.matched_by);
+    text(card, ".matched-by", t["mb_" + a.matched_by] || a.matched_by);
     var history = card.querySelector(".history");
     history.innerHTML = "";
     a.actions.forEach(function (s) {

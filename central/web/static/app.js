@@ -9,3 +9,22 @@
     if (event.target === modal || event.target.id === "photo-modal-close") { modal.hidden = true; img.removeAttribute("src"); }
   });
 })();
+
+// Every same-origin write sent with fetch() carries the session's CSRF token (central/api/deps.py,
+// csrf_protect), so that page scripts need not remember it; other sites' requests never get it.
+(function () {
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  if (!meta || !meta.content || !window.fetch) return;
+  var plain = window.fetch.bind(window);
+  window.fetch = function (input, init) {
+    init = init || {};
+    var method = (init.method || (input && input.method) || "GET").toUpperCase();
+    var url = new URL(typeof input === "string" ? input : input.url, window.location.href);
+    if (method !== "GET" && method !== "HEAD" && url.origin === window.location.origin) {
+      var headers = new Headers(init.headers || {});
+      if (!headers.has("X-CSRF-Token")) headers.set("X-CSRF-Token", meta.content);
+      init = Object.assign({}, init, { headers: headers });
+    }
+    return plain(input, init);
+  };
+})();

@@ -1,0 +1,107 @@
+"""Routes of the watchlist editor: add, change and remove wanted persons; where terminals stand; push.
+
+Police edit their own jurisdiction's entries (another jurisdiction's entry is
+404, as if it did not exist) and push to the terminals at its sites; the
+administrator edits every entry and pushes to every terminal; employers get
+403. Reading the entries stays with ``central.api.police`` (``GET
+/api/watchlist``, audited). Bodies are JSON only (photos as base64); with the
+session cookie, every write also carries the session's CSRF token
+(``central.api.deps.csrf_protect``, applied app-wide). The page is
+``central.api.portal_watchlist``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, HTTPException, Path
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from central import crud_police, crud_watchlist
+from central.api import portal_watchlist
+from central.api.deps import PoliceScopeDep, SessionDep, SettingsDep
+from central.crud_watchlist import EditorError, EntryChange, EntryCreate, EntryUpdate, PushResult, SyncStatus
+from central.models import WatchlistEntry
+from central.scope import Scope
+
+router = APIRouter(tags=["watchlist"])
+api = APIRouter(prefix="/api/watchlist")
+
+# A web request waits this long for the broker; the command line waits longer.
+PUBLISH_TIMEOUT_S = 10.0
+EntryId = Annotated[str, Path(min_length=1, max_length=32)]
+
+
+class PushRequest(BaseModel):
+    full: bool = False  # full updates for every terminal, whatever version it reported
+
+
+def _error(exc: EditorError) -> HTTPException:
+    return HTTPException(status_code=exc.status, detail=str(exc))
+
+
+def _entry(session: Session, scope: Scope, entry_id: str) -> WatchlistEntry:
+    entry = crud_police.get_watchlist_entry(session, scope, entry_id)
+    if entry is None:
+        raise HTTPException(status_code=404, detail="无此人员 / unknown watchlist entry")
+    return entry
+
+
+@api.post("", status_code=201)
+def add_entry(new: EntryCreate, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> EntryChange:
+    """A wanted person with one or more photos; central computes a face template per photo.
+
+    A photo without a usable face is refused (422) with the reason in Chinese and English; nothing is added.
+    """
+    try:
+        return crud_watchlist.add(session, scope, settings.data_dir, new)
+    except EditorError as exc:
+        raise _error(exc) from exc
+
+
+@api.patch("/{entry_id}")
+def update_entry(
+    entry_id: EntryId, change: EntryUpdate, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep
+) -> EntryChange:
+    """Change name, ID number, note or photos (new photos replace all templates); a new list version."""
+    entry = _entry(session, scope, entry_id)
+    try:
+        return crud_watchlist.update(session, scope, settings.data_dir, entry, change)
+    except EditorError as exc:
+        raise _error(exc) from exc
+
+
+@api.delete("/{entry_id}")
+def remove_entry(entry_id: EntryId, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> EntryChange:
+    """Remove the entry, its templates and its photo; terminals drop it with the next update."""
+    entry = _entry(session, scope, entry_id)
+    return crud_watchlist.remove(session, scope, settings.data_dir, entry)
+
+
+@api.get("/sync/status")
+def sync_status(session: SessionDep, scope: PoliceScopeDep) -> SyncStatus:
+    """Central's version, and the version each terminal of the jurisdiction reported."""
+    return crud_watchlist.sync_status(session, scope)
+
+
+@api.post("/sync/push")
+def push(
+    session: SessionDep,
+    scope: PoliceScopeDep,
+    settings: SettingsDep,
+    request: Annotated[PushRequest | None, Body()] = None,
+) -> PushResult:
+    """Sign and publish the list to the terminals of the jurisdiction, each from the version it holds.
+
+    409 when no signing key is configured (or central holds no list), 502 when the broker does not take them.
+    """
+    full = request.full if request is not None else False
+    try:
+        return crud_watchlist.push_to_terminals(session, scope, settings.mqtt, full=full, timeout_s=PUBLISH_TIMEOUT_S)
+    except EditorError as exc:
+        raise _error(exc) from exc
+
+
+router.include_router(api)
+router.include_router(portal_watchlist.router)
