@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from central import scope as scoping
 from central.attendance import local_day_bounds
 from central.auth_models import Role
+from central.checkin_ids import card_shown
 from central.models import Checkin, Guard, Site, Violation, ViolationPublic
 from central.read_models import CalendarDay, CheckinPublic, GuardPublic, OnDutyRow, SitePublic
 from central.registry import DEFAULT_ZONE
@@ -132,7 +133,7 @@ def list_checkins(
         query = query.where(Checkin.guard_id == guard_id)
     pairs = session.exec(query.order_by(col(Checkin.occurred_at)).limit(limit)).all()
     codes = _violation_codes(session, [c.event_id for c, _g in pairs])
-    return [checkin_public(c, g, codes.get(c.event_id, [])) for c, g in pairs]
+    return [checkin_public(scope, c, g, codes.get(c.event_id, [])) for c, g in pairs]
 
 
 def _violation_codes(session: Session, event_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
@@ -145,7 +146,7 @@ def _violation_codes(session: Session, event_ids: list[uuid.UUID]) -> dict[uuid.
     return codes
 
 
-def checkin_public(checkin: Checkin, guard: Guard | None, codes: list[str]) -> CheckinPublic:
+def checkin_public(scope: Scope, checkin: Checkin, guard: Guard | None, codes: list[str]) -> CheckinPublic:
     photo = f"/api/checkins/{checkin.event_id}/photo" if checkin.photo_path else None
     return CheckinPublic(
         event_id=checkin.event_id,
@@ -155,6 +156,8 @@ def checkin_public(checkin: Checkin, guard: Guard | None, codes: list[str]) -> C
         guard_id=checkin.guard_id,
         guard_name_zh=guard.name_zh if guard else None,
         guard_name_en=guard.name_en if guard else None,
+        card_kind=checkin.card_kind,
+        card_uid=card_shown(scope, checkin),
         direction=checkin.direction,
         face_status=checkin.face_status,
         verify_score=checkin.verify_score,
@@ -174,7 +177,7 @@ def get_checkin(session: Session, scope: Scope, event_id: uuid.UUID) -> CheckinP
     pair = session.exec(query).first()
     if pair is None:
         return None
-    return checkin_public(pair[0], pair[1], _violation_codes(session, [event_id]).get(event_id, []))
+    return checkin_public(scope, pair[0], pair[1], _violation_codes(session, [event_id]).get(event_id, []))
 
 
 def photo_path(session: Session, scope: Scope, event_id: uuid.UUID) -> str | None:
@@ -213,6 +216,8 @@ def list_violations(
             site_id=c.site_id,
             guard_id=c.guard_id,
             guard_name_zh=g.name_zh if g else None,
+            card_kind=c.card_kind,
+            card_uid=card_shown(scope, c),
         )
         for v, c, g in session.exec(query).all()
     ]

@@ -24,7 +24,7 @@ from sqlmodel import Session, col, func, select
 
 from central import auth, crud_police, id_protect
 from central import scope as scoping
-from central.models import WatchlistEntry
+from central.models import Terminal, WatchlistEntry
 from central.scope import Scope, mask_id_number
 from central.watchlist_faces import MAX_PHOTO_BYTES, NOT_AN_IMAGE, PhotoRefused, enrol, remove_portrait, save_portrait
 from central.watchlist_store import current_revision, remove_entry, save_entry, template_counts
@@ -114,7 +114,8 @@ class TerminalState(BaseModel):
     reported_version: str | None
     pushed_version: str | None
     last_seen_at: datetime | None
-    state: str  # current | behind | needs_full | unreported | no_list
+    state: str  # central's judgement: current | behind | needs_full | unreported | no_list
+    reported_stale: str | None = None  # the terminal's own: None when current, else needs_full / behind / too_old
 
 
 class SyncStatus(BaseModel):
@@ -251,12 +252,24 @@ def sync_status(session: Session, scope: Scope) -> SyncStatus:
     revision = current_revision(session)
     count = session.exec(select(func.count(col(WatchlistEntry.id))).where(scoping.watchlist(scope))).one()
     states = terminal_states(session, _jurisdiction_filter(scope))
+    stale = _reported_stale(session, [s.terminal_id for s in states])
     return SyncStatus(
         version=revision.version if revision else None,
         issued_at=revision.issued_at if revision else None,
         entries=int(count),
-        terminals=[TerminalState.model_validate(s, from_attributes=True) for s in states],
+        terminals=[
+            TerminalState.model_validate(s, from_attributes=True).model_copy(
+                update={"reported_stale": stale.get(s.terminal_id)}
+            )
+            for s in states
+        ],
     )
+
+
+def _reported_stale(session: Session, terminal_ids: list[str]) -> dict[str, str | None]:
+    """What each terminal last said of its own list: it alone knows a list too old to use (too_old)."""
+    query = select(Terminal.id, Terminal.watchlist_stale).where(col(Terminal.id).in_(terminal_ids))
+    return dict(session.exec(query).all())
 
 
 def push_to_terminals(

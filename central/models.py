@@ -164,6 +164,8 @@ class Terminal(SQLModel, table=True):
     oldest_pending_s: float | None = None  # age of the oldest event the terminal still holds
     software_version: str | None = None
     watchlist_version: str | None = None
+    # The terminal's own word on its list: None when current, else needs_full / behind / too_old.
+    watchlist_stale: str | None = Field(default=None, max_length=16)
 
 
 class WatchlistEntry(SQLModel, table=True):
@@ -194,7 +196,9 @@ class Checkin(SQLModel, table=True):
     site_id: str | None = Field(default=None, foreign_key="site.id", index=True)
     guard_id: str | None = Field(default=None, foreign_key="guard.id", index=True)
     card_kind: str = Field(max_length=16)
-    card_uid: str = Field(max_length=64)
+    card_uid: str = Field(max_length=64)  # a resident ID card's number masked: it is sealed in the next column
+    card_id_number: str | None = Field(default=None, max_length=18, sa_type=SealedIdNumber)  # central.checkin_ids
+    card_id_number_hash: str | None = Field(default=None, max_length=64, index=True)
     direction: str = Field(max_length=8)
     face_status: str = Field(max_length=24)
     verify_score: float | None = None
@@ -206,7 +210,8 @@ class Checkin(SQLModel, table=True):
     decision_outcome: str = Field(max_length=16)
     decision_code: str = Field(max_length=32)
     photo_path: str | None = None  # relative to data_dir
-    raw_event: str = Field(sa_type=Text)  # the event as received, photo bytes elided (they are in the file)
+    # The event as received, photo bytes elided (they are in the file), an ID card's number sealed.
+    raw_event: str = Field(sa_type=Text)
 
 
 class Violation(SQLModel, table=True):
@@ -258,6 +263,8 @@ class ViolationPublic(SQLModel):
     site_id: str | None
     guard_id: str | None
     guard_name_zh: str | None
+    card_kind: str | None = None
+    card_uid: str | None = None  # a resident ID card's number: masked for every role but police and administrator
 
 
 class AlertPublic(SQLModel):

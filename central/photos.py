@@ -1,16 +1,24 @@
 """Check-in photos on disk: ``<data_dir>/photos/YYYY/MM/DD/<event_id>.jpg``, written durably.
 
-The file is written before the database row is committed, so a committed
-check-in always has its photo. The path depends only on the event, so a
-re-delivered event finds its photo already in place and leaves it untouched.
+The files are written before the database rows are committed, so a committed
+(and receipted) check-in always has its photo. A batch's photos are written
+together: each to a temporary file, each file fsynced, renamed into place, and
+then each directory fsynced once for the batch (not once per photo, which
+capped ingest with photos at a few hundred events per second). The path
+depends only on the event, so a re-delivered event finds its photo already in
+place and leaves it untouched.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
+
+_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="photo-fsync")
 
 
 def photo_relpath(event_id: UUID, occurred_at: datetime) -> Path:
@@ -27,19 +35,54 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_photo(data_dir: Path, relpath: Path, jpeg: bytes) -> None:
-    """Write ``jpeg`` via tmp + fsync + rename (+ directory fsync); a no-op if it exists."""
-    target = data_dir / relpath
-    if target.exists():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _make_dirs(data_dir: Path, directory: Path) -> set[Path]:
+    """Create ``directory`` and its missing parents; the directories whose entries changed (to fsync)."""
+    changed = {directory}  # a rename into it, at least
+    missing = [p for p in (directory, *directory.parents) if p.is_relative_to(data_dir) and not p.exists()]
+    for path in reversed(missing):
+        path.mkdir(exist_ok=True)
+        changed.add(path.parent)  # the new directory's own entry
+    return changed
+
+
+def _write_tmp(target: Path, jpeg: bytes) -> Path:
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     with tmp.open("wb") as fh:
         fh.write(jpeg)
         fh.flush()
         os.fsync(fh.fileno())
-    tmp.replace(target)
-    _fsync_dir(target.parent)
+    return tmp
+
+
+def write_photos(data_dir: Path, photos: Iterable[tuple[Path, bytes]]) -> None:
+    """Write each (relpath, jpeg) durably: tmp + fsync + rename, then each directory fsynced once.
+
+    A photo already in place is left as it is, but its directory is fsynced
+    too: an earlier attempt may have renamed it and failed before that.
+    Raises OSError; then the batch must not be committed.
+    """
+    dirs: set[Path] = set()
+    pending: list[tuple[Path, bytes]] = []
+    for relpath, jpeg in photos:
+        target = data_dir / relpath
+        dirs |= _make_dirs(data_dir, target.parent)
+        if not target.exists():
+            pending.append((target, jpeg))
+    # Concurrent fsyncs share the file system's journal commits; one after another, each waits for its own.
+    tmps = (
+        list(_POOL.map(lambda item: _write_tmp(*item), pending))
+        if len(pending) > 1
+        else [_write_tmp(*item) for item in pending]
+    )
+    for tmp, (target, _jpeg) in zip(tmps, pending, strict=True):
+        tmp.replace(target)
+    for directory in sorted(dirs, key=lambda p: len(p.parts), reverse=True):  # deepest first
+        _fsync_dir(directory)
+
+
+def write_photo(data_dir: Path, relpath: Path, jpeg: bytes) -> None:
+    """Write one photo durably (``write_photos`` of one); a no-op if it exists."""
+    write_photos(data_dir, [(relpath, jpeg)])
 
 
 def read_photo(data_dir: Path, relpath: str) -> Path | None:

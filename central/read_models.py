@@ -40,6 +40,8 @@ class CheckinPublic(SQLModel):
     guard_id: str | None
     guard_name_zh: str | None
     guard_name_en: str | None
+    card_kind: str
+    card_uid: str  # a resident ID card's number: masked for every role but police and administrator
     direction: str
     face_status: str
     verify_score: float | None

@@ -6,15 +6,20 @@ certificate, bars, employer licence or filing, cross-region filings and
 service contracts in force that day (``central.registry_models`` keeps their
 dates). A certificate revoked tomorrow leaves today's tap in order. The
 ``*_on`` helpers are pure, so that their interval logic is tested without a
-database.
+database. A snapshot is two queries (ingest builds one per tap), each reading
+the rows around the tap's day that the ``*_on`` helpers then decide on.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, Date, Executable, and_, bindparam, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from central.id_protect import lookup_hash
@@ -31,6 +36,7 @@ from central.rules import CompanyInfo, GuardInfo, RegistrySnapshot, SiteInfo, Te
 from protocol.checkin import CardKind, CheckinEvent
 
 DEFAULT_ZONE = "Asia/Shanghai"
+_Row = TypeVar("_Row")
 
 
 def local_date(at: datetime, zone: str = DEFAULT_ZONE) -> date:
@@ -82,49 +88,6 @@ def find_guard(session: Session, card_kind: CardKind, uid: str) -> Guard | None:
     return session.get(Guard, card.guard_id) if card is not None else None
 
 
-def contract_company_ids(session: Session, site_id: str, on: date) -> frozenset[str]:
-    """Companies with a service contract for ``site_id`` in force on ``on``."""
-    query = select(ServiceContract.company_id).where(
-        ServiceContract.site_id == site_id,
-        col(ServiceContract.valid_from) <= on,
-        col(ServiceContract.valid_to) >= on,
-    )
-    return frozenset(session.exec(query).all())
-
-
-def required_level(terminal: Terminal, post: Post | None) -> int | None:
-    """The stricter (numerically lower) of the post's and the terminal's required level."""
-    levels = [lv for lv in (terminal.min_level, post.min_level if post else None) if lv is not None]
-    return min(levels) if levels else None
-
-
-def guard_info(session: Session, guard: Guard, on: date) -> GuardInfo:
-    """The guard's certificate and bar status as of ``on``."""
-    certificates = session.exec(select(Certificate).where(Certificate.guard_id == guard.id)).all()
-    bars = session.exec(select(GuardBar).where(GuardBar.guard_id == guard.id)).all()
-    return GuardInfo(
-        id=guard.id,
-        name_zh=guard.name_zh,
-        employer_id=guard.employer_id,
-        cert_status=cert_status_on(certificates, on),
-        level=guard.level,
-        barred=barred_on(bars, on),
-    )
-
-
-def company_info(session: Session, company: Company, on: date) -> CompanyInfo:
-    """The company's licence or filing, and its cross-region filings, as of ``on``."""
-    credentials = session.exec(select(CompanyCredential).where(CompanyCredential.company_id == company.id)).all()
-    filings = session.exec(select(CrossRegionFiling).where(CrossRegionFiling.company_id == company.id)).all()
-    return CompanyInfo(
-        id=company.id,
-        kind=CompanyKind(company.kind),
-        licensed=company_licensed(company, credentials, on),
-        region=company.region,
-        filed_regions=filed_regions_on(filings, on),
-    )
-
-
 def _site_info(site: Site) -> SiteInfo:
     return SiteInfo(
         id=site.id,
@@ -136,23 +99,126 @@ def _site_info(site: Site) -> SiteInfo:
     )
 
 
-def _terminal_info(session: Session, terminal: Terminal) -> TerminalInfo:
-    post = session.get(Post, terminal.post_id) if terminal.post_id else None
-    return TerminalInfo(terminal.id, terminal.site_id, required_level(terminal, post))
+def required_level(terminal: Terminal, post: Post | None) -> int | None:
+    """The stricter (numerically lower) of the post's and the terminal's required level."""
+    levels = [lv for lv in (terminal.min_level, post.min_level if post else None) if lv is not None]
+    return min(levels) if levels else None
+
+
+def _window(at: datetime) -> tuple[date, date]:
+    """Days that may be ``at``'s local day in some zone: read before the site's zone is known, decided after."""
+    utc_day = at.astimezone(UTC).date()
+    return utc_day - timedelta(days=1), utc_day + timedelta(days=1)
+
+
+def _unique(rows: Iterable[_Row | None]) -> list[_Row]:
+    """The distinct rows of one joined column (outer joins repeat them, or give None)."""
+    return list({id(row): row for row in rows if row is not None}.values())  # the identity map: one object per row
+
+
+# The two statements are built once, with these parameters: building them per tap cost more than running them.
+_LO, _HI = bindparam("lo", type_=Date), bindparam("hi", type_=Date)
+
+
+def _overlaps(model: Any) -> list[ColumnElement[bool]]:
+    """``model``'s validity [valid_from, valid_to or open-ended] meets [lo, hi]."""
+    return [col(model.valid_from) <= _HI, or_(col(model.valid_to).is_(None), col(model.valid_to) >= _LO)]
+
+
+@functools.cache
+def _site_query() -> Executable:
+    """The terminal, its site and post, and the site's contracts in force within [lo, hi]."""
+    contracts = and_(
+        col(ServiceContract.site_id) == col(Site.id),
+        col(ServiceContract.valid_from) <= _HI,
+        col(ServiceContract.valid_to) >= _LO,
+    )
+    return (
+        sa_select(Terminal, Site, Post, ServiceContract)
+        .outerjoin(Site, col(Site.id) == col(Terminal.site_id))
+        .outerjoin(Post, col(Post.id) == col(Terminal.post_id))
+        .outerjoin(ServiceContract, contracts)
+        .where(col(Terminal.id) == bindparam("terminal_id"))
+    )
+
+
+@functools.cache
+def _holder_query(by_id_number: bool) -> Executable:
+    """The card holder, employer, certificates issued by ``hi`` and what was in force within [lo, hi].
+
+    The one-to-many joins multiply (certificates x bars x credentials x
+    filings), but each is limited to the days around the tap: a row or two each.
+    """
+    query = (
+        sa_select(Guard, Company, Certificate, GuardBar, CompanyCredential, CrossRegionFiling)
+        .outerjoin(Company, col(Company.id) == col(Guard.employer_id))
+        .outerjoin(Certificate, and_(col(Certificate.guard_id) == col(Guard.id), col(Certificate.issued_on) <= _HI))
+        .outerjoin(GuardBar, and_(col(GuardBar.guard_id) == col(Guard.id), *_overlaps(GuardBar)))
+        .outerjoin(
+            CompanyCredential,
+            and_(col(CompanyCredential.company_id) == col(Company.id), *_overlaps(CompanyCredential)),
+        )
+        .outerjoin(
+            CrossRegionFiling,
+            and_(col(CrossRegionFiling.company_id) == col(Company.id), *_overlaps(CrossRegionFiling)),
+        )
+    )
+    if by_id_number:  # the number is sealed at rest: found by its keyed hash
+        return query.where(col(Guard.id_number_hash) == bindparam("key"))
+    return query.join(Card, col(Card.guard_id) == col(Guard.id)).where(col(Card.uid) == bindparam("key"))
+
+
+def _site_side(session: Session, terminal_id: str, lo: date, hi: date) -> list[Any]:
+    return list(session.execute(_site_query(), {"terminal_id": terminal_id, "lo": lo, "hi": hi}).all())
+
+
+def _holder_side(session: Session, kind: CardKind, uid: str, lo: date, hi: date) -> list[Any]:
+    by_id_number = kind == CardKind.RESIDENT_ID
+    key = lookup_hash(session.get_bind(), uid) if by_id_number else uid
+    return list(session.execute(_holder_query(by_id_number), {"key": key, "lo": lo, "hi": hi}).all())
+
+
+def _guard_info(guard: Guard, rows: list[Any], on: date) -> GuardInfo:
+    """The guard's certificate and bar status as of ``on``."""
+    return GuardInfo(
+        id=guard.id,
+        name_zh=guard.name_zh,
+        employer_id=guard.employer_id,
+        cert_status=cert_status_on(_unique(row[2] for row in rows), on),
+        level=guard.level,
+        barred=barred_on(_unique(row[3] for row in rows), on),
+    )
+
+
+def _company_info(company: Company, rows: list[Any], on: date) -> CompanyInfo:
+    """The company's licence or filing, and its cross-region filings, as of ``on``."""
+    return CompanyInfo(
+        id=company.id,
+        kind=CompanyKind(company.kind),
+        licensed=company_licensed(company, _unique(row[4] for row in rows), on),
+        region=company.region,
+        filed_regions=filed_regions_on(_unique(row[5] for row in rows), on),
+    )
 
 
 def build_snapshot(session: Session, event: CheckinEvent) -> RegistrySnapshot:
-    """What the rules need about ``event``'s terminal, site, card holder and employer on its local day."""
-    terminal = session.get(Terminal, event.terminal_id)
-    site = session.get(Site, terminal.site_id) if terminal is not None else None
+    """What the rules need about ``event``'s terminal, site, card holder and employer on its local day.
+
+    Two queries (the site's side and the card holder's side), each reading the
+    days around the tap; the ``*_on`` functions then decide for the exact day.
+    """
+    lo, hi = _window(event.occurred_at)
+    site_rows = _site_side(session, event.terminal_id, lo, hi)
+    holder_rows = _holder_side(session, event.card.kind, event.card.uid, lo, hi)
+    terminal, site, post = site_rows[0][:3] if site_rows else (None, None, None)
     on = local_date(event.occurred_at, site.timezone if site else DEFAULT_ZONE)
-    guard = find_guard(session, event.card.kind, event.card.uid)
-    employer = session.get(Company, guard.employer_id) if guard and guard.employer_id else None
+    contracts = _unique(row[3] for row in site_rows)
+    guard, employer = holder_rows[0][:2] if holder_rows else (None, None)
     return RegistrySnapshot(
         on=on,
-        terminal=_terminal_info(session, terminal) if terminal else None,
+        terminal=TerminalInfo(terminal.id, terminal.site_id, required_level(terminal, post)) if terminal else None,
         site=_site_info(site) if site else None,
-        guard=guard_info(session, guard, on) if guard else None,
-        employer=company_info(session, employer, on) if employer else None,
-        contract_company_ids=contract_company_ids(session, site.id, on) if site else frozenset(),
+        guard=_guard_info(guard, holder_rows, on) if guard else None,
+        employer=_company_info(employer, holder_rows, on) if employer else None,
+        contract_company_ids=frozenset(c.company_id for c in contracts if c.valid_from <= on <= c.valid_to),
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,11 +25,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col
 
 from central.alerts import new_alert, police_message
+from central.checkin_ids import card_columns, seal_raw_event
+from central.id_protect import IdCipher, cipher_for
 from central.models import Alert, DeadLetter, Site, Terminal, Violation, utcnow
-from central.photos import photo_relpath, write_photo
+from central.photos import photo_relpath, write_photos
 from central.registry import DEFAULT_ZONE, build_snapshot, local_date
 from central.rules import RegistrySnapshot, RuleViolation, evaluate
-from protocol.checkin import CheckinEvent
+from protocol.checkin import CardKind, CheckinEvent
 from protocol.messages import PoliceAlert, TerminalStatus
 
 logger = logging.getLogger(__name__)
@@ -48,14 +50,18 @@ class Recorded:
     alert: PoliceAlert | None  # only for a new alert
 
 
-def _raw_json(event: CheckinEvent) -> str:
+def _raw_json(event: CheckinEvent, cipher: Callable[[], IdCipher]) -> str:
     raw: dict[str, Any] = event.model_dump(mode="json", by_alias=True)
     if raw.get("photo"):
         raw["photo"]["data_b64"] = None  # the bytes are in the photo file; sha256 stays to verify it
+    if event.card.kind is CardKind.RESIDENT_ID or event.card.id_card is not None:
+        seal_raw_event(raw, cipher())
     return json.dumps(raw, ensure_ascii=False)
 
 
-def _checkin_row(event: CheckinEvent, site_id: str | None, guard_id: str | None, photo: str | None) -> dict[str, Any]:
+def _checkin_row(
+    event: CheckinEvent, site_id: str | None, guard_id: str | None, photo: str | None, cipher: Callable[[], IdCipher]
+) -> dict[str, Any]:
     face, hit = event.face, event.face.watchlist.hit
     return {
         "event_id": event.event_id,
@@ -66,7 +72,7 @@ def _checkin_row(event: CheckinEvent, site_id: str | None, guard_id: str | None,
         "site_id": site_id,
         "guard_id": guard_id,
         "card_kind": event.card.kind.value,
-        "card_uid": event.card.uid,
+        **card_columns(event.card.kind.value, event.card.uid, cipher),
         "direction": event.direction.value,
         "face_status": face.status.value,
         "verify_score": face.verify_score,
@@ -78,7 +84,7 @@ def _checkin_row(event: CheckinEvent, site_id: str | None, guard_id: str | None,
         "decision_outcome": event.decision.outcome.value,
         "decision_code": event.decision.code,
         "photo_path": photo,
-        "raw_event": _raw_json(event),
+        "raw_event": _raw_json(event, cipher),
     }
 
 
@@ -116,6 +122,11 @@ def _recordset_insert(columns: tuple[str, ...]) -> TextClause:
 
 
 def _insert_checkins_pg(session: Session, rows: list[dict[str, Any]]) -> set[UUID]:
+    # This path bypasses the column types: seal the ID numbers here (the SQLite path's type does it there).
+    if any(row["card_id_number"] for row in rows):
+        cipher = cipher_for(session.get_bind().dialect)
+        rows = [{**row, "card_id_number": cipher.seal(row["card_id_number"])} if row["card_id_number"] else row
+                for row in rows]  # fmt: skip
     # default=str: UUIDs and aware datetimes as text PostgreSQL reads back exactly.
     batch = json.dumps(rows, default=str, ensure_ascii=False)
     stmt = _recordset_insert(tuple(rows[0]))
@@ -151,12 +162,11 @@ class _Snapshots:
         return self._cache[key]
 
 
-def _store_photo(data_dir: Path, event: CheckinEvent) -> str | None:
-    if event.photo is None:
-        return None
-    relpath = photo_relpath(event.event_id, event.occurred_at)
-    write_photo(data_dir, relpath, event.photo.jpeg())
-    return relpath.as_posix()
+def _store_photos(data_dir: Path, events: list[CheckinEvent]) -> dict[UUID, str | None]:
+    """Write the batch's photos durably, fsynced together; event id -> path relative to the data dir."""
+    photos = {e.event_id: (photo_relpath(e.event_id, e.occurred_at), e.photo.jpeg()) for e in events if e.photo}
+    write_photos(data_dir, photos.values())
+    return {e.event_id: photos[e.event_id][0].as_posix() if e.event_id in photos else None for e in events}
 
 
 def _violation_rows(event_id: UUID, violations: list[RuleViolation]) -> list[Violation]:
@@ -190,21 +200,24 @@ def record_events(
 ) -> list[Recorded]:
     """Store each event once, all in one transaction; one Recorded per distinct event id, in order.
 
-    Photos are written (and fsynced) before the commit, so a committed check-in
-    always has its photo. Raises SQLAlchemyError / OSError when nothing was
+    Photos are written (and fsynced, together) before the commit, so a committed
+    check-in always has its photo. Raises SQLAlchemyError / OSError when nothing was
     committed; then no event of the batch may be receipted.
     """
     unique = list({event.event_id: event for event in events}.values())  # a batch may hold a re-delivery
-    photos = {event.event_id: _store_photo(data_dir, event) for event in unique}
+    photos = _store_photos(data_dir, unique)
     alerts: dict[UUID, Alert] = {}
     violations: dict[UUID, tuple[str, ...]] = {}
     with Session(engine) as session:
         snapshot = _Snapshots(session)
+        dialect = session.get_bind().dialect
+        cipher = functools.partial(cipher_for, dialect)  # asked for only when an event carries an ID number
         rows = []
         for event in unique:
             snap = snapshot(event)
             site_id = snap.site.id if snap.site else None
-            rows.append(_checkin_row(event, site_id, snap.guard.id if snap.guard else None, photos[event.event_id]))
+            guard_id = snap.guard.id if snap.guard else None
+            rows.append(_checkin_row(event, site_id, guard_id, photos[event.event_id], cipher))
         added = _insert_checkins(session, rows)
         for event in unique:
             if event.event_id not in added:
@@ -259,6 +272,7 @@ def record_status(engine: Engine, status: TerminalStatus) -> bool:
         terminal.oldest_pending_s = status.oldest_pending_s
         terminal.software_version = status.software_version
         terminal.watchlist_version = status.watchlist_version
+        terminal.watchlist_stale = status.watchlist_stale
         session.add(terminal)
         session.commit()
     return True

@@ -68,9 +68,7 @@ class Uplink:
         self._broker_acks = 0
         self._thread = threading.Thread(target=self._drain_loop, name=f"uplink-{terminal_id}", daemon=True)
         self._client = create_client(mqtt_settings, client_id=f"terminal-{terminal_id}")
-        self._client.will_set(
-            topics.status_topic(terminal_id), self._status(online=False), qos=1, retain=True
-        )
+        self._client.will_set(topics.status_topic(terminal_id), self._status(online=False), qos=1, retain=True)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_publish = self._on_publish

@@ -19,6 +19,8 @@ def shared_event_filter(group: str = CENTRAL_SHARE_GROUP) -> str:
     if not group or any(ch in group for ch in "/+#"):
         raise ValueError(f"invalid share group {group!r}")
     return f"$share/{group}/{EVENT_FILTER}"
+
+
 STATUS_FILTER = f"{PREFIX}/t/+/status"
 
 _TERMINAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

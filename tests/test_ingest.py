@@ -18,7 +18,7 @@ from central.config import CentralSettings
 from central.db import make_engine
 from central.ingest import Ingest
 from central.models import Alert, Checkin, DeadLetter, Terminal, Violation
-from protocol.checkin import CheckinEvent
+from protocol.checkin import Card, CardKind, CheckinEvent
 from protocol.messages import PoliceAlert, Receipt, TerminalStatus
 from protocol.mqtt import MqttSettings
 from protocol.topics import event_topic, police_alert_topic, receipt_topic, status_topic
@@ -143,6 +143,27 @@ def test_duplicate_delivery_stores_once_alerts_once_receipts_twice(
     with Session(engine) as session:
         assert len(session.exec(select(Checkin).where(Checkin.terminal_id == terminal)).all()) == 2
         assert len(session.exec(select(Alert).where(Alert.terminal_id == terminal)).all()) == 2
+
+
+def test_an_id_card_tap_is_receipted_each_time_and_stored_once_sealed(
+    engine: Engine, start_ingest: StartIngest, collector: StartCollector
+) -> None:
+    terminal = add_terminal(engine)
+    start_ingest(engine)
+    receipts = collector([receipt_topic(terminal)])
+    event = make_event(terminal).model_copy(update={"card": Card(kind=CardKind.RESIDENT_ID, uid="11010519900728002X")})
+
+    send(receipts, event)
+    receipts.wait_for(receipt_for(event.event_id))
+    send(receipts, event)  # a re-delivery: receipted again, nothing added
+    receipts.wait_for(receipt_for(event.event_id), count=2)
+
+    with Session(engine) as session:
+        rows = session.exec(select(Checkin).where(Checkin.terminal_id == terminal)).all()
+    assert [(r.guard_id, r.card_id_number, r.card_uid) for r in rows] == [
+        ("G2", "11010519900728002X", "1101**********002X")
+    ]
+    assert "11010519900728002X" not in rows[0].raw_event
 
 
 def test_wanted_match_raises_alert_and_police_message(

@@ -71,6 +71,7 @@ class _SimTerminal:
     def send(self, template: bytes, count: int, receipted: bool) -> None:
         """Publish ``count`` events; return once all are receipted (or, for the raw rate, PUBACKed)."""
         topic, terminal = event_topic(self.terminal_id), self.terminal_id.encode()
+
         def pending() -> int:
             return len(self._unreceipted) if receipted else self._unacked
 

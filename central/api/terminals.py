@@ -1,7 +1,7 @@
 """``GET /api/terminals``: each terminal's health as central sees it: online, offline or silent.
 
 A terminal retains a status message (online, outbox depth, age of its oldest
-unreceipted event, versions) on connect and every heartbeat; the broker
+unreceipted event, versions, whether it considers its watchlist stale) on connect and every heartbeat; the broker
 publishes its last will (``online: false``) when the connection dies. Central
 also counts every event it receives as a sign of life (``last_seen_at``, on
 central's clock). From these:
@@ -47,6 +47,7 @@ class TerminalHealthPublic(BaseModel):
     oldest_pending_s: float | None  # age of the oldest of them when it last reported
     software_version: str | None
     watchlist_version: str | None
+    watchlist_stale: str | None  # the terminal's own word: None when current, else needs_full / behind / too_old
 
 
 def terminal_state(terminal: Terminal, now: datetime, silent_after_s: float) -> TerminalState:
@@ -73,6 +74,7 @@ def terminal_health(terminal: Terminal, now: datetime, silent_after_s: float) ->
         oldest_pending_s=terminal.oldest_pending_s,
         software_version=terminal.software_version,
         watchlist_version=terminal.watchlist_version,
+        watchlist_stale=terminal.watchlist_stale,
     )
 
 
