@@ -19,7 +19,6 @@ import argparse
 import random
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -35,17 +34,8 @@ from central.models import Card, Company, CompanyKind, Guard, ServiceContract, S
 from central.registry import build_snapshot
 from central.registry_models import BarKind, Certificate, CompanyCredential, CredentialKind, GuardBar
 from central.rules import RegistrySnapshot, evaluate
-from protocol.checkin import Card as WireCard
-from protocol.checkin import (
-    CardKind,
-    CheckinEvent,
-    Direction,
-    FaceResult,
-    FaceStatus,
-    Outcome,
-    TerminalDecision,
-    WatchlistCheck,
-)
+from firmware_mocks.events import synthetic_event
+from protocol.checkin import CheckinEvent
 
 DAY = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 CHUNK = 5000
@@ -149,22 +139,14 @@ def build_registry(engine: Engine, guards: int, sites: int) -> None:
 
 
 def _events(rng: random.Random, count: int, guards: int, sites: int) -> list[CheckinEvent]:
-    face = FaceResult(
-        status=FaceStatus.OK, detected=True, verify_score=0.8, verify_threshold=0.5,
-        watchlist=WatchlistCheck(list_version="bench", checked=True),
-    )  # fmt: skip
-    decision = TerminalDecision(outcome=Outcome.ACCEPTED, code="OK", message_zh="通过", message_en="OK")
     return [
-        CheckinEvent(
-            event_id=uuid.uuid4(),
-            terminal_id=f"BT{rng.randrange(sites):05d}",
+        synthetic_event(
+            f"BT{rng.randrange(sites):05d}",
             seq=n,
             occurred_at=DAY + timedelta(seconds=n),
-            card=WireCard(kind=CardKind.MIFARE, uid="FFFFFFFF" if n % 100 == 0 else f"B{rng.randrange(guards):07X}"),
-            direction=Direction.IN,
-            photo_missing="bench",
-            face=face,
-            decision=decision,
+            card_uid="FFFFFFFF" if n % 100 == 0 else f"B{rng.randrange(guards):07X}",
+            verify_score=0.8,
+            with_photo=False,
         )
         for n in range(count)
     ]
