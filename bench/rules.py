@@ -9,7 +9,7 @@ cards at random terminals, 1 in 100 of an unregistered card.
 
 Rows: ``evaluate`` is the pure rules on prepared snapshots; ``snapshot +
 evaluate`` adds reading the registry as of the tap's day (what ingest does per
-event); ``ingest`` is ``central.store.record_event`` end to end (no photo),
+event); ``ingest`` is ``central.checkins.store.record_event`` end to end (no photo),
 with the share of its time spent building snapshots and evaluating rules.
 """
 
@@ -27,13 +27,14 @@ from typing import Any
 from sqlalchemy import Engine, insert
 from sqlmodel import Session
 
-import central.store as store
-from central.db import create_db, make_engine
-from central.id_protect import DEMO_CIPHER
-from central.models import Card, Company, CompanyKind, Guard, ServiceContract, Site, SiteKind, Terminal
-from central.registry import build_snapshot
-from central.registry_models import BarKind, Certificate, CompanyCredential, CredentialKind, GuardBar
-from central.rules import RegistrySnapshot, evaluate
+from central.checkins import store
+from central.checkins.rules import evaluate
+from central.db.engine import make_engine
+from central.db.sealing import DEMO_CIPHER
+from central.registry.credentials import BarKind, Certificate, CompanyCredential, CredentialKind, GuardBar
+from central.registry.models import Card, Company, CompanyKind, Guard, ServiceContract, Site, SiteKind, Terminal
+from central.registry.snapshot import RegistrySnapshot, build_snapshot
+from central.schema import create_db
 from firmware_mocks.events import synthetic_event
 from protocol.checkin import CheckinEvent
 

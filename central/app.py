@@ -1,20 +1,43 @@
-"""The FastAPI application: routers, and a lifespan that creates the database and runs ingest."""
+"""The FastAPI application: every router and page, and a lifespan that readies the database and runs the work.
+
+``create_app`` builds the app (routers, pages, static files, the request log
+and metrics; it refuses placeholder secrets outside demo mode). Its lifespan
+opens and migrates the database, creates the bootstrap or demo accounts, and
+runs MQTT ingest, the live alert hub and the retention schedule for the app's
+lifetime.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlmodel import Session
 
-from central import id_protect, portal_app
-from central.api import health, operations, police, registry, terminals, watchlist
-from central.api.deps import csrf_protect, require_admin
+from central.access import auth
+from central.access.throttle import LoginThrottle
+from central.alerts.live import AlertHub
+from central.api import auth as auth_routes
+from central.api import exports, health, metrics, operations, police, registry, terminals, watchlist
+from central.api.deps import LoginRequired, csrf_protect, require_admin
+from central.api.metrics import Metrics, RecordsCollector, RequestLog
+from central.checkins import retention
+from central.checkins.ingest import Ingest
 from central.config import CentralSettings
-from central.db import create_db, make_engine
-from central.ingest import Ingest
+from central.db import sealing
+from central.db.engine import make_engine
+from central.schema import create_db
+from central.web import pages
+from central.web import police as police_pages
+from central.web import watchlist as watchlist_pages
+from central.web.render import WEB_DIR
 
 logger = logging.getLogger(__name__)
 
@@ -22,22 +45,24 @@ logger = logging.getLogger(__name__)
 def create_app(settings: CentralSettings, *, engine: Engine | None = None, run_ingest: bool = True) -> FastAPI:
     """The central app; ``run_ingest=False`` serves the API only (tests, read replicas).
 
-    Raises IdProtectionError when ``id_protection.key`` is missing or the demo key outside demo mode.
+    Raises IdProtectionError when ``id_protection.key`` is missing or the demo key outside demo mode,
+    AccessError for a placeholder bootstrap password outside demo mode.
     """
     cipher = settings.id_cipher()
+    auth.check_access_settings(settings.access)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_engine = engine is None
         db = engine if engine is not None else make_engine(settings.database_url_resolved)
-        id_protect.bind(db, cipher)
+        sealing.bind(db, cipher)
         create_db(db)
         app.state.engine = db
         app.state.ingest = Ingest(settings, db) if run_ingest else None
         if app.state.ingest is not None:
             app.state.ingest.start()
         try:
-            async with portal_app.running(app, db, settings):
+            async with _background(app, db, settings):
                 yield
         finally:
             if app.state.ingest is not None:
@@ -53,9 +78,63 @@ def create_app(settings: CentralSettings, *, engine: Engine | None = None, run_i
     )
     app.state.settings = settings
     app.state.ingest = None
-    for module in (health, operations, police, terminals, watchlist):
+    _install(app, settings)
+    return app
+
+
+def _install(app: FastAPI, settings: CentralSettings) -> None:
+    """Routers, pages, static files, the login throttle, the request log and metrics."""
+    access = settings.access
+    app.state.login_throttle = LoginThrottle(
+        access.login_max_failures, access.login_max_failures_per_address, access.login_window_s, access.login_lockout_s
+    )
+    app.state.metrics = Metrics()
+    for module in (health, operations, police, terminals, watchlist, auth_routes, exports, metrics):
         app.include_router(module.router)
     # The registry API is the administrator's: ID numbers in clear, writes.
     app.include_router(registry.router, dependencies=[Depends(require_admin)])
-    portal_app.install(app, settings)
-    return app
+    for page_module in (pages, police_pages, watchlist_pages):
+        app.include_router(page_module.router)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.add_middleware(RequestLog, metrics=app.state.metrics)
+
+    async def login_required(request: Request, exc: Exception) -> Response:
+        return pages.login_redirect(request.url.path)
+
+    app.add_exception_handler(LoginRequired, login_required)
+
+
+def _prepare_accounts(engine: Engine, settings: CentralSettings) -> None:
+    with Session(engine) as session:
+        if settings.access.demo:
+            auth.seed_demo_access(session)
+        auth.ensure_bootstrap_admin(session, settings.access)
+
+
+@asynccontextmanager
+async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -> AsyncIterator[None]:
+    """Accounts ready, the alert hub and the retention schedule running, for the app's lifetime."""
+    _prepare_accounts(engine, settings)
+    hub = AlertHub(engine, settings.data_dir)
+    app.state.alert_hub = hub
+    ingest = app.state.ingest
+    app.state.metrics.registry.register(
+        RecordsCollector(engine, lambda: hub.listeners, lambda: ingest.connected if ingest is not None else None)
+    )
+    tasks = [asyncio.create_task(hub.run(), name="alert-hub")]
+    if settings.retention.purge_enabled:
+        purged = app.state.metrics.purged
+
+        def count(report: retention.PurgeReport) -> None:
+            purged.labels("photo").inc(report.photos)
+            purged.labels("alert").inc(report.alerts)
+
+        tasks.append(asyncio.create_task(retention.run_schedule(engine, settings.data_dir, settings.retention, count)))
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

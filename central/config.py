@@ -11,13 +11,12 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from central.id_protect import IdCipher, IdProtectionSettings, cipher_from_settings
-from central.portal_settings import AccessSettings, RetentionSettings
+from central.db.sealing import IdCipher, cipher_from_key
 from protocol.mqtt import MqttSettings
 from protocol.settings import ConfigError, FileSettings
 from protocol.settings import load_settings as load_file_settings
@@ -26,6 +25,55 @@ ENV_PREFIX = "GUARDPOST_CENTRAL_"
 
 
 SettingsError = ConfigError  # a configuration file or variable that cannot be used; names the key
+
+
+# Secrets nobody may run a real deployment with: the demo's and the usual guesses.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "admin", "admin-demo", "password", "changeme", "change-me", "secret", "123456", "guardpost", "demo"}
+)
+
+
+MIN_SECRET_LENGTH = 12
+
+
+def placeholder_secret(value: str) -> bool:
+    """True for a secret that is a known placeholder or too short to be a real one."""
+    return value.strip().lower() in PLACEHOLDER_SECRETS or len(value) < MIN_SECRET_LENGTH
+
+
+class AccessSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Demo mode: the fixed demo accounts and API key work; never on a real deployment.
+    demo: bool = False
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    # True behind TLS: the session cookie then never travels in clear.
+    cookie_secure: bool = False
+    # Creates (or resets) the account ``admin`` at start; from the environment, never a file in git.
+    bootstrap_admin_password: SecretStr | None = None
+    # Failed logins (central.access.throttle, per process): this many within the window lock out
+    # the account, or the client address, for lockout_s.
+    login_max_failures: int = Field(default=5, ge=1, le=1000)
+    login_max_failures_per_address: int = Field(default=20, ge=1, le=100_000)
+    login_window_s: float = Field(default=900.0, gt=0)
+    login_lockout_s: float = Field(default=900.0, ge=0)
+
+
+class RetentionSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # 条例 25: check-in photos and alert records are kept at least 30 days.
+    photo_days: int = Field(default=30, ge=30)
+    alert_days: int = Field(default=30, ge=30)
+    purge_interval_s: float = Field(default=3600.0, ge=1)
+    purge_enabled: bool = True
+
+
+class IdProtectionSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # 32 random bytes, base64 (``guardpost central id-key`` prints one); from the environment, never git.
+    key: SecretStr | None = None
 
 
 class ApiSettings(BaseModel):
@@ -67,7 +115,7 @@ class CentralSettings(FileSettings):
     # Accounts, sessions and demo mode; retention of photos and alerts (条例 25).
     access: AccessSettings = Field(default_factory=AccessSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
-    # The key ID numbers are sealed with at rest (central.id_protect); the demo key in demo mode only.
+    # The key ID numbers are sealed with at rest (central.db.sealing); the demo key in demo mode only.
     id_protection: IdProtectionSettings = Field(default_factory=IdProtectionSettings)
 
     @property
@@ -78,7 +126,8 @@ class CentralSettings(FileSettings):
 
     def id_cipher(self) -> IdCipher:
         """The ID-number cipher; IdProtectionError for a missing or demo key outside demo mode."""
-        return cipher_from_settings(self.id_protection, demo=self.access.demo)
+        key = self.id_protection.key
+        return cipher_from_key(key.get_secret_value() if key is not None else None, demo=self.access.demo)
 
     @property
     def photos_dir(self) -> Path:

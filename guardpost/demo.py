@@ -75,7 +75,14 @@ def run(args: argparse.Namespace) -> int:
     from guardpost.demo_report import print_report, verify_outcomes
     from guardpost.demo_stack import DemoStack
 
-    for noisy in ("uvicorn.access", "amqtt", "transitions", "edge.uplink", "central.ingest", "central.access"):
+    for noisy in (
+        "uvicorn.access",
+        "amqtt",
+        "transitions",
+        "edge.uplink",
+        "central.checkins.ingest",
+        "central.requests",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="guardpost-demo-") as tmp:
         data_dir = args.data_dir or Path(tmp)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from central.auth import API_KEY_HEADER, DEMO_API_KEY
+from central.access.auth import API_KEY_HEADER, DEMO_API_KEY
 from edge.checkin import CheckinResult
 from guardpost.demo_script import Tap
 from guardpost.table import format_table

@@ -18,11 +18,11 @@ from typing import Self
 import uvicorn
 
 from central.app import create_app
-from central.config import ApiSettings, CentralSettings
-from central.db import create_db, make_engine, session_scope
-from central.demo_seed import seed_demo_registry
-from central.models import Terminal as TerminalRecord
-from central.portal_settings import AccessSettings
+from central.config import AccessSettings, ApiSettings, CentralSettings
+from central.db.engine import make_engine, session_scope
+from central.demo.seed import seed_demo_registry
+from central.registry.models import Terminal as TerminalRecord
+from central.schema import create_db
 from edge.checkin import CheckinResult
 from edge.config import TerminalSettings
 from edge.drivers.camera import SnapshotCameraConfig
@@ -131,7 +131,7 @@ class DemoStack:
             client_id=f"guardpost-demo-central-{uuid.uuid4().hex[:8]}",
             api=ApiSettings(port=self.api_port),
             public_url=self.api_url,
-            access=AccessSettings(demo=True),  # demo accounts and the demo API key (central.auth.DEMO_ACCOUNTS)
+            access=AccessSettings(demo=True),  # demo accounts and the demo API key (central.access.auth.DEMO_ACCOUNTS)
         )
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.database_url_resolved, id_cipher=settings.id_cipher())

@@ -31,9 +31,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from central.app import create_app
-from central.db import create_db, make_engine
-from central.demo_seed import seed_demo_registry
-from central.store import record_event
+from central.checkins.store import record_event
+from central.db.engine import make_engine
+from central.demo.seed import seed_demo_registry
+from central.schema import create_db
 from guardpost.demo_script import faces_dir
 from protocol.checkin import CheckinEvent, Direction, Photo
 from protocol.mqtt import MqttSettings

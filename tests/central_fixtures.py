@@ -28,10 +28,12 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central.db import create_db, make_engine
-from central.demo_seed import seed_demo_registry
-from central.id_protect import IdProtectionSettings, new_key
-from central.models import Terminal
+from central.config import IdProtectionSettings
+from central.db.engine import make_engine
+from central.db.sealing import new_key
+from central.demo.seed import seed_demo_registry
+from central.registry.models import Terminal
+from central.schema import create_db
 from firmware_mocks.events import small_photo, synthetic_event
 from protocol.checkin import (
     CheckinEvent,

@@ -1,7 +1,7 @@
 """Shared parts of the delivery fault tests: central and a terminal under test, a cuttable link, the verdict.
 
 Each fault test starts its own Mosquitto (``tests.brokers.PrivateMosquitto``),
-real central ingest (``central.ingest.Ingest``) and a real terminal outbox and
+real central ingest (``central.checkins.ingest.Ingest``) and a real terminal outbox and
 uplink, inflicts its fault, and then asks ``assert_delivered`` whether every
 event the terminal committed is stored centrally exactly once.
 """
@@ -23,9 +23,9 @@ from uuid import UUID
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from central.checkins.ingest import Ingest
+from central.checkins.models import Checkin
 from central.config import CentralSettings
-from central.ingest import Ingest
-from central.models import Checkin
 from edge.outbox import Outbox
 from edge.uplink import Uplink, UplinkSettings
 from protocol.checkin import CheckinEvent

@@ -17,12 +17,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from central import auth
+from central.access import auth
+from central.access.models import Account, AccountCreate, Role
 from central.app import create_app
-from central.auth_models import Account, AccountCreate, Role
-from central.config import CentralSettings
-from central.models import Card, Company, CompanyKind, Guard, Site, SiteKind, Terminal
-from central.portal_settings import AccessSettings, RetentionSettings
+from central.config import AccessSettings, CentralSettings, RetentionSettings
+from central.registry.models import Card, Company, CompanyKind, Guard, Site, SiteKind, Terminal
 
 SECOND_FIRM, SECOND_SITE, SECOND_GUARD, SECOND_CARD = "C-T2", "S-T2", "G-T2", "7E57CA4D"
 SECOND_TERMINAL = "T-S-T2-GATE"

@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central.alerts import AlertSuppression, AlertTransitionError, is_suppressed, mark_false_positive
-from central.db import create_db, make_engine
-from central.demo_seed import seed_demo_registry
-from central.models import Alert, AlertStatus
-from central.store import Recorded, record_event
+from central.alerts.models import Alert, AlertStatus, AlertSuppression
+from central.alerts.workflow import AlertTransitionError, is_suppressed, mark_false_positive
+from central.checkins.store import Recorded, record_event
+from central.db.engine import make_engine
+from central.demo.seed import seed_demo_registry
+from central.schema import create_db
 from protocol.checkin import CheckinEvent, WatchlistHit
 from tests.central_fixtures import make_event, wanted_hit
 
@@ -39,7 +40,7 @@ def test_a_false_positive_pair_is_stored_but_not_sent_again(engine: Engine, tmp_
     assert record(engine, tmp_path, first).alert is not None
     with Session(engine) as session:
         assert not is_suppressed(session, "W-0001", "G6")
-        decided = mark_false_positive(session, first.event_id, by="110105-WJ 民警 A")
+        decided = mark_false_positive(session, first.event_id, by="110105-WJ 民警 A", guard_id="G6")
         assert decided.status == AlertStatus.FALSE_POSITIVE
         assert is_suppressed(session, "W-0001", "G6")
         assert not is_suppressed(session, "W-0001", "G1")
@@ -73,7 +74,7 @@ def test_other_pairs_and_id_number_matches_still_alert(
     first = make_event(card_uid=ZHAO_LEI, hit=wanted_hit("W-0001"), seq=1)
     record(engine, tmp_path, first)
     with Session(engine) as session:
-        mark_false_positive(session, first.event_id, by="民警 A")
+        mark_false_positive(session, first.event_id, by="民警 A", guard_id="G6")
     recorded = record(engine, tmp_path, make_event(card_uid=card_uid, hit=hit, seq=2))
     assert recorded.alert is not None
 
@@ -82,8 +83,8 @@ def test_marking_needs_a_known_undecided_alert(engine: Engine, tmp_path: Path) -
     first = make_event(card_uid=ZHAO_LEI, hit=wanted_hit("W-0001"), seq=1)
     record(engine, tmp_path, first)
     with Session(engine) as session:
-        mark_false_positive(session, first.event_id, by="民警 A")
+        mark_false_positive(session, first.event_id, by="民警 A", guard_id="G6")
         with pytest.raises(AlertTransitionError):
-            mark_false_positive(session, first.event_id, by="民警 B")
+            mark_false_positive(session, first.event_id, by="民警 B", guard_id="G6")
         with pytest.raises(LookupError):
-            mark_false_positive(session, make_event().event_id, by="民警 A")
+            mark_false_positive(session, make_event().event_id, by="民警 A", guard_id=None)

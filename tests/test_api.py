@@ -14,11 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from central.access.auth import API_KEY_HEADER, DEMO_API_KEY
 from central.app import create_app
-from central.auth import API_KEY_HEADER, DEMO_API_KEY
-from central.config import CentralSettings
-from central.portal_settings import AccessSettings, RetentionSettings
-from central.store import record_event
+from central.checkins.store import record_event
+from central.config import AccessSettings, CentralSettings, RetentionSettings
 from protocol.checkin import CheckinEvent, Direction
 from protocol.mqtt import MqttSettings
 from tests.central_fixtures import (  # noqa: F401  (fixtures are found by name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from central.attendance import Tap, summarise
+from central.attendance.rules import Tap, summarise
 
 
 def tap(hour: int, direction: str, *, mismatch: bool = False, violations: int = 0) -> Tap:

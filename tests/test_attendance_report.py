@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central.attendance import day_report, report
-from central.models import Card, Guard, Shift
-from central.registry_models import Certificate, ShiftAssignment
-from central.store import record_event
+from central.attendance.report import day_report, report
+from central.checkins.store import record_event
+from central.registry.credentials import Certificate
+from central.registry.models import Card, Guard
+from central.registry.roster import Shift, ShiftAssignment
 from protocol.checkin import Direction
 from tests.central_fixtures import (  # noqa: F401  (fixtures are found by name)
     add_terminal,

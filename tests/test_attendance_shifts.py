@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from central.attendance_core import Duty, Tap, fold, rows, shift_bounds
+from central.attendance.rules import Duty, Tap, fold, rows, shift_bounds
 
 BEIJING = "Asia/Shanghai"
 TZ = ZoneInfo(BEIJING)

@@ -11,11 +11,10 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from central import auth
+from central.access import auth
+from central.access.models import AuditEntry
 from central.app import create_app
-from central.auth_models import AuditEntry
-from central.config import CentralSettings
-from central.portal_settings import AccessSettings
+from central.config import AccessSettings, CentralSettings
 from tests.central_fixtures import (  # noqa: F401  (fixtures are found by name)
     TEST_ID_PROTECTION,
     engine_fixture,

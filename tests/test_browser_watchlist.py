@@ -16,8 +16,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from central.crud_watchlist import KEY_ENV
-from central.watchlist_sync import generate_keys
+from central.watchlist.editor import KEY_ENV
+from central.watchlist.sync import generate_keys
 from tests.browser_fixtures import Live, browser_fixture, live_fixture, login  # noqa: F401
 from tests.central_fixtures import mosquitto_fixture  # noqa: F401
 from tests.face_fixtures import frame

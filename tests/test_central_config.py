@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import Session, select
 
 from central.config import CentralSettings, SettingsError, load_settings
-from central.db import make_engine
-from central.models import Card
+from central.db.engine import make_engine
+from central.registry.models import Card
 from guardpost.cli import main
 from protocol.topics import EVENT_FILTER, SHARED_EVENT_FILTER
 

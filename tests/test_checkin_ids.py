@@ -12,16 +12,18 @@ from alembic import command
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from central import id_protect, migrations
-from central.auth_models import Role
-from central.checkin_ids import open_raw_event
-from central.crud import get_checkin, list_checkins, list_violations
-from central.db import make_engine
-from central.demo_seed import JURISDICTION
-from central.id_protect import IdCipher
-from central.models import Checkin
-from central.scope import Scope
-from central.store import record_event, record_events
+from central import schema
+from central.access.models import Role
+from central.access.scope import Scope
+from central.checkins.id_numbers import open_raw_event
+from central.checkins.models import Checkin
+from central.checkins.queries import get_checkin, list_checkins, list_violations
+from central.checkins.store import record_event, record_events
+from central.db import migrations
+from central.db import sealing as id_protect
+from central.db.engine import make_engine
+from central.db.sealing import IdCipher
+from central.demo.seed import JURISDICTION
 from protocol.checkin import Card, CardKind, CheckinEvent, IdCardFields
 from tests.central_fixtures import (  # noqa: F401  (fixtures are found by name)
     DEFAULT_AT,
@@ -137,7 +139,7 @@ def test_upgrade_seals_the_numbers_of_earlier_check_ins_and_downgrade_opens_them
             {"id": uuid.uuid4().hex, "n": NUMBER, "raw": raw},
         )
     migrations.upgrade(engine)
-    assert migrations.differences(engine) == []
+    assert schema.differences(engine) == []
     with engine.connect() as connection:
         sealed = " ".join(map(str, connection.execute(text("SELECT * FROM checkin")).one()))
     assert NUMBER not in sealed

@@ -28,7 +28,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from central.models import Checkin, DeadLetter
+from central.checkins.models import Checkin, DeadLetter
 from protocol.mqtt import MqttSettings, create_client
 from protocol.topics import event_topic, police_alert_topic, receipt_topic
 from tests.brokers import PrivateMosquitto

@@ -21,7 +21,7 @@ from paho.mqtt.client import MQTTMessage
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from central.models import DeadLetter
+from central.checkins.models import DeadLetter
 from protocol.checkin import MAX_EVENT_BYTES, CheckinEvent, Photo
 from protocol.messages import Receipt
 from protocol.topics import event_topic, receipt_topic

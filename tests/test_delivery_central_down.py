@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
-from central.models import Alert, Violation
+from central.alerts.models import Alert
+from central.checkins.models import Violation
 from protocol.checkin import CheckinEvent
 from protocol.messages import PoliceAlert
 from protocol.topics import police_alert_topic

@@ -11,12 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from central.access.models import Role
+from central.access.scope import Scope
 from central.api import terminals
 from central.api.deps import require_scope
-from central.auth_models import Role
 from central.config import CentralSettings
-from central.models import Terminal
-from central.scope import Scope
+from central.registry.models import Terminal
 from protocol.messages import TerminalStatus
 from protocol.topics import status_topic
 from tests.brokers import PrivateMosquitto

@@ -6,20 +6,23 @@ import uuid
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, select
 
-from central import id_protect, migrations
+from central import schema
 from central.app import create_app
 from central.config import CentralSettings
-from central.db import create_db, make_engine
-from central.demo_seed import GUARDS, WATCHLIST
-from central.id_protect import DEMO_KEY, IdCipher, IdProtectionError, IdProtectionSettings, cipher_from_settings
-from central.models import Guard, WatchlistEntry
-from central.registry import find_guard
-from central.registry_upsert import upsert
+from central.db import migrations
+from central.db import sealing as id_protect
+from central.db.engine import make_engine
+from central.db.sealing import DEMO_KEY, IdCipher, IdProtectionError, cipher_from_key
+from central.demo.seed import GUARDS, WATCHLIST
+from central.registry.models import Guard
+from central.registry.snapshot import find_guard
+from central.registry.upsert import upsert
+from central.schema import create_db
+from central.watchlist.models import WatchlistEntry
 from protocol.checkin import CardKind
 from tests.central_fixtures import (  # noqa: F401  (fixtures are found by name)
     engine_fixture,
@@ -96,13 +99,12 @@ def test_an_engine_without_a_key_refuses_to_write_a_number(tmp_path: Path) -> No
     ],
 )
 def test_settings_refuse_a_missing_or_unusable_key(key: str | None, demo: bool, match: str) -> None:
-    protection = IdProtectionSettings(key=SecretStr(key) if key is not None else None)
     with pytest.raises(IdProtectionError, match=match):
-        cipher_from_settings(protection, demo=demo)
+        cipher_from_key(key, demo=demo)
 
 
 def test_demo_mode_alone_falls_back_to_the_demo_key(tmp_path: Path) -> None:
-    assert cipher_from_settings(IdProtectionSettings(), demo=True) == id_protect.DEMO_CIPHER
+    assert cipher_from_key(None, demo=True) == id_protect.DEMO_CIPHER
     with pytest.raises(IdProtectionError, match="id_protection.key"):
         create_app(CentralSettings(data_dir=tmp_path), run_ingest=False)
 
@@ -120,7 +122,7 @@ def test_upgrade_seals_clear_numbers_with_the_engines_key(tmp_path: Path) -> Non
     engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}", id_cipher=IdCipher.from_text(id_protect.new_key()))
     _clear_rows_at_0002(engine)
     migrations.upgrade(engine)
-    assert migrations.differences(engine) == []
+    assert schema.differences(engine) == []
     with engine.connect() as connection:
         stored = connection.execute(text("SELECT id_number FROM guard UNION ALL SELECT id_number FROM watchlistentry"))
         assert all(s.startswith("v1:") and "1101051985" not in s for (s,) in stored)

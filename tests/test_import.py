@@ -12,11 +12,12 @@ from openpyxl import Workbook
 from sqlalchemy import Engine, func
 from sqlmodel import Session, SQLModel, select
 
-from central.importer import ImportFileError, ImportReport, import_bytes
-from central.models import Card, Company, Guard, ServiceContract, Shift, Site
-from central.registry import cert_status_on
-from central.registry_models import Certificate, CompanyCredential, ShiftAssignment
-from central.registry_upsert import Outcome
+from central.registry.credentials import Certificate, CompanyCredential
+from central.registry.importer import ImportFileError, ImportReport, import_bytes
+from central.registry.models import Card, Company, Guard, ServiceContract, Site
+from central.registry.roster import Shift, ShiftAssignment
+from central.registry.snapshot import cert_status_on
+from central.registry.upsert import Outcome
 from tests.central_fixtures import (  # noqa: F401  (fixtures are found by name)
     engine_fixture,
     pg_url_fixture,
@@ -182,7 +183,7 @@ def test_unreadable_files_are_refused_whole(engine: Engine) -> None:
 
 
 def test_gbk_csv_is_read() -> None:
-    from central.importer import read_csv
+    from central.registry.importer import read_csv
 
     header, rows = read_csv("编号,名称\nC9,平安保安\n".encode("gb18030"))
     assert header == ["id", "name_zh"]

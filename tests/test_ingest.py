@@ -14,10 +14,12 @@ from paho.mqtt.client import MQTTMessage
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel, col, select
 
+from central.alerts.models import Alert
+from central.checkins.ingest import Ingest
+from central.checkins.models import Checkin, DeadLetter, Violation
 from central.config import CentralSettings
-from central.db import make_engine
-from central.ingest import Ingest
-from central.models import Alert, Checkin, DeadLetter, Terminal, Violation
+from central.db.engine import make_engine
+from central.registry.models import Terminal
 from protocol.checkin import Card, CardKind, CheckinEvent
 from protocol.messages import PoliceAlert, Receipt, TerminalStatus
 from protocol.mqtt import MqttSettings

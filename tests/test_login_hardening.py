@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from central import auth
+from central.access import auth
+from central.access.models import Account, AccountCreate, Role
+from central.access.throttle import LoginThrottle
 from central.app import create_app
-from central.auth_models import Account, AccountCreate, Role
-from central.login_throttle import LoginThrottle
-from central.portal_settings import AccessSettings
+from central.config import AccessSettings
 from tests.central_fixtures import (  # noqa: F401  (fixtures are found by name)
     pg_url_fixture,
     postgres_engine_fixture,

@@ -15,9 +15,10 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
-import central.auth_models  # noqa: F401  (the access-control tables on SQLModel.metadata)
-from central import migrations
-from central.db import create_db, make_engine
+from central import schema
+from central.db import migrations
+from central.db.engine import make_engine
+from central.schema import create_db
 from tests.central_fixtures import PG_URL
 
 NewDb = Callable[[], Engine]
@@ -61,7 +62,7 @@ def test_upgrade_of_an_empty_database_gives_the_models_schema(new_db: NewDb) -> 
     engine = new_db()
     migrations.upgrade(engine)
     assert migrations.current(engine) == migrations.head()
-    assert migrations.differences(engine) == []
+    assert schema.differences(engine) == []
     tables = set(inspect(engine).get_table_names())
     assert {"guard", "certificate", "shiftassignment", "companycredential", "account", "auditentry"} <= tables
 
@@ -72,11 +73,11 @@ def test_create_db_matches_the_migrations_and_stamps_head(new_db: NewDb) -> None
     migrations.upgrade(migrated)
 
     assert migrations.current(created) == migrations.head()
-    assert migrations.differences(created) == []
+    assert schema.differences(created) == []
 
     def shape(engine: Engine) -> dict[str, list[tuple[str, bool]]]:
         inspector = inspect(engine)
-        tables = set(migrations.managed_metadata().tables)
+        tables = set(schema.metadata().tables)
         return {
             t: sorted((c["name"], c["nullable"]) for c in inspector.get_columns(t))
             for t in inspector.get_table_names()
@@ -91,7 +92,7 @@ def test_create_db_on_a_database_at_head_changes_nothing(new_db: NewDb) -> None:
     create_db(engine)
     create_db(engine)  # as every start of central does
     assert migrations.current(engine) == migrations.head()
-    assert migrations.differences(engine) == []
+    assert schema.differences(engine) == []
 
 
 def test_downgrade_to_base_removes_the_managed_tables(new_db: NewDb) -> None:
@@ -137,6 +138,6 @@ def test_upgrade_from_0001_keeps_access_tables_create_db_had_made(new_db: NewDb)
         )
     migrations.upgrade(engine)
     assert migrations.current(engine) == migrations.head()
-    assert migrations.differences(engine) == []
+    assert schema.differences(engine) == []
     with engine.connect() as connection:
         assert connection.execute(text("SELECT username FROM account")).scalars().all() == ["kept"]

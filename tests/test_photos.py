@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central.models import Checkin
-from central.photos import photo_relpath, write_photos
-from central.store import record_events
+from central.checkins.models import Checkin
+from central.checkins.photos import photo_relpath, write_photos
+from central.checkins.store import record_events
 from tests.central_fixtures import (  # noqa: F401  (fixtures are found by name)
     DEFAULT_AT,
     add_terminal,
@@ -25,7 +25,7 @@ from tests.central_fixtures import (  # noqa: F401  (fixtures are found by name)
 
 @pytest.fixture(name="fsynced")
 def fsynced_fixture(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Paths passed to os.fsync (what central.photos makes durable), counted."""
+    """Paths passed to os.fsync (what central.checkins.photos makes durable), counted."""
     counts: Counter[str] = Counter()
     real = os.fsync
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central.alerts import FalsePositiveDecision
-from central.store import record_event
+from central.alerts.models import FalsePositiveDecision
+from central.checkins.store import record_event
 from protocol.checkin import CheckinEvent
 from tests.central_fixtures import (  # noqa: F401  (fixtures are found by name)
     add_terminal,

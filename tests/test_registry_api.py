@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine
 
 from central.api import registry
-from central.api.registry import RESOURCES
+from central.registry.resources import RESOURCES
 from tests.central_fixtures import sqlite_engine_fixture  # noqa: F401  (fixtures are found by name)
 
 

@@ -10,24 +10,28 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central.models import Card, CertStatus, Company, CompanyKind, Guard, ServiceContract, Site, SiteKind, Terminal
-from central.registry import (
-    barred_on,
-    cert_status_on,
-    credential_valid_on,
-    filed_regions_on,
-    required_level,
-)
-from central.registry_models import (
+from central.checkins.store import record_event
+from central.registry.credentials import (
     BarKind,
     Certificate,
     CompanyCredential,
     CredentialKind,
     CrossRegionFiling,
     GuardBar,
-    Post,
 )
-from central.store import record_event
+from central.registry.models import (
+    Card,
+    CertStatus,
+    Company,
+    CompanyKind,
+    Guard,
+    ServiceContract,
+    Site,
+    SiteKind,
+    Terminal,
+)
+from central.registry.roster import Post
+from central.registry.snapshot import barred_on, cert_status_on, credential_valid_on, filed_regions_on, required_level
 from tests.central_fixtures import (  # noqa: F401  (fixtures are found by name)
     add_terminal,
     engine_fixture,

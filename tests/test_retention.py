@@ -12,13 +12,15 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from central.auth_models import AlertAction, AuditEntry
-from central.db import create_db, make_engine
-from central.demo_seed import seed_demo_registry
-from central.models import Alert, Checkin
-from central.portal_settings import RetentionSettings
-from central.retention import purge
-from central.store import record_event
+from central.access.models import AuditEntry
+from central.alerts.models import Alert, AlertAction
+from central.checkins.models import Checkin
+from central.checkins.retention import purge
+from central.checkins.store import record_event
+from central.config import RetentionSettings
+from central.db.engine import make_engine
+from central.demo.seed import seed_demo_registry
+from central.schema import create_db
 from protocol.checkin import CheckinEvent
 from tests.central_fixtures import add_terminal, make_event, wanted_hit
 
@@ -62,7 +64,7 @@ def test_purge_deletes_only_what_is_past_retention(
         session.commit()
         before = {c.event_id: c.model_dump() for c in session.exec(select(Checkin)).all()}
 
-    with caplog.at_level(logging.INFO, logger="central.retention"):
+    with caplog.at_level(logging.INFO, logger="central.checkins.retention"):
         report = purge(private_engine, tmp_path, RetentionSettings(photo_days=30, alert_days=38), now=NOW)
 
     assert (report.photos, report.alerts) == (2, 1)  # old and old_alert's photos; kept_alert's stays with its alert

@@ -12,18 +12,9 @@ from typing import Any
 
 import pytest
 
-from central.models import CertStatus, CompanyKind, SiteKind
-from central.rules import (
-    CATALOGUE,
-    RULES,
-    WANTED_MATCH,
-    CompanyInfo,
-    GuardInfo,
-    RegistrySnapshot,
-    SiteInfo,
-    TerminalInfo,
-    evaluate,
-)
+from central.checkins.rules import CATALOGUE, RULES, WANTED_MATCH, evaluate
+from central.registry.models import CertStatus, CompanyKind, SiteKind
+from central.registry.snapshot import CompanyInfo, GuardInfo, RegistrySnapshot, SiteInfo, TerminalInfo
 from protocol.checkin import FaceStatus
 from tests.central_fixtures import make_event, wanted_hit
 

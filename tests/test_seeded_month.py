@@ -15,9 +15,10 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
-from central import timesheets
-from central.db import create_db, make_engine
-from central.month_seed import FIRST, Expected, SeededMonth, generate
+from central.attendance import timesheets
+from central.db.engine import make_engine
+from central.demo.month import FIRST, Expected, SeededMonth, generate
+from central.schema import create_db
 
 COUNTS = list(asdict(Expected()))
 

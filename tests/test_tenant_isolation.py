@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
-from central.store import record_event
+from central.checkins.store import record_event
 from protocol.checkin import CheckinEvent
 from tests.central_fixtures import (  # noqa: F401  (fixtures are found by name)
     add_terminal,

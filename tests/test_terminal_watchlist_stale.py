@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central.models import Terminal
-from central.store import record_status
+from central.registry.models import Terminal
+from central.registry.terminals import record_status
 from protocol.messages import TerminalStatus
 from tests.central_fixtures import (  # noqa: F401  (fixtures are found by name)
     add_terminal,

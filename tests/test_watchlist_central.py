@@ -13,9 +13,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central.db import create_db, make_engine
-from central.watchlist_store import ImportEntry, import_entries
-from central.watchlist_sync import TEMPLATE_MODEL, build_for
+from central.db.engine import make_engine
+from central.schema import create_db
+from central.watchlist.store import ImportEntry, import_entries
+from central.watchlist.sync import TEMPLATE_MODEL, build_for
 from edge.face import MODEL_ID
 from edge.watchlist import Watchlist
 from edge.watchlist_sync import apply_update, load_public_key

@@ -20,11 +20,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from central import auth, crud_watchlist
+from central.access import auth
 from central.api import watchlist as watchlist_api
 from central.app import create_app
-from central.store import record_status
-from central.watchlist_sync import generate_keys
+from central.registry.terminals import record_status
+from central.watchlist import editor as crud_watchlist
+from central.watchlist.sync import generate_keys
 from edge.watchlist import Watchlist
 from edge.watchlist_sync import apply_update, load_public_key
 from protocol.messages import TerminalStatus

@@ -17,7 +17,7 @@ from tests.tenant_fixtures import Apps, apps_fixture  # noqa: F401
 
 
 def test_metrics_count_requests_and_records(apps: Apps, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="central.access"):
+    with caplog.at_level(logging.INFO, logger="central.requests"):
         apps.client("pingan").get("/api/sites")
     with TestClient(apps.client("admin").app) as anonymous:
         body = anonymous.get("/metrics").text

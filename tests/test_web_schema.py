@@ -17,10 +17,11 @@ from schemathesis.openapi import from_asgi
 from schemathesis.schemas import BaseSchema
 from sqlmodel import Session
 
+from central.access.auth import API_KEY_HEADER, DEMO_API_KEY
 from central.app import create_app
-from central.auth import API_KEY_HEADER, DEMO_API_KEY
-from central.db import create_db, make_engine
-from central.demo_seed import seed_demo_registry
+from central.db.engine import make_engine
+from central.demo.seed import seed_demo_registry
+from central.schema import create_db
 from tests.tenant_fixtures import demo_settings
 
 pytestmark = pytest.mark.slow

@@ -35,10 +35,11 @@ from sqlmodel import Session
 
 from bench.ingest.fleet import Fleet, event_template
 from central.config import CentralSettings
-from central.db import create_db, make_engine
-from central.demo_seed import seed_demo_registry
-from central.id_protect import DEMO_CIPHER
-from central.models import Terminal
+from central.db.engine import make_engine
+from central.db.sealing import DEMO_CIPHER
+from central.demo.seed import seed_demo_registry
+from central.registry.models import Terminal
+from central.schema import create_db
 from protocol.mqtt import MqttSettings, create_client
 from protocol.topics import EVENT_FILTER
 
@@ -222,7 +223,7 @@ class _Central:
 
 
 def _central_main(database_url: str, port: int, data_dir: str, ready: MpEvent, stop: MpEvent) -> None:
-    from central.ingest import Ingest
+    from central.checkins.ingest import Ingest
 
     logging.basicConfig(level=logging.WARNING)
     settings = CentralSettings(

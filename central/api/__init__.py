@@ -1,1 +1,1 @@
-"""HTTP API: one router per audience, all reading through ``central.crud``."""
+"""HTTP API: one router per audience, working through the domains (``central.registry``, ``central.checkins``, ...)."""

@@ -13,7 +13,18 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, st
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
-from central import auth
+from central.access import auth
+from central.access.audit import audit
+from central.access.models import (
+    Account,
+    AccountCreate,
+    AccountPublic,
+    ApiKey,
+    ApiKeyCreated,
+    ApiKeyPublic,
+    AuditEntry,
+    AuditEntryPublic,
+)
 from central.api.deps import (
     CSRF_HEADER,
     AccessDep,
@@ -24,17 +35,7 @@ from central.api.deps import (
     ThrottleDep,
     client_address,
 )
-from central.auth_models import (
-    Account,
-    AccountCreate,
-    AccountPublic,
-    ApiKey,
-    ApiKeyCreated,
-    ApiKeyPublic,
-    AuditEntry,
-    AuditEntryPublic,
-)
-from central.models import utcnow
+from central.db.types import utcnow
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["auth"])
@@ -128,7 +129,7 @@ def change_password(
         raise HTTPException(status_code=403, detail=str(exc)) from exc
     except auth.AccessError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
-    auth.audit(session, auth.scope_of(account), "account.password", account.username)
+    audit(session, auth.scope_of(account), "account.password", account.username)
 
 
 @router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
@@ -170,7 +171,7 @@ def create_account(body: AccountCreate, session: SessionDep, admin: AdminScopeDe
         account = auth.create_account(session, body)
     except auth.AccessError as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from exc
-    auth.audit(session, admin, "account.create", account.username, account.role)
+    audit(session, admin, "account.create", account.username, account.role)
     return AccountPublic.model_validate(account)
 
 
@@ -186,7 +187,7 @@ def create_api_key(body: ApiKeyRequest, session: SessionDep, admin: AdminScopeDe
     if account is None:
         raise HTTPException(status_code=404, detail="无此账号 / unknown account")
     row, key = auth.create_api_key(session, account, body.name)
-    auth.audit(session, admin, "apikey.create", f"{account.username}:{row.prefix}", body.name)
+    audit(session, admin, "apikey.create", f"{account.username}:{row.prefix}", body.name)
     return ApiKeyCreated.model_validate(row, update={"key": key})
 
 
@@ -197,7 +198,7 @@ def revoke_api_key(
     row = auth.revoke_api_key(session, key_id, utcnow())
     if row is None:
         raise HTTPException(status_code=404, detail="无此密钥 / unknown key")
-    auth.audit(session, admin, "apikey.revoke", row.prefix)
+    audit(session, admin, "apikey.revoke", row.prefix)
     return ApiKeyPublic.model_validate(row)
 
 

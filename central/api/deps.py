@@ -17,13 +17,12 @@ from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central import auth
-from central.auth_models import Account, Role
-from central.config import CentralSettings
-from central.ingest import Ingest
-from central.login_throttle import LoginThrottle
-from central.portal_settings import AccessSettings
-from central.scope import Scope
+from central.access import auth
+from central.access.models import Account, Role
+from central.access.scope import Scope
+from central.access.throttle import LoginThrottle
+from central.checkins.ingest import Ingest
+from central.config import AccessSettings, CentralSettings
 
 
 def get_engine(request: Request) -> Engine:

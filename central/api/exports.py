@@ -1,4 +1,4 @@
-"""Timesheet exports (CSV and XLSX, from ``central.timesheets``) of one site, scoped and written to the audit log."""
+"""Timesheet exports (CSV and XLSX, ``central.attendance.timesheets``) of one site, scoped and audited."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
-from central import auth, crud, timesheets
+from central.access.audit import audit
 from central.api.deps import ScopeDep, SessionDep
+from central.attendance import queries as attendance_queries
+from central.attendance import timesheets
+from central.registry import queries as registry_queries
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
 
@@ -34,15 +37,15 @@ def timesheet(
     group: Literal["site", "guard"] = "site",
 ) -> Response:
     """The site's daily timesheet for ``date``, or its monthly one for the month of ``date``."""
-    site = crud.get_site(session, scope, site_id)
+    site = registry_queries.get_site(session, scope, site_id)
     if site is None:
         raise HTTPException(status_code=404, detail=f"场所不存在 / unknown site {site_id!r}")
-    guard_ids = crud.attendance_guards(session, scope, site)
+    guard_ids = attendance_queries.attendance_guards(session, scope, site)
     if kind == "daily":
         sheet = timesheets.daily(session, site_ids=[site.id], guard_ids=guard_ids, day=day)
     else:
         sheet = timesheets.monthly(session, site_ids=[site.id], guard_ids=guard_ids, month=day, group=group)
     body = sheet.to_csv() if fmt == "csv" else sheet.to_xlsx()
-    auth.audit(session, scope, f"export.timesheet.{fmt}", site.id, f"{kind} {sheet.first}..{sheet.last}")
+    audit(session, scope, f"export.timesheet.{fmt}", site.id, f"{kind} {sheet.first}..{sheet.last}")
     name = f"timesheet-{site.id}-{kind}-{sheet.first:%Y%m%d}.{fmt}"
     return Response(body, media_type=MEDIA[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
+from sqlmodel import SQLModel
 
 from central.api.deps import EngineDep, IngestDep
-from central.db import database_ok
-from central.models import HealthPublic
+from central.db.engine import database_ok
 
 router = APIRouter(tags=["health"])
+
+
+class HealthPublic(SQLModel):
+    status: str  # ok | degraded
+    database: bool
+    mqtt: bool | None  # None when ingest is not running in this process
 
 
 @router.get("/healthz")

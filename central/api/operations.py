@@ -17,13 +17,18 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
 from sqlmodel import Session
 
-from central import auth, crud
+from central.access.audit import audit
+from central.access.scope import Scope
 from central.api.deps import ScopeDep, SessionDep, SettingsDep
-from central.attendance import day_report, local_day_bounds
-from central.models import AttendancePublic, Site, ViolationPublic
-from central.photos import read_photo
-from central.read_models import CalendarDay, CheckinPublic, GuardPublic, OnDutyRow, SitePublic
-from central.scope import Scope
+from central.attendance import queries as attendance_queries
+from central.attendance.models import AttendancePublic, CalendarDay, OnDutyRow
+from central.attendance.report import day_report
+from central.attendance.rules import local_day_bounds
+from central.checkins import queries as checkin_queries
+from central.checkins.models import CheckinPublic, ViolationPublic
+from central.checkins.photos import read_photo
+from central.registry import queries as registry_queries
+from central.registry.models import GuardPublic, Site, SitePublic
 
 router = APIRouter(prefix="/api", tags=["attendance"])
 
@@ -36,7 +41,7 @@ OptionalDateQuery = Annotated[date | None, Query(alias="date", ge=FIRST_DAY, le=
 
 
 def _site(session: Session, scope: Scope, site_id: str) -> Site:
-    site = crud.get_site(session, scope, site_id)
+    site = registry_queries.get_site(session, scope, site_id)
     if site is None:
         raise HTTPException(status_code=404, detail=f"场所不存在 / unknown site {site_id!r}")
     return site
@@ -49,14 +54,14 @@ def today_at(site: Site) -> date:
 @router.get("/sites")
 def sites(session: SessionDep, scope: ScopeDep) -> list[SitePublic]:
     """The sites this account may see."""
-    return [crud.site_public(s) for s in crud.visible_sites(session, scope)]
+    return [registry_queries.site_public(s) for s in registry_queries.visible_sites(session, scope)]
 
 
 @router.get("/sites/{site_id}/on-duty")
 def on_duty(session: SessionDep, scope: ScopeDep, site_id: str, day: OptionalDateQuery = None) -> list[OnDutyRow]:
     """Today's board (or ``date``'s): who tapped in at the site and is still on duty."""
     site = _site(session, scope, site_id)
-    return crud.on_duty(session, scope, site, day or today_at(site))
+    return attendance_queries.on_duty(session, scope, site, day or today_at(site))
 
 
 @router.get("/sites/{site_id}/calendar")
@@ -69,14 +74,14 @@ def calendar(
     """The month's attendance calendar at the site: guards, taps and violations per day."""
     site = _site(session, scope, site_id)
     first = date.fromisoformat(f"{month}-01") if month else today_at(site).replace(day=1)
-    return crud.calendar(session, scope, site, first)
+    return attendance_queries.calendar(session, scope, site, first)
 
 
 @router.get("/attendance")
 def attendance(session: SessionDep, scope: ScopeDep, site_id: str, day: DateQuery) -> list[AttendancePublic]:
     """Per guard at ``site_id`` on ``date``: first tap in, last tap out, taps, violations, late / early / absent."""
     site = _site(session, scope, site_id)
-    return day_report(session, [site.id], day, crud.attendance_guards(session, scope, site))
+    return day_report(session, [site.id], day, attendance_queries.attendance_guards(session, scope, site))
 
 
 @router.get("/violations")
@@ -91,7 +96,7 @@ def violations(
     """Violations, newest first; reasons in Chinese and English with their legal source."""
     if site_id is not None:
         _site(session, scope, site_id)
-    return crud.list_violations(session, scope, site_id=site_id, day=day, code=code, limit=limit)
+    return checkin_queries.list_violations(session, scope, site_id=site_id, day=day, code=code, limit=limit)
 
 
 @router.get("/checkins")
@@ -104,14 +109,16 @@ def checkins(
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[CheckinPublic]:
     """The day's check-ins, oldest first, each with its violation codes and photo link."""
-    zone = _site(session, scope, site_id).timezone if site_id else crud.site_zone(session, None)
+    zone = _site(session, scope, site_id).timezone if site_id else registry_queries.site_zone(session, None)
     start, end = local_day_bounds(day, zone)
-    return crud.list_checkins(session, scope, site_id=site_id, guard_id=guard_id, start=start, end=end, limit=limit)
+    return checkin_queries.list_checkins(
+        session, scope, site_id=site_id, guard_id=guard_id, start=start, end=end, limit=limit
+    )
 
 
 @router.get("/checkins/{event_id}")
 def checkin(event_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> CheckinPublic:
-    found = crud.get_checkin(session, scope, event_id)
+    found = checkin_queries.get_checkin(session, scope, event_id)
     if found is None:
         raise HTTPException(status_code=404, detail="无此签到记录 / unknown check-in")
     return found
@@ -120,7 +127,7 @@ def checkin(event_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> Checki
 @router.get("/checkins/{event_id}/photo", response_class=FileResponse)
 def checkin_photo(event_id: uuid.UUID, session: SessionDep, scope: ScopeDep, settings: SettingsDep) -> FileResponse:
     """The check-in photo (JPEG) as received from the terminal."""
-    relpath = crud.photo_path(session, scope, event_id)
+    relpath = checkin_queries.photo_path(session, scope, event_id)
     path = read_photo(settings.data_dir, relpath) if relpath else None
     if path is None:
         raise HTTPException(status_code=404, detail="无此照片 / no photo for this check-in")
@@ -135,18 +142,18 @@ def guards(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[GuardPublic]:
     """Guards this account may look up; a police search is written to the audit log."""
-    found = crud.list_guards(session, scope, q=q, limit=limit)
+    found = registry_queries.list_guards(session, scope, q=q, limit=limit)
     if scope.is_police:
-        auth.audit(session, scope, "person.search", q or "", f"{len(found)} found")
+        audit(session, scope, "person.search", q or "", f"{len(found)} found")
     return found
 
 
 @router.get("/guards/{guard_id}")
 def guard(guard_id: str, session: SessionDep, scope: ScopeDep) -> GuardPublic:
     """One guard; a police look-up is written to the audit log."""
-    found = crud.get_guard(session, scope, guard_id)
+    found = registry_queries.get_guard(session, scope, guard_id)
     if scope.is_police:
-        auth.audit(session, scope, "person.lookup", guard_id, "found" if found else "not found")
+        audit(session, scope, "person.lookup", guard_id, "found" if found else "not found")
     if found is None:
         raise HTTPException(status_code=404, detail="无此保安员 / unknown guard")
     return found

@@ -16,13 +16,17 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from central import auth, crud_police
-from central.alerts import AlertTransitionError
+from central.access.audit import audit
+from central.alerts import queries as alert_queries
+from central.alerts.live import AlertHub, alert_events, resume_point
+from central.alerts.models import AlertDetail, AlertPublic, AlertStatus
+from central.alerts.workflow import AlertTransitionError
 from central.api.deps import PoliceScopeDep, SessionDep, SettingsDep
-from central.models import AlertPublic, AlertStatus
-from central.read_models import AlertDetail, ViolationCount, WatchlistPublic
-from central.registry import DEFAULT_ZONE
-from central.sse import AlertHub, alert_events, resume_point
+from central.checkins import queries as checkin_queries
+from central.checkins.models import ViolationCount
+from central.registry.snapshot import DEFAULT_ZONE
+from central.watchlist import queries as watchlist_queries
+from central.watchlist.models import WatchlistPublic
 
 router = APIRouter(prefix="/api", tags=["police"])
 
@@ -41,7 +45,7 @@ def alerts(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AlertPublic]:
     """Wanted-person matches, newest first."""
-    return crud_police.list_alerts(session, scope, status=status, jurisdiction=jurisdiction, limit=limit)
+    return alert_queries.list_alerts(session, scope, status=status, jurisdiction=jurisdiction, limit=limit)
 
 
 @router.get("/alerts/stream", response_class=StreamingResponse)
@@ -65,11 +69,11 @@ async def alert_stream(
 @router.get("/alerts/{alert_id}")
 def alert(alert_id: uuid.UUID, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> AlertDetail:
     """One alert with its site, watchlist entry and workflow history."""
-    found = crud_police.get_alert(session, scope, alert_id)
+    found = alert_queries.get_alert(session, scope, alert_id)
     if found is None:
         raise HTTPException(status_code=404, detail="无此警报 / unknown alert")
-    auth.audit(session, scope, "alert.view", str(alert_id), found.watchlist_entry_id)
-    return crud_police.alert_detail(session, found, settings.data_dir)
+    audit(session, scope, "alert.view", str(alert_id), found.watchlist_entry_id)
+    return alert_queries.alert_detail(session, found, settings.data_dir)
 
 
 @router.post("/alerts/{alert_id}/status")
@@ -77,21 +81,22 @@ def set_alert_status(
     alert_id: uuid.UUID, change: AlertStatusChange, session: SessionDep, scope: PoliceScopeDep
 ) -> AlertPublic:
     """Acknowledge, dispatch, or mark a match false-positive; who and when are recorded."""
-    found = crud_police.get_alert(session, scope, alert_id)
+    found = alert_queries.get_alert(session, scope, alert_id)
     if found is None:
         raise HTTPException(status_code=404, detail="无此警报 / unknown alert")
     try:
-        updated = crud_police.decide(session, scope, found, change.status, change.note)
+        guard_id = checkin_queries.guard_of(session, alert_id)
+        updated = alert_queries.decide(session, scope, found, change.status, change.note, guard_id)
     except AlertTransitionError as exc:
         raise HTTPException(status_code=409, detail=f"状态不可变更 / {exc}") from exc
-    return crud_police.alert_public(updated)
+    return alert_queries.alert_public(updated)
 
 
 @router.get("/watchlist")
 def watchlist(session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> list[WatchlistPublic]:
     """Wanted-persons entries of the jurisdiction (the editor is the watchlist import's)."""
-    entries = crud_police.list_watchlist(session, scope, settings.data_dir)
-    auth.audit(session, scope, "watchlist.list", scope.jurisdiction or "*", f"{len(entries)} entries")
+    entries = watchlist_queries.list_watchlist(session, scope, settings.data_dir)
+    audit(session, scope, "watchlist.list", scope.jurisdiction or "*", f"{len(entries)} entries")
     return entries
 
 
@@ -99,17 +104,17 @@ def watchlist(session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep)
 def watchlist_entry(
     entry_id: str, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep
 ) -> WatchlistPublic:
-    entry = crud_police.get_watchlist_entry(session, scope, entry_id)
-    auth.audit(session, scope, "person.lookup", f"watchlist:{entry_id}", "found" if entry else "not found")
+    entry = watchlist_queries.get_watchlist_entry(session, scope, entry_id)
+    audit(session, scope, "person.lookup", f"watchlist:{entry_id}", "found" if entry else "not found")
     if entry is None:
         raise HTTPException(status_code=404, detail="无此人员 / unknown watchlist entry")
-    return crud_police.watchlist_public(entry, settings.data_dir)
+    return watchlist_queries.watchlist_public(entry, settings.data_dir)
 
 
 @router.get("/watchlist/{entry_id}/photo", response_class=FileResponse)
 def watchlist_photo(entry_id: str, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> FileResponse:
-    entry = crud_police.get_watchlist_entry(session, scope, entry_id)
-    path = crud_police.watchlist_photo(settings.data_dir, entry.id) if entry else None
+    entry = watchlist_queries.get_watchlist_entry(session, scope, entry_id)
+    path = watchlist_queries.watchlist_photo(settings.data_dir, entry.id) if entry else None
     if path is None:
         raise HTTPException(status_code=404, detail="无登记照片 / no photo for this entry")
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
@@ -130,4 +135,4 @@ def violations_overview(
         raise HTTPException(status_code=422, detail="结束日期早于开始日期 / 'to' is before 'from'")
     start = datetime.combine(start_day, time(0), tzinfo=zone)
     end = datetime.combine(end_day + timedelta(days=1), time(0), tzinfo=zone)
-    return crud_police.violation_overview(session, scope, start, end)
+    return checkin_queries.violation_overview(session, scope, start, end)

@@ -1,7 +1,7 @@
 """Administrator's registry API under ``/api/admin``: list, read, upsert and delete each registry table,
 import CSV/XLSX lists, and download timesheets.
 
-Writes go through ``central.registry_upsert`` (by natural key, so a PUT of the
+Writes go through ``central.registry.upsert`` (by natural key, so a PUT of the
 same body twice changes nothing). Service contracts are never deleted: they
 are kept at least two years (条例 21). ID numbers are shown in clear here: this
 router is for administrators only, and the application mounts it behind
@@ -19,40 +19,14 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from central import timesheets
 from central.api.deps import SessionDep
-from central.import_specs import SPECS
-from central.importer import ImportFileError, import_bytes
-from central.models import Card, Company, Guard, ServiceContract, Shift, Site, Terminal
-from central.registry_models import (
-    Certificate,
-    CompanyCredential,
-    CrossRegionFiling,
-    GuardBar,
-    Post,
-    ShiftAssignment,
-)
-from central.registry_upsert import upsert
+from central.attendance import timesheets
+from central.registry.import_specs import SPECS
+from central.registry.importer import ImportFileError, import_bytes
+from central.registry.resources import KEPT, RESOURCES
+from central.registry.upsert import upsert
 
 router = APIRouter(prefix="/api/admin", tags=["registry"])
-
-# path -> (table, query parameters it can be filtered by)
-RESOURCES: dict[str, tuple[type[SQLModel], tuple[str, ...]]] = {
-    "companies": (Company, ("kind", "region")),
-    "credentials": (CompanyCredential, ("company_id", "kind")),
-    "filings": (CrossRegionFiling, ("company_id", "region")),
-    "sites": (Site, ("kind", "region", "jurisdiction", "managed_by")),
-    "posts": (Post, ("site_id",)),
-    "guards": (Guard, ("employer_id",)),
-    "certificates": (Certificate, ("guard_id",)),
-    "bars": (GuardBar, ("guard_id", "kind")),
-    "cards": (Card, ("guard_id",)),
-    "contracts": (ServiceContract, ("company_id", "site_id")),
-    "terminals": (Terminal, ("site_id", "post_id")),
-    "shifts": (Shift, ("site_id", "post_id")),
-    "assignments": (ShiftAssignment, ("shift_id", "guard_id")),
-}
-KEPT = frozenset({"contracts"})  # never deleted
 
 
 def _get(session: Session, model: type[SQLModel], key: str) -> Any:

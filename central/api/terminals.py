@@ -23,9 +23,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from central.access.scope import Scope
 from central.api.deps import ScopeDep, SessionDep, SettingsDep
-from central.models import Site, Terminal, utcnow
-from central.scope import Scope, sites
+from central.db.types import utcnow
+from central.registry.models import Site, Terminal
+from central.registry.queries import site_scope as sites
 
 router = APIRouter(prefix="/api", tags=["terminals"])
 

@@ -7,7 +7,7 @@ administrator edits every entry and pushes to every terminal; employers get
 /api/watchlist``, audited). Bodies are JSON only (photos as base64); with the
 session cookie, every write also carries the session's CSRF token
 (``central.api.deps.csrf_protect``, applied app-wide). The page is
-``central.api.portal_watchlist``.
+``central.web.watchlist``.
 """
 
 from __future__ import annotations
@@ -18,15 +18,14 @@ from fastapi import APIRouter, Body, HTTPException, Path
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from central import crud_police, crud_watchlist
-from central.api import portal_watchlist
+from central.access.scope import Scope
 from central.api.deps import PoliceScopeDep, SessionDep, SettingsDep
-from central.crud_watchlist import EditorError, EntryChange, EntryCreate, EntryUpdate, PushResult, SyncStatus
-from central.models import WatchlistEntry
-from central.scope import Scope
+from central.watchlist import editor as crud_watchlist
+from central.watchlist import queries as watchlist_queries
+from central.watchlist.editor import EditorError, EntryChange, EntryCreate, EntryUpdate, PushResult, SyncStatus
+from central.watchlist.models import WatchlistEntry
 
-router = APIRouter(tags=["watchlist"])
-api = APIRouter(prefix="/api/watchlist")
+router = APIRouter(prefix="/api/watchlist", tags=["watchlist"])
 
 # A web request waits this long for the broker; the command line waits longer.
 PUBLISH_TIMEOUT_S = 10.0
@@ -42,13 +41,13 @@ def _error(exc: EditorError) -> HTTPException:
 
 
 def _entry(session: Session, scope: Scope, entry_id: str) -> WatchlistEntry:
-    entry = crud_police.get_watchlist_entry(session, scope, entry_id)
+    entry = watchlist_queries.get_watchlist_entry(session, scope, entry_id)
     if entry is None:
         raise HTTPException(status_code=404, detail="无此人员 / unknown watchlist entry")
     return entry
 
 
-@api.post("", status_code=201)
+@router.post("", status_code=201)
 def add_entry(new: EntryCreate, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> EntryChange:
     """A wanted person with one or more photos; central computes a face template per photo.
 
@@ -60,7 +59,7 @@ def add_entry(new: EntryCreate, session: SessionDep, scope: PoliceScopeDep, sett
         raise _error(exc) from exc
 
 
-@api.patch("/{entry_id}")
+@router.patch("/{entry_id}")
 def update_entry(
     entry_id: EntryId, change: EntryUpdate, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep
 ) -> EntryChange:
@@ -72,20 +71,20 @@ def update_entry(
         raise _error(exc) from exc
 
 
-@api.delete("/{entry_id}")
+@router.delete("/{entry_id}")
 def remove_entry(entry_id: EntryId, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> EntryChange:
     """Remove the entry, its templates and its photo; terminals drop it with the next update."""
     entry = _entry(session, scope, entry_id)
     return crud_watchlist.remove(session, scope, settings.data_dir, entry)
 
 
-@api.get("/sync/status")
+@router.get("/sync/status")
 def sync_status(session: SessionDep, scope: PoliceScopeDep) -> SyncStatus:
     """Central's version, and the version each terminal of the jurisdiction reported."""
     return crud_watchlist.sync_status(session, scope)
 
 
-@api.post("/sync/push")
+@router.post("/sync/push")
 def push(
     session: SessionDep,
     scope: PoliceScopeDep,
@@ -101,7 +100,3 @@ def push(
         return crud_watchlist.push_to_terminals(session, scope, settings.mqtt, full=full, timeout_s=PUBLISH_TIMEOUT_S)
     except EditorError as exc:
         raise _error(exc) from exc
-
-
-router.include_router(api)
-router.include_router(portal_watchlist.router)

@@ -1,1 +1,1 @@
-"""The dashboard's templates, static files and messages (Chinese first, English on request)."""
+"""The dashboard: pages per audience, templates, static files, messages (Chinese first, English on request)."""

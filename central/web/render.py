@@ -11,10 +11,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from central.auth import SESSION_COOKIE, csrf_token
-from central.auth_models import Role
-from central.registry import DEFAULT_ZONE
-from central.scope import Scope
+from central.access.auth import SESSION_COOKIE, csrf_token
+from central.access.models import Role
+from central.access.scope import Scope
+from central.registry.snapshot import DEFAULT_ZONE
 from central.web.i18n import LANG_COOKIE, language, translator
 
 WEB_DIR = Path(__file__).parent

@@ -1,0 +1,269 @@
+"""Authentication: password hashing, login sessions, API keys, demo accounts.
+
+People log in with a password (argon2id) and get a session cookie; integrations
+send an API key. Only hashes are stored: the session token and the API key are
+shown once and never kept. Demo accounts and the demo key have published
+secrets, so they are refused unless the service runs in demo mode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, select
+
+from central.access.models import Account, AccountCreate, ApiKey, LoginSession, Role
+from central.access.scope import Scope
+from central.config import AccessSettings, placeholder_secret
+from central.db.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+SESSION_COOKIE = "gp_session"
+API_KEY_HEADER = "X-API-Key"
+_hasher = PasswordHasher()
+# A hash to verify against when the user does not exist, so that timing does not tell.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class AccessError(ValueError):
+    """An account or setting that access control cannot accept (named in the message)."""
+
+
+class WrongPassword(AccessError):
+    """The password given to confirm a change is not the account's."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def scope_of(account: Account) -> Scope:
+    return Scope(account.username, Role(account.role), account.company_id, account.jurisdiction)
+
+
+def _usable(account: Account | None, access: AccessSettings) -> Account | None:
+    if account is None or not account.active:
+        return None
+    if account.demo and not access.demo:
+        logger.warning("demo account %s refused: the service is not in demo mode", account.username)
+        return None
+    return account
+
+
+def check_account(session: Session, data: AccountCreate) -> None:
+    """Raise AccessError unless the role's tenant is given and the username is free.
+
+    That the company exists is the database's to say (a foreign key): ``create_account``.
+    """
+    if data.role in (Role.COMPANY, Role.FIRM) and not data.company_id:
+        raise AccessError(f"角色 {data.role} 需要有效的单位 / role {data.role} needs an existing company_id")
+    if data.role is Role.POLICE and not data.jurisdiction:
+        raise AccessError("公安账号需要辖区 / a police account needs a jurisdiction")
+    if session.exec(select(Account).where(Account.username == data.username)).first() is not None:
+        raise AccessError(f"用户名已存在 / username {data.username!r} is taken")
+
+
+def create_account(session: Session, data: AccountCreate) -> Account:
+    """A new account (checked by ``check_account``), committed."""
+    check_account(session, data)
+    account = Account(
+        username=data.username,
+        password_hash=hash_password(data.password),
+        display_name=data.display_name,
+        role=data.role,
+        company_id=data.company_id if data.role in (Role.COMPANY, Role.FIRM) else None,
+        jurisdiction=data.jurisdiction if data.role is Role.POLICE else None,
+    )
+    session.add(account)
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise AccessError(
+            f"单位不存在或用户名已存在 / company_id {data.company_id!r} does not exist, or the username is taken"
+        ) from exc
+    session.refresh(account)
+    return account
+
+
+def login(session: Session, username: str, password: str, access: AccessSettings) -> tuple[str, Account] | None:
+    """A new session token and its account, or None for a wrong name or password."""
+    account = session.exec(select(Account).where(Account.username == username)).first()
+    if account is None:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(account.password_hash, password) or _usable(account, access) is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    expires = utcnow() + timedelta(hours=access.session_hours)
+    assert account.id is not None
+    session.add(LoginSession(token_hash=_digest(token), account_id=account.id, expires_at=expires))
+    session.commit()
+    return token, account
+
+
+def csrf_token(session_token: str) -> str:
+    """The CSRF token of a login session: derived from its (HttpOnly) token, so nothing more is stored."""
+    return hmac.new(b"guardpost.csrf/1", session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_valid(session_token: str, presented: str | None) -> bool:
+    return presented is not None and hmac.compare_digest(csrf_token(session_token), presented)
+
+
+def change_password(session: Session, account: Account, old: str, new: str, keep_token: str | None) -> None:
+    """Set ``account``'s password after checking the old one; ends its other sessions.
+
+    Raises WrongPassword for a wrong old password, AccessError for a new one that cannot be used.
+    """
+    if not verify_password(account.password_hash, old):
+        raise WrongPassword("旧密码错误 / the current password is wrong")
+    if placeholder_secret(new) or new == old:
+        raise AccessError("新密码过弱或未改变 / the new password is a placeholder, shorter than 12 or unchanged")
+    account.password_hash = hash_password(new)
+    session.add(account)
+    kept = _digest(keep_token) if keep_token else ""
+    session.exec(
+        delete(LoginSession).where(col(LoginSession.account_id) == account.id, col(LoginSession.token_hash) != kept)
+    )
+    session.commit()
+
+
+def logout(session: Session, token: str) -> None:
+    session.exec(delete(LoginSession).where(col(LoginSession.token_hash) == _digest(token)))
+    session.commit()
+
+
+def account_for_session(session: Session, token: str, access: AccessSettings) -> Account | None:
+    row = session.get(LoginSession, _digest(token))
+    if row is None or row.expires_at <= utcnow():
+        return None
+    return _usable(session.get(Account, row.account_id), access)
+
+
+def account_for_api_key(session: Session, key: str, access: AccessSettings) -> Account | None:
+    """The account of a valid, unrevoked key ``gpk_<prefix>_<secret>``."""
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != "gpk":
+        return None
+    row = session.exec(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
+    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.key_hash, _digest(key)):
+        return None
+    if row.demo and not access.demo:
+        logger.warning("demo API key refused: the service is not in demo mode")
+        return None
+    return _usable(session.get(Account, row.account_id), access)
+
+
+def create_api_key(session: Session, account: Account, name: str, *, key: str | None = None) -> tuple[ApiKey, str]:
+    """A new key for ``account``; the key itself is returned once and only its hash kept."""
+    if key is None:
+        key = f"gpk_{secrets.token_hex(6)}_{secrets.token_urlsafe(24)}"
+    prefix = key.split("_", 2)[1]
+    assert account.id is not None
+    row = ApiKey(prefix=prefix, key_hash=_digest(key), account_id=account.id, name=name, demo=account.demo)
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row, key
+
+
+def revoke_api_key(session: Session, key_id: int, at: datetime) -> ApiKey | None:
+    row = session.get(ApiKey, key_id)
+    if row is None:
+        return None
+    if row.revoked_at is None:
+        row.revoked_at = at
+        session.add(row)
+        session.commit()
+        session.refresh(row)
+    return row
+
+
+# --- demo and first start ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    username: str
+    password: str
+    display_name: str
+    role: Role
+    company_id: str | None = None
+    jurisdiction: str | None = None
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("admin", "admin-demo", "系统管理员 Administrator", Role.ADMIN),
+    DemoAccount("police", "police-demo", "望京派出所 Wangjing police station", Role.POLICE, jurisdiction="110105-WJ"),
+    DemoAccount("pingan", "pingan-demo", "平安卫士保安服务 Ping'an Guard", Role.COMPANY, company_id="C1"),
+    DemoAccount("jinxiu", "jinxiu-demo", "锦绣物业 Jinxiu Property", Role.FIRM, company_id="C2"),
+)
+# The demo's own reports read the API with this key; valid only in demo mode.
+DEMO_API_KEY = "gpk_demoadmin_guardpost-demo-only-key"
+
+
+def seed_demo_access(session: Session) -> None:
+    """Create the demo accounts (see DEMO_ACCOUNTS) and the demo admin key; idempotent."""
+    for demo in DEMO_ACCOUNTS:
+        if session.exec(select(Account).where(Account.username == demo.username)).first() is None:
+            session.add(
+                Account(
+                    username=demo.username,
+                    password_hash=hash_password(demo.password),
+                    display_name=demo.display_name,
+                    role=demo.role,
+                    company_id=demo.company_id,
+                    jurisdiction=demo.jurisdiction,
+                    demo=True,
+                )
+            )
+    session.commit()
+    if session.exec(select(ApiKey).where(ApiKey.prefix == DEMO_API_KEY.split("_")[1])).first() is None:
+        admin = session.exec(select(Account).where(Account.username == "admin")).one()
+        create_api_key(session, admin, "演示报告 demo report", key=DEMO_API_KEY)
+
+
+def check_access_settings(access: AccessSettings) -> None:
+    """Raise AccessError for a placeholder bootstrap password outside demo mode."""
+    password = access.bootstrap_admin_password
+    if password is not None and not access.demo and placeholder_secret(password.get_secret_value()):
+        raise AccessError(
+            "管理员初始密码过弱或为占位值 / access.bootstrap_admin_password is a placeholder or shorter than 12"
+        )
+
+
+def ensure_bootstrap_admin(session: Session, access: AccessSettings) -> None:
+    """Create or reset the account ``admin`` from ``access.bootstrap_admin_password``, if set."""
+    check_access_settings(access)
+    if access.bootstrap_admin_password is None:
+        return
+    password = access.bootstrap_admin_password.get_secret_value()
+    account = session.exec(select(Account).where(Account.username == "admin")).first()
+    if account is None:
+        account = Account(username="admin", password_hash="", display_name="系统管理员 Administrator", role=Role.ADMIN)
+    account.password_hash = hash_password(password)
+    account.demo = False
+    session.add(account)
+    session.commit()
+    logger.info("bootstrap administrator account ready")

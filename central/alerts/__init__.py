@@ -1,0 +1,1 @@
+"""Wanted-person alerts: raised from matches, suppressed by earlier decisions, worked by the police, fanned out live."""

@@ -1,0 +1,97 @@
+"""Police reads of alerts and the alert workflow, scoped: the police see their jurisdiction, the administrator all.
+
+Employers never see an alert (it would tip a suspect off): ``alert_scope`` is
+false for them. Each workflow step is recorded with who and when
+(``AlertAction``) and in the audit log.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import ColumnElement, false, func, true
+from sqlmodel import Session, col, select
+
+from central.access.audit import audit
+from central.access.models import Role
+from central.access.scope import Scope
+from central.alerts.models import Alert, AlertAction, AlertActionPublic, AlertDetail, AlertPublic, AlertStatus
+from central.alerts.workflow import change_status, mark_false_positive
+from central.registry.local_time import DEFAULT_ZONE
+from central.registry.models import Site
+from central.watchlist.models import WatchlistEntry
+from central.watchlist.queries import watchlist_public
+
+
+def alert_scope(scope: Scope) -> ColumnElement[bool]:
+    """Wanted-person alerts: the police of the jurisdiction and the administrator only."""
+    if scope.role is Role.ADMIN:
+        return true()
+    if scope.role is Role.POLICE:
+        return col(Alert.jurisdiction) == scope.jurisdiction
+    return false()
+
+
+def alert_public(alert: Alert) -> AlertPublic:
+    return AlertPublic.model_validate(alert, update={"photo_url": f"/api/checkins/{alert.alert_id}/photo"})
+
+
+def list_alerts(
+    session: Session, scope: Scope, *, status: AlertStatus | None, jurisdiction: str | None, limit: int
+) -> list[AlertPublic]:
+    """Alerts ``scope`` may see, newest first."""
+    query = select(Alert).where(alert_scope(scope))
+    if status is not None:
+        query = query.where(Alert.status == status.value)
+    if jurisdiction is not None:
+        query = query.where(Alert.jurisdiction == jurisdiction)
+    query = query.order_by(col(Alert.occurred_at).desc()).limit(limit)
+    return [alert_public(alert) for alert in session.exec(query).all()]
+
+
+def get_alert(session: Session, scope: Scope, alert_id: uuid.UUID) -> Alert | None:
+    return session.exec(select(Alert).where(Alert.alert_id == alert_id, alert_scope(scope))).first()
+
+
+def alert_detail(session: Session, alert: Alert, data_dir: Path) -> AlertDetail:
+    site = session.get(Site, alert.site_id) if alert.site_id else None
+    entry = session.get(WatchlistEntry, alert.watchlist_entry_id)
+    actions = session.exec(
+        select(AlertAction).where(AlertAction.alert_id == alert.alert_id).order_by(col(AlertAction.id))
+    ).all()
+    return AlertDetail.model_validate(
+        alert_public(alert),
+        update={
+            "site_name_zh": site.name_zh if site else None,
+            "site_name_en": site.name_en if site else None,
+            "site_timezone": site.timezone if site else DEFAULT_ZONE,
+            "changed_at": alert.status_changed_at or alert.created_at,
+            "watchlist": watchlist_public(entry, data_dir) if entry else None,
+            "actions": [AlertActionPublic.model_validate(a) for a in actions],
+        },
+    )
+
+
+def alerts_changed_since(session: Session, since: datetime, limit: int = 200) -> list[Alert]:
+    """Every alert created or moved since ``since`` (central's clock), oldest change first; unscoped."""
+    changed = func.coalesce(col(Alert.status_changed_at), col(Alert.created_at))
+    query = select(Alert).where((col(Alert.created_at) >= since) | (col(Alert.status_changed_at) >= since))
+    return list(session.exec(query.order_by(changed).limit(limit)).all())
+
+
+def decide(session: Session, scope: Scope, alert: Alert, status: AlertStatus, note: str, guard_id: str | None) -> Alert:
+    """Move ``alert`` to ``status``, recording who and when; raises AlertTransitionError if not allowed.
+
+    ``guard_id`` is the guard whose card was tapped: a false positive is remembered for
+    the pair (entry, guard), and later face matches of the pair are suppressed.
+    """
+    if status is AlertStatus.FALSE_POSITIVE:
+        alert = mark_false_positive(session, alert.alert_id, scope.actor, guard_id)
+    else:
+        alert = change_status(session, alert, status, by=scope.actor)
+    session.add(AlertAction(alert_id=alert.alert_id, status=status.value, actor=scope.actor, note=note))
+    audit(session, scope, "alert.status", str(alert.alert_id), f"{status.value} {note}".strip())
+    session.refresh(alert)
+    return alert

@@ -1,0 +1,59 @@
+"""What the attendance API sends: a guard's duty on a day, who is on duty now, a month's calendar."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlmodel import SQLModel
+
+
+class AttendancePublic(SQLModel):
+    """One guard's duty (a rostered shift) or unrostered taps at one site on one local day.
+
+    A rostered shift is attributed to the day it starts, also when it ends after
+    midnight. ``shift_id`` is None for taps outside any rostered shift.
+    """
+
+    guard_id: str | None  # None: taps of unregistered cards
+    guard_name_zh: str | None
+    guard_name_en: str | None
+    first_in: datetime | None
+    last_out: datetime | None
+    taps: int  # repeated taps within the fold window count once
+    violations: int
+    site_id: str | None = None
+    day: date | None = None
+    shift_id: int | None = None
+    shift_name_zh: str | None = None
+    shift_name_en: str | None = None
+    shift_start: datetime | None = None
+    shift_end: datetime | None = None
+    late: bool = False
+    late_minutes: int = 0
+    early_leave: bool = False
+    early_minutes: int = 0
+    absent: bool = False  # rostered, and no tap that shows the guard's own presence
+    worked_minutes: int = 0  # from first tap in (or shift start, if earlier) to last tap out, within the shift
+
+
+class OnDutyRow(SQLModel):
+    """One guard seen at a site today: on duty when the last tap was in."""
+
+    guard_id: str | None
+    guard_name_zh: str | None
+    guard_name_en: str | None
+    first_in: datetime | None
+    last_tap: datetime
+    last_direction: str
+    on_duty: bool
+    taps: int
+    violations: int
+    last_event_id: uuid.UUID
+
+
+class CalendarDay(SQLModel):
+    day: date
+    guards: int
+    taps: int
+    violations: int

@@ -1,0 +1,75 @@
+"""Attendance reads of the dashboard: who is on duty at a site now, and a site's month at a glance."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from central.access.models import Role
+from central.access.scope import Scope
+from central.attendance.models import CalendarDay, OnDutyRow
+from central.checkins.queries import list_checkins
+from central.registry.local_time import local_day_bounds
+from central.registry.models import Guard, Site
+from central.registry.queries import guard_scope
+
+
+def attendance_guards(session: Session, scope: Scope, site: Site) -> list[str] | None:
+    """The guard ids a visible ``site``'s attendance is restricted to, or None when ``scope`` sees every tap there.
+
+    Mirrors ``scope.checkins`` for ``central.attendance``, which filters by site and guard ids.
+    """
+    if scope.role in (Role.ADMIN, Role.POLICE) or site.managed_by == scope.company_id:
+        return None
+    return list(session.exec(select(Guard.id).where(guard_scope(scope)).order_by(col(Guard.id))).all())
+
+
+def on_duty(session: Session, scope: Scope, site: Site, day: date) -> list[OnDutyRow]:
+    """Per guard seen at ``site`` on local ``day``: first in, last tap, and whether still on duty."""
+    start, end = local_day_bounds(day, site.timezone)
+    rows: dict[str | None, OnDutyRow] = {}
+    for item in list_checkins(session, scope, site_id=site.id, start=start, end=end, limit=10_000):
+        row = rows.get(item.guard_id)
+        if row is None:
+            row = rows[item.guard_id] = OnDutyRow(
+                guard_id=item.guard_id,
+                guard_name_zh=item.guard_name_zh,
+                guard_name_en=item.guard_name_en,
+                first_in=None,
+                last_tap=item.occurred_at,
+                last_direction=item.direction,
+                on_duty=False,
+                taps=0,
+                violations=0,
+                last_event_id=item.event_id,
+            )
+        row.taps += 1
+        row.violations += len(item.violations)
+        if item.direction == "in" and row.first_in is None:
+            row.first_in = item.occurred_at
+        if item.occurred_at >= row.last_tap:
+            row.last_tap, row.last_direction, row.last_event_id = item.occurred_at, item.direction, item.event_id
+        row.on_duty = row.last_direction == "in" and row.guard_id is not None
+    return sorted(rows.values(), key=lambda r: (not r.on_duty, r.guard_id or "~"))
+
+
+def calendar(session: Session, scope: Scope, site: Site, month: date) -> list[CalendarDay]:
+    """One row per local day of ``month`` at ``site``: guards seen, taps, violations."""
+    first = month.replace(day=1)
+    after = (first + timedelta(days=32)).replace(day=1)
+    start, _ = local_day_bounds(first, site.timezone)
+    end, _ = local_day_bounds(after, site.timezone)
+    zone = ZoneInfo(site.timezone)
+    guards: dict[date, set[str | None]] = defaultdict(set)
+    taps: dict[date, int] = defaultdict(int)
+    violations: dict[date, int] = defaultdict(int)
+    for item in list_checkins(session, scope, site_id=site.id, start=start, end=end, limit=100_000):
+        day = item.occurred_at.astimezone(zone).date()
+        guards[day].add(item.guard_id)
+        taps[day] += 1
+        violations[day] += len(item.violations)
+    days = [first + timedelta(days=n) for n in range((after - first).days)]
+    return [CalendarDay(day=d, guards=len(guards[d]), taps=taps[d], violations=violations[d]) for d in days]

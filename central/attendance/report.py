@@ -1,0 +1,191 @@
+"""Attendance from the database: the roster expanded into duties, the taps, and the report rows.
+
+The API layer calls ``day_report`` and ``report`` with explicit filters (its
+tenant scoping decides which site and guard ids a caller may see); the rules
+of attendance themselves are pure, in ``central.attendance.rules``. Days are
+local days at each site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, or_, select
+
+from central.attendance.rules import (
+    EARLY_WINDOW,
+    FOLD_WINDOW,
+    LATE_WINDOW,
+    AttendanceRow,
+    Duty,
+    Tap,
+    fold,
+    local_day_bounds,
+    rows,
+    shift_bounds,
+    summarise,
+)
+from central.checkins.models import Checkin, Violation
+from central.registry.models import Guard, Site
+from central.registry.roster import Shift, ShiftAssignment
+from central.registry.snapshot import DEFAULT_ZONE
+
+__all__ = [
+    "EARLY_WINDOW",
+    "FOLD_WINDOW",
+    "LATE_WINDOW",
+    "AttendanceRow",
+    "Duty",
+    "Tap",
+    "day_report",
+    "fold",
+    "load_duties",
+    "load_taps",
+    "local_day_bounds",
+    "report",
+    "summarise",
+]
+
+
+def _days(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def _duties(assignment: ShiftAssignment, shift: Shift, site: Site, guard: Guard, first: date, last: date) -> list[Duty]:
+    start = max(first, assignment.valid_from)
+    end = min(last, assignment.valid_to) if assignment.valid_to else last
+    duties = []
+    for day in _days(start, end):
+        if str(day.isoweekday()) not in assignment.weekdays:
+            continue
+        begins, ends = shift_bounds(day, shift.starts, shift.ends, site.timezone)
+        assert shift.id is not None  # loaded from the database
+        duties.append(
+            Duty(
+                site_id=site.id,
+                guard_id=guard.id,
+                guard_name_zh=guard.name_zh,
+                guard_name_en=guard.name_en,
+                day=day,
+                shift_id=shift.id,
+                shift_name_zh=shift.name_zh,
+                shift_name_en=shift.name_en,
+                start=begins,
+                end=ends,
+                late_grace=timedelta(minutes=shift.late_grace_min),
+                early_grace=timedelta(minutes=shift.early_grace_min),
+            )
+        )
+    return duties
+
+
+def load_duties(
+    session: Session, *, site_ids: Collection[str] | None, guard_ids: Collection[str] | None, first: date, last: date
+) -> list[Duty]:
+    """The rostered duties starting on the days ``first``..``last`` (None: no filter on that key)."""
+    query = (
+        select(ShiftAssignment, Shift, Site, Guard)
+        .join(Shift, col(Shift.id) == col(ShiftAssignment.shift_id))
+        .join(Site, col(Site.id) == col(Shift.site_id))
+        .join(Guard, col(Guard.id) == col(ShiftAssignment.guard_id))
+        .where(
+            col(ShiftAssignment.valid_from) <= last,
+            or_(col(ShiftAssignment.valid_to).is_(None), col(ShiftAssignment.valid_to) >= first),
+        )
+    )
+    if site_ids is not None:
+        query = query.where(col(Shift.site_id).in_(site_ids))
+    if guard_ids is not None:
+        query = query.where(col(ShiftAssignment.guard_id).in_(guard_ids))
+    duties: list[Duty] = []
+    for assignment, shift, site, guard in session.exec(query).all():
+        duties += _duties(assignment, shift, site, guard, first, last)
+    return duties
+
+
+def _face_mismatch(checkin: Checkin) -> bool:
+    score, threshold = checkin.verify_score, checkin.verify_threshold
+    return score is not None and threshold is not None and score < threshold
+
+
+def load_taps(
+    session: Session,
+    *,
+    site_ids: Collection[str] | None,
+    guard_ids: Collection[str] | None,
+    start: datetime,
+    end: datetime,
+) -> list[Tap]:
+    """Every tap in [start, end) with its violation count (None: no filter on that key)."""
+    counts = select(Violation.event_id, func.count().label("n")).group_by(col(Violation.event_id)).subquery()
+    query: Any = (
+        select(Checkin, Guard, counts.c.n)
+        .join(Guard, col(Guard.id) == col(Checkin.guard_id), isouter=True)
+        .join(counts, counts.c.event_id == col(Checkin.event_id), isouter=True)
+        .where(col(Checkin.occurred_at) >= start, col(Checkin.occurred_at) < end)
+    )
+    if site_ids is not None:
+        query = query.where(col(Checkin.site_id).in_(site_ids))
+    if guard_ids is not None:
+        query = query.where(col(Checkin.guard_id).in_(guard_ids))
+    return [
+        Tap(
+            guard_id=checkin.guard_id,
+            guard_name_zh=guard.name_zh if guard else None,
+            guard_name_en=guard.name_en if guard else None,
+            occurred_at=checkin.occurred_at,
+            direction=checkin.direction,
+            violations=n or 0,
+            face_mismatch=_face_mismatch(checkin),
+            site_id=checkin.site_id,
+        )
+        for checkin, guard, n in session.exec(query).all()
+    ]
+
+
+def _zones(session: Session, site_ids: Collection[str] | None) -> dict[str, str]:
+    query = select(Site.id, Site.timezone)
+    if site_ids is not None:
+        query = query.where(col(Site.id).in_(site_ids))
+    return dict(session.exec(query).all())
+
+
+def report(
+    session: Session,
+    *,
+    site_ids: Collection[str] | None = None,
+    guard_ids: Collection[str] | None = None,
+    first: date,
+    last: date,
+) -> list[AttendanceRow]:
+    """Attendance rows for the local days ``first``..``last``: one per duty, one per unrostered guard-day.
+
+    ``site_ids`` / ``guard_ids`` restrict the sites and guards (None: all). A
+    duty that starts on ``last`` and ends the next morning is included whole;
+    one that started the day before ``first`` is not.
+    """
+    if last < first:
+        raise ValueError(f"结束日期早于开始日期 / last day {last} is before first day {first}")
+    # Neighbouring days' duties claim their own taps near midnight; only ours are reported.
+    duties = load_duties(
+        session, site_ids=site_ids, guard_ids=guard_ids, first=first - timedelta(1), last=last + timedelta(1)
+    )
+    # Two days of padding cover every time zone and the early / late windows.
+    start = datetime.combine(first - timedelta(days=2), time(0), tzinfo=UTC)
+    end = datetime.combine(last + timedelta(days=3), time(0), tzinfo=UTC)
+    taps = load_taps(session, site_ids=site_ids, guard_ids=guard_ids, start=start, end=end)
+    result = rows(duties, taps, _zones(session, site_ids), DEFAULT_ZONE)
+    return [row for row in result if row.day is not None and first <= row.day <= last]
+
+
+def day_report(
+    session: Session, site_ids: Collection[str] | None, day: date, guard_ids: Collection[str] | None = None
+) -> list[AttendanceRow]:
+    """Attendance rows for one local day (see ``report``)."""
+    return report(session, site_ids=site_ids, guard_ids=guard_ids, first=day, last=day)

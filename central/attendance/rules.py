@@ -1,0 +1,213 @@
+"""Attendance rules, pure: taps against rostered duties; late, early leave, absent, overnight.
+
+``Duty`` is one guard rostered on one shift on one day (``central.attendance``
+expands the roster into duties and loads the taps from the database);
+``rows`` matches taps to duties and returns one ``AttendanceRow`` per duty
+plus one per guard, site and local day for taps outside any duty.
+
+- A tap counts for a duty when it falls between ``EARLY_WINDOW`` before the
+  shift's start and ``LATE_WINDOW`` after its end; a tap in goes to the duty
+  whose start is nearest, a tap out to the one whose end is nearest, so that a
+  guard working a day and then a night shift is read right.
+- An overnight shift (it ends at or before its start time) belongs to the day
+  it started.
+- Taps of one guard in the same direction within ``FOLD_WINDOW`` of each other
+  are one tap (a guard taps again when unsure the first one took).
+- A tap whose photo did not match the card holder (FACE_MISMATCH) is counted
+  but is not the guard's presence: a duty with only such taps is an absence.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from central.attendance.models import AttendancePublic
+
+AttendanceRow = AttendancePublic  # the typed row the API serves as is
+
+FOLD_WINDOW = timedelta(minutes=2)
+EARLY_WINDOW = timedelta(hours=2)
+LATE_WINDOW = timedelta(hours=3)
+
+
+@dataclass(frozen=True, slots=True)
+class Tap:
+    guard_id: str | None
+    guard_name_zh: str | None
+    guard_name_en: str | None
+    occurred_at: datetime
+    direction: str  # "in" | "out"
+    violations: int
+    # The photo did not match the card holder: someone else's presence, not the guard's.
+    face_mismatch: bool = False
+    site_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Duty:
+    """One guard rostered on one shift on one local day; ``start``/``end`` are aware datetimes."""
+
+    site_id: str
+    guard_id: str
+    guard_name_zh: str
+    guard_name_en: str
+    day: date
+    shift_id: int
+    shift_name_zh: str
+    shift_name_en: str
+    start: datetime
+    end: datetime
+    late_grace: timedelta = timedelta(minutes=5)
+    early_grace: timedelta = timedelta(minutes=5)
+
+
+def local_day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
+    """[start, end) of ``day`` in ``zone``, as aware datetimes (compare with UTC columns)."""
+    tz = ZoneInfo(zone)
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+
+
+def shift_bounds(day: date, starts: time, ends: time, zone: str) -> tuple[datetime, datetime]:
+    """The shift's start and end on ``day``; one that ends at or before its start ends the next day."""
+    tz = ZoneInfo(zone)
+    end_day = day + timedelta(days=1) if ends <= starts else day
+    return datetime.combine(day, starts, tzinfo=tz), datetime.combine(end_day, ends, tzinfo=tz)
+
+
+def fold(taps: Iterable[Tap], window: timedelta = FOLD_WINDOW) -> list[Tap]:
+    """Taps with repeats folded: the first of a run stands for it and carries the run's violations.
+
+    A run is a chain of taps of one guard at one site in one direction, each
+    within ``window`` of the one before.
+    """
+    kept: list[Tap] = []
+    runs: dict[tuple[str | None, str | None, str], tuple[int, datetime]] = {}  # -> (index in kept, last tap)
+    for tap in sorted(taps, key=lambda t: t.occurred_at):
+        key = (tap.guard_id, tap.site_id, tap.direction)
+        run = runs.get(key)
+        # Unregistered cards are never folded together: they may be different cards.
+        if run is not None and tap.guard_id is not None and tap.occurred_at - run[1] <= window:
+            kept[run[0]] = replace(kept[run[0]], violations=kept[run[0]].violations + tap.violations)
+            runs[key] = (run[0], tap.occurred_at)
+            continue
+        runs[key] = (len(kept), tap.occurred_at)
+        kept.append(tap)
+    return kept
+
+
+def _distance(duty: Duty, tap: Tap) -> timedelta:
+    anchor = duty.start if tap.direction == "in" else duty.end
+    return abs(tap.occurred_at - anchor)
+
+
+def assign(duties: Sequence[Duty], taps: Iterable[Tap]) -> tuple[dict[int, list[Tap]], list[Tap]]:
+    """Taps per duty index, and the taps that belong to no duty."""
+    by_guard: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, duty in enumerate(duties):
+        by_guard[(duty.guard_id, duty.site_id)].append(i)
+    claimed: dict[int, list[Tap]] = defaultdict(list)
+    left: list[Tap] = []
+    for tap in taps:
+        candidates = [
+            i
+            for i in by_guard.get((tap.guard_id or "", tap.site_id or ""), ())
+            if duties[i].start - EARLY_WINDOW <= tap.occurred_at <= duties[i].end + LATE_WINDOW
+        ]
+        if candidates:
+            claimed[min(candidates, key=lambda i: _distance(duties[i], tap))].append(tap)
+        else:
+            left.append(tap)
+    return claimed, left
+
+
+def _minutes(delta: timedelta) -> int:
+    return max(int(delta.total_seconds() // 60), 0)
+
+
+def duty_row(duty: Duty, taps: Sequence[Tap]) -> AttendanceRow:
+    """The attendance of ``duty`` from the taps assigned to it."""
+    tz = duty.start.tzinfo
+    present = [t for t in taps if not t.face_mismatch]
+    ins = [t.occurred_at for t in present if t.direction == "in"]
+    outs = [t.occurred_at for t in present if t.direction == "out"]
+    first_in, last_out = (min(ins) if ins else None), (max(outs) if outs else None)
+    late = first_in is not None and first_in > duty.start + duty.late_grace
+    early = last_out is not None and last_out < duty.end - duty.early_grace
+    worked = timedelta(0)
+    if first_in is not None and last_out is not None:
+        worked = min(last_out, duty.end) - max(first_in, duty.start)
+    return AttendanceRow(
+        guard_id=duty.guard_id,
+        guard_name_zh=duty.guard_name_zh,
+        guard_name_en=duty.guard_name_en,
+        first_in=first_in.astimezone(tz) if first_in else None,
+        last_out=last_out.astimezone(tz) if last_out else None,
+        taps=len(taps),
+        violations=sum(t.violations for t in taps),
+        site_id=duty.site_id,
+        day=duty.day,
+        shift_id=duty.shift_id,
+        shift_name_zh=duty.shift_name_zh,
+        shift_name_en=duty.shift_name_en,
+        shift_start=duty.start,
+        shift_end=duty.end,
+        late=late,
+        late_minutes=_minutes(first_in - duty.start) if late and first_in else 0,
+        early_leave=early,
+        early_minutes=_minutes(duty.end - last_out) if early and last_out else 0,
+        absent=not present,
+        worked_minutes=_minutes(worked),
+    )
+
+
+def unrostered_rows(taps: Iterable[Tap], zones: dict[str, str], default_zone: str) -> list[AttendanceRow]:
+    """One row per guard, site and local day (unregistered cards together under ``guard_id=None``)."""
+    rows: dict[tuple[str | None, str | None, date], AttendanceRow] = {}
+    for tap in sorted(taps, key=lambda t: t.occurred_at):
+        at = tap.occurred_at.astimezone(ZoneInfo(zones.get(tap.site_id or "", default_zone)))
+        row = rows.get((tap.guard_id, tap.site_id, at.date()))
+        if row is None:
+            row = AttendanceRow(
+                guard_id=tap.guard_id,
+                guard_name_zh=tap.guard_name_zh,
+                guard_name_en=tap.guard_name_en,
+                first_in=None,
+                last_out=None,
+                taps=0,
+                violations=0,
+                site_id=tap.site_id,
+                day=at.date(),
+            )
+            rows[(tap.guard_id, tap.site_id, at.date())] = row
+        row.taps += 1
+        row.violations += tap.violations
+        if tap.face_mismatch:
+            continue
+        if tap.direction == "in" and row.first_in is None:
+            row.first_in = at
+        elif tap.direction == "out":
+            row.last_out = at
+    return list(rows.values())
+
+
+def rows(duties: Sequence[Duty], taps: Iterable[Tap], zones: dict[str, str], default_zone: str) -> list[AttendanceRow]:
+    """Every duty's row and the unrostered taps' rows, ordered by day, site, then time."""
+    claimed, left = assign(duties, fold(taps))
+    result = [duty_row(duty, claimed.get(i, [])) for i, duty in enumerate(duties)]
+    result += unrostered_rows(left, zones, default_zone)
+
+    def order(row: AttendanceRow) -> tuple[date, str, datetime, str]:
+        when = row.shift_start or row.first_in or row.last_out or datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+        return (row.day or date.min, row.site_id or "", when, row.guard_id or "")
+
+    return sorted(result, key=order)
+
+
+def summarise(taps: Iterable[Tap], zone: str) -> list[AttendanceRow]:
+    """Per guard, the taps of one site's local day without the roster (first in, last out, taps)."""
+    return unrostered_rows(fold(taps), {}, zone)

@@ -1,0 +1,211 @@
+"""Timesheets a property firm pays from: daily and monthly, per site or per guard, as rows, CSV and XLSX.
+
+Built on ``central.attendance.report``: a daily sheet has one line per duty
+(or unrostered guard-day), a monthly one sums them per site and guard
+(``group="site"``) or per guard across sites (``group="guard"``). Callers pass
+the site and guard ids a reader may see; nothing here decides that.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Collection, Iterable
+from dataclasses import astuple, dataclass, fields, replace
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlmodel import Session, col, select
+
+from central.attendance.report import report
+from central.attendance.rules import AttendanceRow
+from central.registry.models import Site
+
+Group = Literal["site", "guard"]
+
+# Column headers, Chinese first, in the order of TimesheetRow's fields.
+HEADERS = (
+    "日期 / date",
+    "场所 / site",
+    "场所名称 / site name",
+    "保安员 / guard",
+    "姓名 / name",
+    "Name",
+    "班次 / shift",
+    "首次签到 / first in",
+    "末次签退 / last out",
+    "排班 / shifts",
+    "出勤 / present",
+    "缺勤 / absent",
+    "迟到 / late",
+    "迟到分钟 / late min",
+    "早退 / early leave",
+    "早退分钟 / early min",
+    "工时分钟 / worked min",
+    "排班外出勤 / unrostered days",
+    "刷卡 / taps",
+    "违规 / violations",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TimesheetRow:
+    day: date | None  # None on monthly rows
+    site_id: str | None  # None on a per-guard monthly row
+    site_name_zh: str | None
+    guard_id: str | None  # None: unregistered cards
+    guard_name_zh: str | None
+    guard_name_en: str | None
+    shift_name_zh: str | None
+    first_in: datetime | None
+    last_out: datetime | None
+    shifts: int = 0
+    present: int = 0
+    absent: int = 0
+    late: int = 0
+    late_minutes: int = 0
+    early_leave: int = 0
+    early_minutes: int = 0
+    worked_minutes: int = 0
+    unrostered_days: int = 0
+    taps: int = 0
+    violations: int = 0
+
+
+_COUNTS = tuple(f.name for f in fields(TimesheetRow))[9:]
+
+
+def _line(row: AttendanceRow, site_names: dict[str, str]) -> TimesheetRow:
+    rostered = row.shift_id is not None
+    return TimesheetRow(
+        day=row.day,
+        site_id=row.site_id,
+        site_name_zh=site_names.get(row.site_id or ""),
+        guard_id=row.guard_id,
+        guard_name_zh=row.guard_name_zh,
+        guard_name_en=row.guard_name_en,
+        shift_name_zh=row.shift_name_zh,
+        first_in=row.first_in,
+        last_out=row.last_out,
+        shifts=int(rostered),
+        present=int(rostered and not row.absent),
+        absent=int(row.absent),
+        late=int(row.late),
+        late_minutes=row.late_minutes,
+        early_leave=int(row.early_leave),
+        early_minutes=row.early_minutes,
+        worked_minutes=row.worked_minutes,
+        unrostered_days=int(not rostered),
+        taps=row.taps,
+        violations=row.violations,
+    )
+
+
+def _add(total: TimesheetRow, line: TimesheetRow) -> TimesheetRow:
+    sums: dict[str, int] = {name: getattr(total, name) + getattr(line, name) for name in _COUNTS}
+    return replace(total, **sums)  # type: ignore[arg-type]  # every count field is an int
+
+
+def _sum(lines: Iterable[TimesheetRow], group: Group) -> list[TimesheetRow]:
+    totals: dict[tuple[str | None, str | None], TimesheetRow] = {}
+    for line in lines:
+        key = (line.site_id if group == "site" else None, line.guard_id)
+        base = totals.get(key) or TimesheetRow(
+            day=None,
+            site_id=key[0],
+            site_name_zh=line.site_name_zh if group == "site" else None,
+            guard_id=line.guard_id,
+            guard_name_zh=line.guard_name_zh,
+            guard_name_en=line.guard_name_en,
+            shift_name_zh=None,
+            first_in=None,
+            last_out=None,
+        )
+        totals[key] = _add(base, line)
+    return sorted(totals.values(), key=lambda r: (r.site_id or "", r.guard_id or ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Timesheet:
+    kind: Literal["daily", "monthly"]
+    first: date
+    last: date
+    rows: tuple[TimesheetRow, ...]
+
+    def totals(self) -> TimesheetRow:
+        """The sum of every count column (the bottom line of the sheet)."""
+        empty = TimesheetRow(None, None, None, None, "合计", "total", None, None, None)
+        total = empty
+        for row in self.rows:
+            total = _add(total, row)
+        return total
+
+    def table(self) -> list[tuple[object, ...]]:
+        """Header, rows and totals, times in each site's local time without offset (as sheets show them)."""
+        lines = [*self.rows, self.totals()]
+        return [HEADERS, *(tuple(_cell(v) for v in astuple(r)) for r in lines)]
+
+    def to_csv(self) -> bytes:
+        """UTF-8 with a byte-order mark, so that spreadsheet programs read the Chinese right."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerows(["" if v is None else v for v in line] for line in self.table())
+        return out.getvalue().encode("utf-8-sig")
+
+    def to_xlsx(self) -> bytes:
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None  # a new workbook has one sheet
+        sheet.title = f"考勤 {self.first.isoformat()}"
+        for line in self.table():
+            sheet.append(list(line))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+
+def _cell(value: object) -> object:
+    # Spreadsheets hold no time zones: a local wall-clock time is what a reader expects.
+    return value.replace(tzinfo=None) if isinstance(value, datetime) else value
+
+
+def _site_names(session: Session, rows: Iterable[AttendanceRow]) -> dict[str, str]:
+    ids = {r.site_id for r in rows if r.site_id}
+    return dict(session.exec(select(Site.id, Site.name_zh).where(col(Site.id).in_(ids))).all()) if ids else {}
+
+
+def daily(
+    session: Session, *, site_ids: Collection[str] | None = None, guard_ids: Collection[str] | None = None, day: date
+) -> Timesheet:
+    """One line per duty or unrostered guard-day on ``day``."""
+    rows = report(session, site_ids=site_ids, guard_ids=guard_ids, first=day, last=day)
+    names = _site_names(session, rows)
+    return Timesheet("daily", day, day, tuple(_line(r, names) for r in rows))
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    """The first and last day of ``month``'s calendar month."""
+    first = month.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def monthly(
+    session: Session,
+    *,
+    site_ids: Collection[str] | None = None,
+    guard_ids: Collection[str] | None = None,
+    month: date,
+    group: Group = "site",
+) -> Timesheet:
+    """Sums over ``month``'s local days per site and guard (``group="site"``) or per guard (``"guard"``)."""
+    first, last = month_bounds(month)
+    rows = report(session, site_ids=site_ids, guard_ids=guard_ids, first=first, last=last)
+    names = _site_names(session, rows)
+    return Timesheet("monthly", first, last, tuple(_sum((_line(r, names) for r in rows), group)))

@@ -1,0 +1,180 @@
+"""Check-in reads of the dashboard API: check-ins, their photos and violations, scoped to the asker.
+
+Companies and firms read the check-ins at the sites they manage and those of
+the guards they employ; the police their jurisdiction's; the administrator
+all. A row outside the scope is never returned (look-ups answer None).
+Violation counts for regulators (``violation_overview``) are here too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, func, or_, true
+from sqlmodel import Session, col, select
+
+from central.access.models import Role
+from central.access.scope import Scope
+from central.checkins.id_numbers import card_shown
+from central.checkins.models import Checkin, CheckinPublic, Violation, ViolationCount, ViolationPublic
+from central.registry.local_time import local_day_bounds
+from central.registry.models import Guard, Site
+from central.registry.queries import site_zone
+
+
+def checkin_scope(scope: Scope) -> ColumnElement[bool]:
+    """The check-ins ``scope`` may read (and so their violations and photos)."""
+    if scope.role is Role.ADMIN:
+        return true()
+    if scope.role is Role.POLICE:
+        in_area = select(Site.id).where(Site.jurisdiction == scope.jurisdiction)
+        return col(Checkin.site_id).in_(in_area)
+    managed = select(Site.id).where(Site.managed_by == scope.company_id)
+    employed = select(Guard.id).where(Guard.employer_id == scope.company_id)
+    return or_(col(Checkin.site_id).in_(managed), col(Checkin.guard_id).in_(employed))
+
+
+def _checkins_between(scope: Scope, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    return [col(Checkin.occurred_at) >= start, col(Checkin.occurred_at) < end, checkin_scope(scope)]
+
+
+def site_checkins(session: Session, scope: Scope, site_id: str, start: datetime, end: datetime) -> list[Checkin]:
+    query = select(Checkin).where(Checkin.site_id == site_id, *_checkins_between(scope, start, end))
+    return list(session.exec(query.order_by(col(Checkin.occurred_at))).all())
+
+
+def list_checkins(
+    session: Session,
+    scope: Scope,
+    *,
+    site_id: str | None,
+    start: datetime,
+    end: datetime,
+    limit: int,
+    guard_id: str | None = None,
+) -> list[CheckinPublic]:
+    """Check-ins in [start, end), oldest first, with their violation codes."""
+    query = (
+        select(Checkin, Guard)
+        .join(Guard, col(Guard.id) == col(Checkin.guard_id), isouter=True)
+        .where(*_checkins_between(scope, start, end))
+    )
+    if site_id is not None:
+        query = query.where(Checkin.site_id == site_id)
+    if guard_id is not None:
+        query = query.where(Checkin.guard_id == guard_id)
+    pairs = session.exec(query.order_by(col(Checkin.occurred_at)).limit(limit)).all()
+    codes = _violation_codes(session, [c.event_id for c, _g in pairs])
+    return [checkin_public(scope, c, g, codes.get(c.event_id, [])) for c, g in pairs]
+
+
+def _violation_codes(session: Session, event_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    codes: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for chunk in range(0, len(event_ids), 500):
+        batch = event_ids[chunk : chunk + 500]
+        query = select(Violation.event_id, Violation.code).where(col(Violation.event_id).in_(batch))
+        for event_id, code in session.exec(query).all():
+            codes[event_id].append(code)
+    return codes
+
+
+def checkin_public(scope: Scope, checkin: Checkin, guard: Guard | None, codes: list[str]) -> CheckinPublic:
+    photo = f"/api/checkins/{checkin.event_id}/photo" if checkin.photo_path else None
+    return CheckinPublic(
+        event_id=checkin.event_id,
+        occurred_at=checkin.occurred_at,
+        terminal_id=checkin.terminal_id,
+        site_id=checkin.site_id,
+        guard_id=checkin.guard_id,
+        guard_name_zh=guard.name_zh if guard else None,
+        guard_name_en=guard.name_en if guard else None,
+        card_kind=checkin.card_kind,
+        card_uid=card_shown(scope, checkin),
+        direction=checkin.direction,
+        face_status=checkin.face_status,
+        verify_score=checkin.verify_score,
+        decision_code=checkin.decision_code,
+        has_photo=checkin.photo_path is not None,
+        violations=sorted(codes),
+        photo_url=photo,
+    )
+
+
+def get_checkin(session: Session, scope: Scope, event_id: uuid.UUID) -> CheckinPublic | None:
+    query = (
+        select(Checkin, Guard)
+        .join(Guard, col(Guard.id) == col(Checkin.guard_id), isouter=True)
+        .where(Checkin.event_id == event_id, checkin_scope(scope))
+    )
+    pair = session.exec(query).first()
+    if pair is None:
+        return None
+    return checkin_public(scope, pair[0], pair[1], _violation_codes(session, [event_id]).get(event_id, []))
+
+
+def guard_of(session: Session, event_id: uuid.UUID) -> str | None:
+    """The guard whose card made check-in ``event_id`` (None: card not registered, or no such check-in)."""
+    return session.exec(select(Checkin.guard_id).where(Checkin.event_id == event_id)).first()
+
+
+def photo_path(session: Session, scope: Scope, event_id: uuid.UUID) -> str | None:
+    """The stored photo's path relative to the data dir, or None (no photo, or not ``scope``'s)."""
+    query = select(Checkin.photo_path).where(Checkin.event_id == event_id, checkin_scope(scope))
+    return session.exec(query).first()
+
+
+def list_violations(
+    session: Session, scope: Scope, *, site_id: str | None, day: date | None, code: str | None, limit: int
+) -> list[ViolationPublic]:
+    """Violations ``scope`` may see, newest first, optionally for one site, local day and code."""
+    query = (
+        select(Violation, Checkin, Guard)
+        .join(Checkin, col(Checkin.event_id) == col(Violation.event_id))
+        .join(Guard, col(Guard.id) == col(Checkin.guard_id), isouter=True)
+        .where(checkin_scope(scope))
+    )
+    if site_id is not None:
+        query = query.where(Checkin.site_id == site_id)
+    if day is not None:
+        start, end = local_day_bounds(day, site_zone(session, site_id))
+        query = query.where(col(Checkin.occurred_at) >= start, col(Checkin.occurred_at) < end)
+    if code is not None:
+        query = query.where(Violation.code == code)
+    query = query.order_by(col(Checkin.occurred_at).desc(), col(Violation.id)).limit(limit)
+    return [
+        ViolationPublic(
+            event_id=v.event_id,
+            code=v.code,
+            reason_zh=v.reason_zh,
+            reason_en=v.reason_en,
+            article=v.article,
+            occurred_at=c.occurred_at,
+            terminal_id=c.terminal_id,
+            site_id=c.site_id,
+            guard_id=c.guard_id,
+            guard_name_zh=g.name_zh if g else None,
+            card_kind=c.card_kind,
+            card_uid=card_shown(scope, c),
+        )
+        for v, c, g in session.exec(query).all()
+    ]
+
+
+def violation_overview(session: Session, scope: Scope, start: datetime, end: datetime) -> list[ViolationCount]:
+    """Violations per site and code in [start, end), for regulators; most frequent first."""
+    n = func.count(col(Violation.id))
+    last = func.max(col(Checkin.occurred_at))
+    query = (
+        select(Checkin.site_id, Violation.code, n, last)
+        .join(Checkin, col(Checkin.event_id) == col(Violation.event_id))
+        .where(checkin_scope(scope), col(Checkin.occurred_at) >= start, col(Checkin.occurred_at) < end)
+        .group_by(col(Checkin.site_id), col(Violation.code))
+        .order_by(n.desc())
+    )
+    names = {site.id: site.name_zh for site in session.exec(select(Site)).all()}
+    return [
+        ViolationCount(site_id=site_id, site_name_zh=names.get(site_id or ""), code=code, count=count, last_at=last_at)
+        for site_id, code, count, last_at in session.exec(query).all()
+    ]

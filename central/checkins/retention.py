@@ -1,0 +1,115 @@
+"""Retention (条例 25): check-in photos and alert records kept at least 30 days, then purged on a schedule.
+
+The purge only deletes: photo files past ``photo_days`` (unless their alert is
+still kept), alert rows past ``alert_days`` with their workflow steps, and
+expired login sessions. No record is altered; a check-in row keeps its photo
+path, and its photo then answers 404. Each purge is logged and written to the
+audit log with what it deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, delete, select
+
+from central.access.audit import SYSTEM, audit
+from central.access.models import LoginSession
+from central.alerts.models import Alert, AlertAction, AlertSuppression
+from central.config import RetentionSettings
+from central.db.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+FIRST_RUN_DELAY_S = 60.0  # let the service settle (and short-lived test apps end) before the first purge
+
+
+@dataclass(frozen=True, slots=True)
+class PurgeReport:
+    photos: int
+    alerts: int
+    sessions: int
+    photo_cutoff: datetime
+    alert_cutoff: datetime
+
+
+def _day_dirs(photos: Path) -> list[tuple[date, Path]]:
+    """The ``photos/YYYY/MM/DD`` directories with their (UTC) dates."""
+    found: list[tuple[date, Path]] = []
+    for path in photos.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]"):
+        try:
+            found.append((date(int(path.parent.parent.name), int(path.parent.name), int(path.name)), path))
+        except ValueError:
+            logger.warning("retention: %s is not a photo day directory; left alone", path)
+    return sorted(found)
+
+
+def purge_photos(data_dir: Path, cutoff: datetime, keep: set[str]) -> int:
+    """Delete photo files of UTC days wholly before ``cutoff``, except the event ids in ``keep``."""
+    deleted = 0
+    for day, directory in _day_dirs(data_dir / "photos"):
+        if datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC) > cutoff:
+            break
+        for photo in directory.glob("*.jpg"):
+            if photo.stem in keep:
+                continue
+            photo.unlink(missing_ok=True)
+            deleted += 1
+            logger.debug("retention: deleted photo %s", photo.name)
+        if not any(directory.iterdir()):
+            directory.rmdir()
+    return deleted
+
+
+def purge_alerts(session: Session, cutoff: datetime) -> list[uuid.UUID]:
+    """Delete alerts that happened before ``cutoff`` and their workflow steps; their ids."""
+    old = list(session.exec(select(Alert.alert_id).where(col(Alert.occurred_at) < cutoff)).all())
+    for start in range(0, len(old), 500):
+        batch = old[start : start + 500]
+        session.exec(delete(AlertAction).where(col(AlertAction.alert_id).in_(batch)))
+        # A suppressed alert's note goes with it; the false-positive decisions stay, they keep suppressing.
+        session.exec(delete(AlertSuppression).where(col(AlertSuppression.alert_id).in_(batch)))
+        session.exec(delete(Alert).where(col(Alert.alert_id).in_(batch)))
+    session.commit()
+    return old
+
+
+def purge(engine: Engine, data_dir: Path, settings: RetentionSettings, now: datetime | None = None) -> PurgeReport:
+    """One purge run; returns (and logs, and audits) what it deleted."""
+    now = now or utcnow()
+    photo_cutoff = now - timedelta(days=settings.photo_days)
+    alert_cutoff = now - timedelta(days=settings.alert_days)
+    with Session(engine) as session:
+        alerts = purge_alerts(session, alert_cutoff)
+        kept = {str(a) for a in session.exec(select(Alert.alert_id)).all()}
+        photos = purge_photos(data_dir, photo_cutoff, kept)
+        sessions = session.exec(delete(LoginSession).where(col(LoginSession.expires_at) < now)).rowcount
+        session.commit()
+        report = PurgeReport(photos, len(alerts), sessions, photo_cutoff, alert_cutoff)
+        detail = (
+            f"photos={photos} before {photo_cutoff:%Y-%m-%d}; alerts={len(alerts)} before {alert_cutoff:%Y-%m-%d}"
+            f"{': ' + ','.join(str(a) for a in alerts[:50]) if alerts else ''}; sessions={sessions}"
+        )
+        audit(session, SYSTEM, "retention.purge", "", detail)
+    logger.info("retention purge: %s", detail)
+    return report
+
+
+async def run_schedule(
+    engine: Engine, data_dir: Path, settings: RetentionSettings, on_report: Callable[[PurgeReport], None]
+) -> None:
+    """Purge every ``purge_interval_s``, first after FIRST_RUN_DELAY_S; runs until cancelled."""
+    await asyncio.sleep(min(FIRST_RUN_DELAY_S, settings.purge_interval_s))
+    while True:
+        try:
+            on_report(await asyncio.to_thread(purge, engine, data_dir, settings))
+        except Exception:
+            logger.exception("retention purge failed; next try in %.0f s", settings.purge_interval_s)
+        await asyncio.sleep(settings.purge_interval_s)

@@ -1,0 +1,262 @@
+"""The ingest write path: check-ins, their violations and their alerts in one transaction.
+
+Exactly-once in the database: check-in rows are inserted with ``ON CONFLICT
+(event_id) DO NOTHING``; a duplicate adds nothing else. Several events share
+one transaction (``record_events``) because a commit per event caps ingest at
+a few hundred events per second; idempotency stays per event. Dead letters
+and terminal status live here too, so that ``central.checkins.ingest`` holds only MQTT
+plumbing.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Engine, TextClause, text, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, SQLModel, col
+
+from central.alerts.models import Alert
+from central.alerts.workflow import new_alert, police_message
+from central.checkins.id_numbers import card_columns, seal_raw_event
+from central.checkins.models import DeadLetter, Violation
+from central.checkins.photos import photo_relpath, write_photos
+from central.checkins.rules import RuleViolation, evaluate
+from central.db.sealing import IdCipher, cipher_for
+from central.db.types import utcnow
+from central.registry.models import Site, Terminal
+from central.registry.snapshot import DEFAULT_ZONE, RegistrySnapshot, build_snapshot, local_date
+from protocol.checkin import CardKind, CheckinEvent
+from protocol.messages import PoliceAlert
+
+logger = logging.getLogger(__name__)
+
+
+def mask(value: str, keep: int = 4) -> str:
+    """``DEADBEEF`` -> ``****BEEF``: card uids and ID numbers never appear whole in logs."""
+    return "*" * max(len(value) - keep, 0) + value[-keep:]
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    event_id: UUID
+    new: bool  # False: a duplicate delivery, nothing was added
+    violations: tuple[str, ...]
+    alert: PoliceAlert | None  # only for a new alert
+
+
+def _raw_json(event: CheckinEvent, cipher: Callable[[], IdCipher]) -> str:
+    raw: dict[str, Any] = event.model_dump(mode="json", by_alias=True)
+    if raw.get("photo"):
+        raw["photo"]["data_b64"] = None  # the bytes are in the photo file; sha256 stays to verify it
+    if event.card.kind is CardKind.RESIDENT_ID or event.card.id_card is not None:
+        seal_raw_event(raw, cipher())
+    return json.dumps(raw, ensure_ascii=False)
+
+
+def _checkin_row(
+    event: CheckinEvent, site_id: str | None, guard_id: str | None, photo: str | None, cipher: Callable[[], IdCipher]
+) -> dict[str, Any]:
+    face, hit = event.face, event.face.watchlist.hit
+    return {
+        "event_id": event.event_id,
+        "terminal_id": event.terminal_id,
+        "seq": event.seq,
+        "occurred_at": event.occurred_at,
+        "received_at": utcnow(),
+        "site_id": site_id,
+        "guard_id": guard_id,
+        "card_kind": event.card.kind.value,
+        **card_columns(event.card.kind.value, event.card.uid, cipher),
+        "direction": event.direction.value,
+        "face_status": face.status.value,
+        "verify_score": face.verify_score,
+        "verify_threshold": face.verify_threshold,
+        "watchlist_version": face.watchlist.list_version,
+        "watchlist_entry_id": hit.entry_id if hit else None,
+        "watchlist_score": hit.score if hit else None,
+        "watchlist_matched_by": hit.matched_by if hit else None,
+        "decision_outcome": event.decision.outcome.value,
+        "decision_code": event.decision.code,
+        "photo_path": photo,
+        "raw_event": _raw_json(event, cipher),
+    }
+
+
+def _insert_checkins(session: Session, rows: list[dict[str, Any]]) -> set[UUID]:
+    """Insert the rows whose event id is not stored yet; returns the ids that were added."""
+    # Sorted: two central workers inserting overlapping batches lock keys in the
+    # same order, so they wait for each other instead of deadlocking.
+    rows = sorted(rows, key=lambda r: str(r["event_id"]))
+    if session.get_bind().dialect.name == "postgresql":
+        return _insert_checkins_pg(session, rows)
+    # The Core table with executemany parameters: one cached statement that SQLAlchemy
+    # sends as multi-row INSERTs ("insertmanyvalues"); the ORM bulk path and a
+    # freshly compiled VALUES list per batch cost more than the database does.
+    table = SQLModel.metadata.tables["checkin"]
+    stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
+    # RETURNING says which rows were new (rowcount cannot say which).
+    return {UUID(str(event_id)) for event_id in session.execute(stmt, rows).scalars()}
+
+
+@functools.cache
+def _recordset_insert(columns: tuple[str, ...]) -> TextClause:
+    """``INSERT ... SELECT FROM json_populate_recordset(<the batch as one JSON array>)``.
+
+    One short statement and one text parameter per batch: a multi-row VALUES
+    list is a long SQL text psycopg re-parses on every execution, and one
+    array per column has psycopg escape every value in Python; ``json.dumps``
+    does that in C and PostgreSQL casts each field to its column's type.
+    """
+    names = ", ".join(columns)
+    return text(
+        f"INSERT INTO checkin ({names}) SELECT {names}"  # noqa: S608  (column names from _checkin_row)
+        " FROM json_populate_recordset(NULL::checkin, CAST(:rows AS json))"
+        " ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+    )
+
+
+def _insert_checkins_pg(session: Session, rows: list[dict[str, Any]]) -> set[UUID]:
+    # This path bypasses the column types: seal the ID numbers here (the SQLite path's type does it there).
+    if any(row["card_id_number"] for row in rows):
+        cipher = cipher_for(session.get_bind().dialect)
+        rows = [{**row, "card_id_number": cipher.seal(row["card_id_number"])} if row["card_id_number"] else row
+                for row in rows]  # fmt: skip
+    # default=str: UUIDs and aware datetimes as text PostgreSQL reads back exactly.
+    batch = json.dumps(rows, default=str, ensure_ascii=False)
+    stmt = _recordset_insert(tuple(rows[0]))
+    return {UUID(str(event_id)) for event_id in session.execute(stmt, {"rows": batch}).scalars()}
+
+
+class _Snapshots:
+    """Registry snapshots within one transaction, shared by the events of one card on one local day.
+
+    ``build_snapshot`` depends only on the terminal, the card and the event's
+    local day at the site, so that is the key. The site's time zone is kept per
+    terminal here: the session's identity map holds rows only weakly, so a
+    ``session.get`` per event would query again.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._zones: dict[str, str] = {}
+        self._cache: dict[tuple[str, str, str, object], RegistrySnapshot] = {}
+
+    def _zone(self, terminal_id: str) -> str:
+        if terminal_id not in self._zones:
+            terminal = self._session.get(Terminal, terminal_id)
+            site = self._session.get(Site, terminal.site_id) if terminal is not None else None
+            self._zones[terminal_id] = site.timezone if site else DEFAULT_ZONE
+        return self._zones[terminal_id]
+
+    def __call__(self, event: CheckinEvent) -> RegistrySnapshot:
+        day = local_date(event.occurred_at, self._zone(event.terminal_id))
+        key = (event.terminal_id, event.card.kind.value, event.card.uid, day)
+        if key not in self._cache:
+            self._cache[key] = build_snapshot(self._session, event)
+        return self._cache[key]
+
+
+def _store_photos(data_dir: Path, events: list[CheckinEvent]) -> dict[UUID, str | None]:
+    """Write the batch's photos durably, fsynced together; event id -> path relative to the data dir."""
+    photos = {e.event_id: (photo_relpath(e.event_id, e.occurred_at), e.photo.jpeg()) for e in events if e.photo}
+    write_photos(data_dir, photos.values())
+    return {e.event_id: photos[e.event_id][0].as_posix() if e.event_id in photos else None for e in events}
+
+
+def _violation_rows(event_id: UUID, violations: list[RuleViolation]) -> list[Violation]:
+    return [
+        Violation(event_id=event_id, code=v.code, reason_zh=v.reason_zh, reason_en=v.reason_en, article=v.article)
+        for v in violations
+    ]
+
+
+def record_event(
+    engine: Engine,
+    event: CheckinEvent,
+    *,
+    data_dir: Path,
+    default_jurisdiction: str,
+    public_url: str | None = None,
+) -> Recorded:
+    """Store ``event`` once; raises SQLAlchemyError / OSError when nothing could be committed."""
+    return record_events(
+        engine, [event], data_dir=data_dir, default_jurisdiction=default_jurisdiction, public_url=public_url
+    )[0]
+
+
+def record_events(
+    engine: Engine,
+    events: Sequence[CheckinEvent],
+    *,
+    data_dir: Path,
+    default_jurisdiction: str,
+    public_url: str | None = None,
+) -> list[Recorded]:
+    """Store each event once, all in one transaction; one Recorded per distinct event id, in order.
+
+    Photos are written (and fsynced, together) before the commit, so a committed
+    check-in always has its photo. Raises SQLAlchemyError / OSError when nothing was
+    committed; then no event of the batch may be receipted.
+    """
+    unique = list({event.event_id: event for event in events}.values())  # a batch may hold a re-delivery
+    photos = _store_photos(data_dir, unique)
+    alerts: dict[UUID, Alert] = {}
+    violations: dict[UUID, tuple[str, ...]] = {}
+    with Session(engine) as session:
+        snapshot = _Snapshots(session)
+        dialect = session.get_bind().dialect
+        cipher = functools.partial(cipher_for, dialect)  # asked for only when an event carries an ID number
+        rows = []
+        for event in unique:
+            snap = snapshot(event)
+            site_id = snap.site.id if snap.site else None
+            guard_id = snap.guard.id if snap.guard else None
+            rows.append(_checkin_row(event, site_id, guard_id, photos[event.event_id], cipher))
+        added = _insert_checkins(session, rows)
+        for event in unique:
+            if event.event_id not in added:
+                continue
+            found = evaluate(event, snapshot(event))
+            violations[event.event_id] = tuple(v.code for v in found)
+            session.add_all(_violation_rows(event.event_id, found))
+            alert = new_alert(session, event, snapshot(event), default_jurisdiction)
+            if alert is not None:
+                session.add(alert)
+                alerts[event.event_id] = alert
+        session.commit()
+        messages = {event_id: police_message(session, a, public_url) for event_id, a in alerts.items()}
+    _touch_terminals(engine, {event.terminal_id for event in unique})
+    return [
+        Recorded(e.event_id, e.event_id in added, violations.get(e.event_id, ()), messages.get(e.event_id))
+        for e in unique
+    ]
+
+
+def _touch_terminals(engine: Engine, terminal_ids: Iterable[str]) -> None:
+    """Record that central heard from these terminals (their events count as signs of life).
+
+    Outside the events' transaction: it is not worth failing a batch of check-ins for.
+    """
+    ids = sorted(terminal_ids)
+    try:
+        with Session(engine) as session:
+            session.exec(update(Terminal).where(col(Terminal.id).in_(ids)).values(last_seen_at=utcnow()))
+            session.commit()
+    except SQLAlchemyError:
+        logger.warning("last-seen time of %d terminals not updated", len(ids), exc_info=True)
+
+
+def record_dead_letter(engine: Engine, topic: str, payload: bytes, reason: str, event_id: str | None) -> None:
+    """Keep a payload central could not accept, with the reason, for later inspection."""
+    with Session(engine) as session:
+        session.add(DeadLetter(topic=topic, payload=payload, reason=reason, event_id=event_id))
+        session.commit()

@@ -1,0 +1,109 @@
+"""``guardpost registry``: import lists, list records, write timesheets, migrate the database.
+
+guardpost registry import guards 保安员名单.xlsx
+guardpost registry list guards --filter employer_id=C1
+guardpost registry timesheet --month 2026-03 --site S2 --out 2026-03.xlsx
+guardpost registry db upgrade | current | stamp | revision -m "what changed"
+guardpost registry seed-month          # 50 sites, 500 guards, March 2026, for trying timesheets
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from typing import TYPE_CHECKING
+
+from central.cli.common import EXIT_FAILED, CommandError, load, open_database
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+
+def _engine(args: argparse.Namespace, *, migrate: bool = True) -> Engine:
+    settings = load(args)
+    args.data_dir = settings.data_dir
+    return open_database(settings, migrate=migrate)
+
+
+def import_list(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+    from sqlmodel import Session
+
+    from central.registry.importer import ImportFileError, import_file
+
+    engine = _engine(args)
+    with Progress() as bar, Session(engine) as session:
+        task = bar.add_task(f"导入 / importing {args.file.name}", total=None)
+        try:
+            report = import_file(
+                session, args.kind, args.file, lambda done, total: bar.update(task, completed=done, total=total)
+            )
+        except (ImportFileError, OSError) as exc:
+            raise CommandError(str(exc)) from exc
+    print(report.summary())
+    for refusal in report.refused:
+        print(f"  第{refusal.line}行 / line {refusal.line}: {refusal.reason}")
+    if report.ignored_columns:
+        print(f"  未使用的列 / ignored columns: {', '.join(report.ignored_columns)}")
+    return EXIT_FAILED if report.refused else 0
+
+
+def list_records(args: argparse.Namespace) -> int:
+    from sqlmodel import Session, select
+
+    from central.registry.resources import RESOURCES
+
+    engine = _engine(args)
+    model, filters = RESOURCES[args.kind]
+    query = select(model)
+    for item in args.filter:
+        name, _, value = item.partition("=")
+        if name not in filters:
+            raise CommandError(f"无法按 {name!r} 筛选 / cannot filter {args.kind} by {name!r}; one of {filters}")
+        query = query.where(getattr(model, name) == value)
+    with Session(engine) as session:
+        for row in session.exec(query).all():
+            print(json.dumps(row.model_dump(mode="json", warnings=False), ensure_ascii=False))
+    return 0
+
+
+def timesheet(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from central.attendance import timesheets
+
+    engine = _engine(args)
+    with Session(engine) as session:
+        if args.date is not None:
+            sheet = timesheets.daily(session, site_ids=args.site, guard_ids=args.guard, day=args.date)
+        else:
+            month = date.fromisoformat(f"{args.month}-01")
+            sheet = timesheets.monthly(session, site_ids=args.site, guard_ids=args.guard, month=month, group=args.group)
+    args.out.write_bytes(sheet.to_xlsx() if args.out.suffix.lower() == ".xlsx" else sheet.to_csv())
+    print(f"{len(sheet.rows)} 行 / rows -> {args.out}")
+    return 0
+
+
+def migrate(args: argparse.Namespace) -> int:
+    from central import schema
+    from central.db import migrations
+
+    engine = _engine(args, migrate=False)
+    if args.step == "upgrade":
+        migrations.upgrade(engine)
+    elif args.step == "stamp":
+        migrations.stamp(engine)
+    elif args.step == "revision":
+        migrations.revision(engine, schema.metadata(), args.message)
+    print(f"数据库版本 / database revision: {migrations.current(engine)} (head {migrations.head()})")
+    return 0
+
+
+def seed_month(args: argparse.Namespace) -> int:
+    from central.demo.month import generate
+
+    engine = _engine(args)
+    month = generate(engine, args.data_dir)
+    print(f"{month.taps} 次刷卡 / taps, {len(month.truth)} 名保安员 / guards, March 2026")
+    return 0

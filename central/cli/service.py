@@ -1,0 +1,124 @@
+"""``guardpost central``: the central service (API, dashboard, MQTT ingest), ``seed-demo`` and ``id-key``.
+
+Before the service starts, everything a user can get wrong is checked and
+reported as one line with the fix (``preflight``): the ID-number key, a
+placeholder administrator password, a busy port, a database that cannot be
+opened, a demo-mode database without the demo registry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import socket
+from typing import TYPE_CHECKING
+
+from central.cli.common import EXIT_CONFIG, CommandError, load, open_database
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from central.config import CentralSettings
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from central.app import create_app
+
+    settings = load(args)
+    preflight(settings)
+    # log_config=None keeps the logging set up by the guardpost command.
+    # Live-alert streams would otherwise hold a shutdown for their whole keep-alive.
+    uvicorn.run(
+        create_app(settings),
+        host=settings.api.host,
+        port=settings.api.port,
+        log_config=None,
+        timeout_graceful_shutdown=2,
+    )
+    return 0
+
+
+def preflight(settings: CentralSettings) -> None:
+    """Raise CommandError (EXIT_CONFIG) naming what stops the service from starting, and the fix."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from central.access.auth import AccessError, check_access_settings
+
+    try:
+        check_access_settings(settings.access)
+    except AccessError as exc:
+        raise CommandError(str(exc), EXIT_CONFIG) from exc
+    _port_free(settings.api.host, settings.api.port)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = open_database(settings)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise CommandError(
+            f"数据库无法打开 / cannot open the database {_safe_url(settings)}: {reason}", EXIT_CONFIG
+        ) from exc
+    try:
+        if settings.access.demo:
+            _demo_registry_present(engine)
+    finally:
+        engine.dispose()
+
+
+def _port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CommandError(
+                    f"端口已被占用 / port {host}:{port} is in use: stop the other program or set api.port "
+                    "(GUARDPOST_CENTRAL_API__PORT)",
+                    EXIT_CONFIG,
+                ) from exc
+            raise CommandError(f"无法监听 / cannot listen on {host}:{port}: {exc.strerror}", EXIT_CONFIG) from exc
+
+
+def _safe_url(settings: CentralSettings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.database_url_resolved).render_as_string(hide_password=True)
+
+
+def _demo_registry_present(engine: Engine) -> None:
+    from sqlmodel import Session
+
+    from central.access.auth import DEMO_ACCOUNTS
+    from central.registry.models import Company
+
+    tenants = {account.company_id for account in DEMO_ACCOUNTS if account.company_id}
+    with Session(engine) as session:
+        missing = sorted(t for t in tenants if session.get(Company, t) is None)
+    if missing:
+        raise CommandError(
+            f"演示模式需要演示登记数据 / demo mode needs the demo registry (companies {', '.join(missing)} "
+            "are missing): run `guardpost central seed-demo` with the same settings, or turn access.demo off",
+            EXIT_CONFIG,
+        )
+
+
+def id_key(_args: argparse.Namespace) -> int:
+    from central.db.sealing import new_key
+
+    print(new_key())
+    return 0
+
+
+def seed_demo(args: argparse.Namespace) -> int:
+    from central.db.engine import session_scope
+    from central.demo.seed import seed_demo_registry
+
+    settings = load(args)
+    engine = open_database(settings)
+    with session_scope(engine) as session:
+        seed_demo_registry(session)
+    engine.dispose()
+    print(f"演示登记数据已载入 / demo registry loaded into {_safe_url(settings)}")
+    return 0

@@ -1,0 +1,296 @@
+"""What each registry list looks like: its columns (Chinese or English headers) and the rows it writes.
+
+A list row becomes one or more ``(model, values)`` writes, upserted by natural
+key (``central.registry.upsert``): a guards list row, for instance, writes the
+guard, their 保安员证 and their card. Values are typed here, so that a bad date
+or an unknown kind is refused with a reason instead of stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Any, get_args
+
+from sqlmodel import Session, SQLModel, select
+
+from central.registry.credentials import (
+    BarKind,
+    Certificate,
+    CompanyCredential,
+    CredentialKind,
+    CrossRegionFiling,
+    GuardBar,
+)
+from central.registry.models import Card, Company, CompanyKind, Guard, ServiceContract, Site, SiteKind, Terminal
+from central.registry.roster import Post, Shift, ShiftAssignment
+
+Row = dict[str, Any]
+Write = tuple[type[SQLModel], dict[str, Any]]
+
+
+class RowError(ValueError):
+    """A cell that cannot be used; the message is bilingual and never quotes an ID number."""
+
+
+# Chinese headers as firms and police stations write them; English headers are the field names.
+ALIASES = {
+    "编号": "id",
+    "名称": "name_zh",
+    "姓名": "name_zh",
+    "英文名": "name_en",
+    "类型": "kind",
+    "行政区划": "region",
+    "许可证号": "licence_number",
+    "备案号": "licence_number",
+    "发证日期": "licence_from",
+    "有效期至": "licence_to",
+    "吊销日期": "revoked_on",
+    "地址": "address",
+    "辖区派出所": "jurisdiction",
+    "管理单位": "managed_by",
+    "场所": "site_id",
+    "岗位": "post_id",
+    "等级要求": "min_level",
+    "身份证号": "id_number",
+    "用人单位": "employer_id",
+    "等级": "level",
+    "保安员证号": "cert_number",
+    "证书发证日期": "cert_issued_on",
+    "证书吊销日期": "cert_revoked_on",
+    "卡号": "card_uid",
+    "卡类型": "card_kind",
+    "保安员": "guard_id",
+    "原因": "reason",
+    "起始日期": "valid_from",
+    "截止日期": "valid_to",
+    "单位": "company_id",
+    "合同编号": "contract_number",
+    "开始时间": "starts",
+    "结束时间": "ends",
+    "班次": "shift_name",
+    "星期": "weekdays",
+    "迟到宽限分钟": "late_grace_min",
+    "早退宽限分钟": "early_grace_min",
+}
+
+_KIND_WORDS = {
+    "保安服务公司": CompanyKind.SECURITY_COMPANY,
+    "自行招用单位": CompanyKind.SELF_RECRUITING,
+    "住宅小区": SiteKind.RESIDENTIAL,
+    "写字楼": SiteKind.OFFICE,
+    "娱乐场所": SiteKind.ENTERTAINMENT,
+    "学校": SiteKind.SCHOOL,
+    "医院": SiteKind.HOSPITAL,
+    "其他": SiteKind.OTHER,
+    "背景审查": BarKind.BACKGROUND_CHECK,
+    "黑名单": BarKind.BLACKLIST,
+}
+
+
+def text(row: Row, name: str, required: bool = True) -> str | None:
+    value = row.get(name)
+    if value is None or str(value).strip() == "":
+        if required:
+            raise RowError(f"缺少 {name} / {name} is missing")
+        return None
+    if isinstance(value, float):
+        # Spreadsheets turn long numbers (ID numbers, card uids) into floats that lost digits.
+        raise RowError(f"{name} 须为文本格式 / {name} must be a text cell, not a number")
+    return str(value).strip()
+
+
+def day(row: Row, name: str, required: bool = True) -> date | None:
+    value = row.get(name)
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raw = text(row, name, required)
+    if raw is None:
+        return None
+    match = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?", raw)
+    try:
+        if match is None:
+            raise ValueError(raw)
+        return date(*map(int, match.groups()))
+    except ValueError as exc:
+        raise RowError(f"{name} 日期无效 / {name} is not a date (YYYY-MM-DD)") from exc
+
+
+def clock(row: Row, name: str) -> time:
+    value = row.get(name)
+    if isinstance(value, time):
+        return value
+    raw = text(row, name) or ""
+    match = re.fullmatch(r"(\d{1,2})[:：](\d{2})", raw)
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        raise RowError(f"{name} 时间无效 / {name} is not a time (HH:MM)")
+    return time(int(match[1]), int(match[2]))
+
+
+def number(row: Row, name: str) -> int | None:
+    raw = row.get(name)
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        return int(float(raw)) if isinstance(raw, float) else int(str(raw).strip())
+    except ValueError as exc:
+        raise RowError(f"{name} 须为整数 / {name} must be a whole number") from exc
+
+
+def kind(row: Row, name: str, enum: type[Any]) -> Any:
+    raw = text(row, name) or ""
+    try:
+        return enum(_KIND_WORDS.get(raw, raw.lower()))
+    except ValueError as exc:
+        allowed = ", ".join(v.value for v in enum)
+        raise RowError(f"{name} 无效 / {name} must be one of {allowed}") from exc
+
+
+def _company(row: Row) -> list[Write]:
+    company_kind = kind(row, "kind", CompanyKind)
+    writes: list[Write] = [
+        (
+            Company,
+            {
+                "id": text(row, "id"),
+                "name_zh": text(row, "name_zh"),
+                "name_en": text(row, "name_en", False) or "",
+                "kind": company_kind,
+                "region": text(row, "region"),
+            },
+        )
+    ]
+    if text(row, "licence_number", False):
+        credential = CredentialKind.FILING if company_kind == CompanyKind.SELF_RECRUITING else CredentialKind.LICENCE
+        values = {"company_id": row["id"], "kind": credential, "number": text(row, "licence_number")}
+        values |= {"valid_from": day(row, "licence_from"), "valid_to": day(row, "licence_to", False)}
+        writes.append((CompanyCredential, values | {"revoked_on": day(row, "revoked_on", False)}))
+    return writes
+
+
+def _guard(row: Row) -> list[Write]:
+    guard_id = text(row, "id")
+    id_number = (text(row, "id_number") or "").upper()
+    if not re.fullmatch(r"\d{17}[\dX]", id_number):
+        raise RowError("身份证号格式无效 / id_number is not an 18-character resident ID number")
+    guard: dict[str, Any] = {
+        "id": guard_id,
+        "name_zh": text(row, "name_zh"),
+        "name_en": text(row, "name_en", False) or "",
+    }
+    guard |= {
+        "id_number": id_number,
+        "employer_id": text(row, "employer_id", False),
+        "level": number(row, "level") or 5,
+    }
+    writes: list[Write] = [(Guard, guard)]
+    if text(row, "cert_number", False):
+        cert: dict[str, Any] = {
+            "number": text(row, "cert_number"),
+            "guard_id": guard_id,
+            "issued_on": day(row, "cert_issued_on"),
+        }
+        writes.append((Certificate, cert | {"revoked_on": day(row, "cert_revoked_on", False)}))
+    if text(row, "card_uid", False):
+        uid = (text(row, "card_uid") or "").upper()
+        writes.append((Card, {"uid": uid, "kind": text(row, "card_kind", False) or "mifare", "guard_id": guard_id}))
+    return writes
+
+
+def _base_type(model: type[SQLModel], name: str) -> Any:
+    """The field's type without ``| None``."""
+    annotation = model.model_fields[name].annotation
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    return args[0] if args else annotation
+
+
+def _cell(row: Row, name: str, typ: Any, required: bool) -> Any:
+    if typ is date:
+        return day(row, name, required)
+    if typ is time:
+        return clock(row, name) if required or text(row, name, False) else None
+    if isinstance(typ, type) and issubclass(typ, StrEnum):
+        return kind(row, name, typ)
+    if typ is int:
+        return number(row, name)
+    return text(row, name, required)
+
+
+def _fields(model: type[SQLModel], *names: str) -> Callable[[Row], list[Write]]:
+    """A list whose columns are the model's own fields (``name?``: optional), typed by their annotations."""
+
+    def convert(row: Row) -> list[Write]:
+        values: dict[str, Any] = {}
+        for spec in names:
+            name = spec.rstrip("?")
+            values[name] = _cell(row, name, _base_type(model, name), not spec.endswith("?"))
+        return [(model, {k: v for k, v in values.items() if v is not None})]
+
+    return convert
+
+
+def _assignment(row: Row) -> list[Write]:
+    # The shift is named by site and shift name: list keepers do not know our row ids.
+    values: dict[str, Any] = {"site_id": text(row, "site_id"), "shift_name": text(row, "shift_name")}
+    values |= {
+        "guard_id": text(row, "guard_id"),
+        "valid_from": day(row, "valid_from"),
+        "valid_to": day(row, "valid_to", False),
+    }
+    return [(ShiftAssignment, values | {"weekdays": text(row, "weekdays", False) or "1234567"})]
+
+
+def resolve(session: Session, model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:
+    """Turn names list keepers use into row ids (an assignment's shift is its site and name)."""
+    if model is not ShiftAssignment:
+        return values
+    query = select(Shift).where(Shift.site_id == values["site_id"], Shift.name_zh == values["shift_name"])
+    shift = session.exec(query).first()
+    if shift is None:
+        raise RowError("该场所无此班次 / no shift of that name at the site")
+    rest = {k: v for k, v in values.items() if k not in ("site_id", "shift_name")}
+    return rest | {"shift_id": shift.id}
+
+
+@dataclass(frozen=True, slots=True)
+class ListSpec:
+    convert: Callable[[Row], list[Write]]
+    refs: dict[str, type[SQLModel]]  # column -> table the value must exist in
+
+
+SPECS: dict[str, ListSpec] = {
+    "companies": ListSpec(_company, {}),
+    "filings": ListSpec(
+        _fields(CrossRegionFiling, "company_id", "region", "number?", "valid_from", "valid_to?"),
+        {"company_id": Company},
+    ),
+    "sites": ListSpec(
+        _fields(
+            Site, "id", "name_zh", "name_en?", "kind", "address?", "region", "jurisdiction", "managed_by?", "timezone?"
+        ),
+        {"managed_by": Company},
+    ),
+    "posts": ListSpec(_fields(Post, "id", "site_id", "name_zh", "name_en?", "min_level?"), {"site_id": Site}),
+    "guards": ListSpec(_guard, {"employer_id": Company}),
+    "bars": ListSpec(_fields(GuardBar, "guard_id", "kind", "reason?", "valid_from", "valid_to?"), {"guard_id": Guard}),
+    "contracts": ListSpec(
+        _fields(ServiceContract, "company_id", "site_id", "valid_from", "valid_to", "contract_number?"),
+        {"company_id": Company, "site_id": Site},
+    ),
+    "terminals": ListSpec(
+        _fields(Terminal, "id", "site_id", "post_id?", "post_name_zh?", "min_level?"),
+        {"site_id": Site, "post_id": Post},
+    ),
+    "shifts": ListSpec(
+        _fields(
+            Shift, "site_id", "name_zh", "name_en?", "starts", "ends", "post_id?", "late_grace_min?", "early_grace_min?"
+        ),
+        {"site_id": Site, "post_id": Post},
+    ),
+    "assignments": ListSpec(_assignment, {"site_id": Site, "guard_id": Guard}),
+}

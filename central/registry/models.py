@@ -1,0 +1,132 @@
+"""Registry tables: companies, sites, guards, their cards, service contracts, terminals.
+
+What a tap is judged against. Credentials that change over time are kept with
+their dates in ``central.registry.credentials``; posts, shifts and the roster in
+``central.registry.roster``. ``SitePublic`` and ``GuardPublic`` are what the
+dashboard API sends (ID numbers already masked for the asker).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from central.db.types import SealedIdNumber, UtcDateTime, enum_column, hash_default, track_lookup_hash
+
+
+class CompanyKind(StrEnum):
+    SECURITY_COMPANY = "security_company"  # 保安服务公司, needs a 保安服务许可证 (条例 9)
+    SELF_RECRUITING = "self_recruiting"  # 自行招用保安员的单位, needs 备案 (条例 14)
+
+
+class SiteKind(StrEnum):
+    RESIDENTIAL = "residential"
+    OFFICE = "office"
+    ENTERTAINMENT = "entertainment"  # 娱乐场所: licensed security company only (条例 13)
+    SCHOOL = "school"
+    HOSPITAL = "hospital"
+    OTHER = "other"
+
+
+class CertStatus(StrEnum):
+    VALID = "valid"
+    REVOKED = "revoked"
+    NONE = "none"
+
+
+class Company(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    name_zh: str
+    name_en: str = ""
+    kind: CompanyKind = Field(sa_type=enum_column())
+    # Administrative division code where licensed / filed; its first two digits are the
+    # province, the unit of 条例 23's cross-region filing. Licences and filings, with
+    # their validity, are in central.registry.credentials.CompanyCredential.
+    region: str = Field(max_length=12)
+
+
+class Site(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    name_zh: str
+    name_en: str = ""
+    kind: SiteKind = Field(sa_type=enum_column())
+    address: str = ""
+    region: str = Field(max_length=12)
+    jurisdiction: str = Field(max_length=32)  # police station code, e.g. 110105-WJ
+    # A self-recruiting unit's own premises / managed property area.
+    managed_by: str | None = Field(default=None, foreign_key="company.id")
+    timezone: str = "Asia/Shanghai"
+
+
+class Guard(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    name_zh: str
+    name_en: str = ""
+    # Sealed at rest (central.db.sealing); unique and looked up by its keyed hash.
+    id_number: str = Field(max_length=18, sa_type=SealedIdNumber)
+    id_number_hash: str | None = Field(
+        default=None, max_length=64, nullable=False, unique=True, index=True, sa_column_kwargs={"default": hash_default}
+    )
+    employer_id: str | None = Field(default=None, foreign_key="company.id")
+    level: int = Field(default=5, ge=1, le=5)  # 职业等级: 5 = 五级/初级 ... 1 = 一级/高级技师
+
+
+class Card(SQLModel, table=True):
+    uid: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=16)  # protocol.checkin.CardKind value
+    guard_id: str = Field(foreign_key="guard.id", index=True)
+
+
+class ServiceContract(SQLModel, table=True):
+    """Kept at least two years after it ends (条例 21); never deleted by the registry API."""
+
+    __table_args__ = (UniqueConstraint("company_id", "site_id", "valid_from"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: str = Field(foreign_key="company.id", index=True)
+    site_id: str = Field(foreign_key="site.id", index=True)
+    valid_from: date
+    valid_to: date  # inclusive
+    contract_number: str | None = None
+
+
+class Terminal(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=64)
+    site_id: str = Field(foreign_key="site.id", index=True)
+    post_id: str | None = Field(default=None, foreign_key="post.id")  # its post's min_level applies
+    post_name_zh: str = ""
+    post_name_en: str = ""
+    min_level: int | None = Field(default=None, ge=1, le=5)  # the post needs this level or better
+    # Last status message from the terminal.
+    online: bool | None = None
+    last_seen_at: datetime | None = Field(default=None, sa_type=UtcDateTime)  # central's clock, any message
+    outbox_depth: int | None = None
+    oldest_pending_s: float | None = None  # age of the oldest event the terminal still holds
+    software_version: str | None = None
+    watchlist_version: str | None = None
+    # The terminal's own word on its list: None when current, else needs_full / behind / too_old.
+    watchlist_stale: str | None = Field(default=None, max_length=16)
+
+
+track_lookup_hash(Guard)
+
+
+class SitePublic(SQLModel):
+    id: str
+    name_zh: str
+    name_en: str
+    kind: str
+    jurisdiction: str
+    timezone: str
+
+
+class GuardPublic(SQLModel):
+    id: str
+    name_zh: str
+    name_en: str
+    id_number: str  # masked for every role but police and administrator
+    employer_id: str | None
+    level: int

@@ -1,0 +1,276 @@
+"""The registry as it was on a given day: what the rules read about a tap.
+
+``build_snapshot`` turns database rows into the frozen ``RegistrySnapshot`` that
+``central.checkins.rules`` evaluates, as of the event's local date at the site: the
+certificate, bars, employer licence or filing, cross-region filings and
+service contracts in force that day (``central.registry.credentials`` keeps their
+dates). A certificate revoked tomorrow leaves today's tap in order. The
+``*_on`` helpers are pure, so that their interval logic is tested without a
+database. A snapshot is two queries (ingest builds one per tap), each reading
+the rows around the tap's day that the ``*_on`` helpers then decide on.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Date, Executable, and_, bindparam, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from central.db.sealing import lookup_hash
+from central.registry.credentials import Certificate, CompanyCredential, CredentialKind, CrossRegionFiling, GuardBar
+from central.registry.models import (
+    Card,
+    CertStatus,
+    Company,
+    CompanyKind,
+    Guard,
+    ServiceContract,
+    Site,
+    SiteKind,
+    Terminal,
+)
+from central.registry.roster import Post
+from protocol.checkin import CardKind, CheckinEvent
+
+DEFAULT_ZONE = "Asia/Shanghai"
+_Row = TypeVar("_Row")
+
+
+@dataclass(frozen=True, slots=True)
+class SiteInfo:
+    id: str
+    name_zh: str
+    kind: SiteKind
+    region: str
+    jurisdiction: str
+    managed_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalInfo:
+    id: str
+    site_id: str
+    min_level: int | None = None  # the stricter of the post's and the terminal's requirement
+
+
+@dataclass(frozen=True, slots=True)
+class GuardInfo:
+    id: str
+    name_zh: str
+    employer_id: str | None
+    cert_status: CertStatus  # on the snapshot's day
+    level: int
+    barred: bool  # on the snapshot's day
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyInfo:
+    id: str
+    kind: CompanyKind
+    licensed: bool  # security company: 保安服务许可证 in force that day; self-recruiting: 备案 in force
+    region: str
+    filed_regions: frozenset[str] = field(default_factory=frozenset)  # cross-region filings in force that day
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrySnapshot:
+    """What the rules need to know, as of the event's local date at the site."""
+
+    on: date
+    terminal: TerminalInfo | None
+    site: SiteInfo | None
+    guard: GuardInfo | None
+    employer: CompanyInfo | None
+    contract_company_ids: frozenset[str]  # companies with a service contract for the site that day
+
+
+def local_date(at: datetime, zone: str = DEFAULT_ZONE) -> date:
+    """The calendar date of ``at`` in ``zone`` (contracts and attendance count local days)."""
+    return at.astimezone(ZoneInfo(zone)).date()
+
+
+def _in_force(valid_from: date, valid_to: date | None, on: date) -> bool:
+    return valid_from <= on and (valid_to is None or on <= valid_to)
+
+
+def cert_status_on(certificates: Iterable[Certificate], on: date) -> CertStatus:
+    """VALID if a certificate issued by ``on`` was not revoked by then; REVOKED if all were; else NONE."""
+    issued = [c for c in certificates if c.issued_on <= on]
+    if any(c.revoked_on is None or on < c.revoked_on for c in issued):
+        return CertStatus.VALID
+    return CertStatus.REVOKED if issued else CertStatus.NONE
+
+
+def barred_on(bars: Iterable[GuardBar], on: date) -> bool:
+    """True when a failed background check or a blacklisting was in force on ``on``."""
+    return any(_in_force(b.valid_from, b.valid_to, on) for b in bars)
+
+
+def credential_valid_on(credentials: Iterable[CompanyCredential], kind: CredentialKind, on: date) -> bool:
+    """True when a credential of ``kind`` was in force and not revoked on ``on``."""
+    return any(
+        c.kind == kind and _in_force(c.valid_from, c.valid_to, on) and (c.revoked_on is None or on < c.revoked_on)
+        for c in credentials
+    )
+
+
+def company_licensed(company: Company, credentials: Iterable[CompanyCredential], on: date) -> bool:
+    """Security company: 保安服务许可证 in force on ``on``; self-recruiting unit: 备案 in force."""
+    kind = CredentialKind.FILING if company.kind == CompanyKind.SELF_RECRUITING else CredentialKind.LICENCE
+    return credential_valid_on(credentials, kind, on)
+
+
+def filed_regions_on(filings: Iterable[CrossRegionFiling], on: date) -> frozenset[str]:
+    """The region prefixes a company had filed to serve on ``on``."""
+    return frozenset(f.region for f in filings if _in_force(f.valid_from, f.valid_to, on))
+
+
+def find_guard(session: Session, card_kind: CardKind, uid: str) -> Guard | None:
+    """The guard a card belongs to; a resident ID card is matched by its ID number."""
+    if card_kind == CardKind.RESIDENT_ID:  # the number is sealed at rest: found by its keyed hash
+        return session.exec(select(Guard).where(Guard.id_number_hash == lookup_hash(session.get_bind(), uid))).first()
+    card = session.get(Card, uid)
+    return session.get(Guard, card.guard_id) if card is not None else None
+
+
+def _site_info(site: Site) -> SiteInfo:
+    return SiteInfo(
+        id=site.id,
+        name_zh=site.name_zh,
+        kind=SiteKind(site.kind),
+        region=site.region,
+        jurisdiction=site.jurisdiction,
+        managed_by=site.managed_by,
+    )
+
+
+def required_level(terminal: Terminal, post: Post | None) -> int | None:
+    """The stricter (numerically lower) of the post's and the terminal's required level."""
+    levels = [lv for lv in (terminal.min_level, post.min_level if post else None) if lv is not None]
+    return min(levels) if levels else None
+
+
+def _window(at: datetime) -> tuple[date, date]:
+    """Days that may be ``at``'s local day in some zone: read before the site's zone is known, decided after."""
+    utc_day = at.astimezone(UTC).date()
+    return utc_day - timedelta(days=1), utc_day + timedelta(days=1)
+
+
+def _unique(rows: Iterable[_Row | None]) -> list[_Row]:
+    """The distinct rows of one joined column (outer joins repeat them, or give None)."""
+    return list({id(row): row for row in rows if row is not None}.values())  # the identity map: one object per row
+
+
+# The two statements are built once, with these parameters: building them per tap cost more than running them.
+_LO, _HI = bindparam("lo", type_=Date), bindparam("hi", type_=Date)
+
+
+def _overlaps(model: Any) -> list[ColumnElement[bool]]:
+    """``model``'s validity [valid_from, valid_to or open-ended] meets [lo, hi]."""
+    return [col(model.valid_from) <= _HI, or_(col(model.valid_to).is_(None), col(model.valid_to) >= _LO)]
+
+
+@functools.cache
+def _site_query() -> Executable:
+    """The terminal, its site and post, and the site's contracts in force within [lo, hi]."""
+    contracts = and_(
+        col(ServiceContract.site_id) == col(Site.id),
+        col(ServiceContract.valid_from) <= _HI,
+        col(ServiceContract.valid_to) >= _LO,
+    )
+    return (
+        sa_select(Terminal, Site, Post, ServiceContract)
+        .outerjoin(Site, col(Site.id) == col(Terminal.site_id))
+        .outerjoin(Post, col(Post.id) == col(Terminal.post_id))
+        .outerjoin(ServiceContract, contracts)
+        .where(col(Terminal.id) == bindparam("terminal_id"))
+    )
+
+
+@functools.cache
+def _holder_query(by_id_number: bool) -> Executable:
+    """The card holder, employer, certificates issued by ``hi`` and what was in force within [lo, hi].
+
+    The one-to-many joins multiply (certificates x bars x credentials x
+    filings), but each is limited to the days around the tap: a row or two each.
+    """
+    query = (
+        sa_select(Guard, Company, Certificate, GuardBar, CompanyCredential, CrossRegionFiling)
+        .outerjoin(Company, col(Company.id) == col(Guard.employer_id))
+        .outerjoin(Certificate, and_(col(Certificate.guard_id) == col(Guard.id), col(Certificate.issued_on) <= _HI))
+        .outerjoin(GuardBar, and_(col(GuardBar.guard_id) == col(Guard.id), *_overlaps(GuardBar)))
+        .outerjoin(
+            CompanyCredential,
+            and_(col(CompanyCredential.company_id) == col(Company.id), *_overlaps(CompanyCredential)),
+        )
+        .outerjoin(
+            CrossRegionFiling,
+            and_(col(CrossRegionFiling.company_id) == col(Company.id), *_overlaps(CrossRegionFiling)),
+        )
+    )
+    if by_id_number:  # the number is sealed at rest: found by its keyed hash
+        return query.where(col(Guard.id_number_hash) == bindparam("key"))
+    return query.join(Card, col(Card.guard_id) == col(Guard.id)).where(col(Card.uid) == bindparam("key"))
+
+
+def _site_side(session: Session, terminal_id: str, lo: date, hi: date) -> list[Any]:
+    return list(session.execute(_site_query(), {"terminal_id": terminal_id, "lo": lo, "hi": hi}).all())
+
+
+def _holder_side(session: Session, kind: CardKind, uid: str, lo: date, hi: date) -> list[Any]:
+    by_id_number = kind == CardKind.RESIDENT_ID
+    key = lookup_hash(session.get_bind(), uid) if by_id_number else uid
+    return list(session.execute(_holder_query(by_id_number), {"key": key, "lo": lo, "hi": hi}).all())
+
+
+def _guard_info(guard: Guard, rows: list[Any], on: date) -> GuardInfo:
+    """The guard's certificate and bar status as of ``on``."""
+    return GuardInfo(
+        id=guard.id,
+        name_zh=guard.name_zh,
+        employer_id=guard.employer_id,
+        cert_status=cert_status_on(_unique(row[2] for row in rows), on),
+        level=guard.level,
+        barred=barred_on(_unique(row[3] for row in rows), on),
+    )
+
+
+def _company_info(company: Company, rows: list[Any], on: date) -> CompanyInfo:
+    """The company's licence or filing, and its cross-region filings, as of ``on``."""
+    return CompanyInfo(
+        id=company.id,
+        kind=CompanyKind(company.kind),
+        licensed=company_licensed(company, _unique(row[4] for row in rows), on),
+        region=company.region,
+        filed_regions=filed_regions_on(_unique(row[5] for row in rows), on),
+    )
+
+
+def build_snapshot(session: Session, event: CheckinEvent) -> RegistrySnapshot:
+    """What the rules need about ``event``'s terminal, site, card holder and employer on its local day.
+
+    Two queries (the site's side and the card holder's side), each reading the
+    days around the tap; the ``*_on`` functions then decide for the exact day.
+    """
+    lo, hi = _window(event.occurred_at)
+    site_rows = _site_side(session, event.terminal_id, lo, hi)
+    holder_rows = _holder_side(session, event.card.kind, event.card.uid, lo, hi)
+    terminal, site, post = site_rows[0][:3] if site_rows else (None, None, None)
+    on = local_date(event.occurred_at, site.timezone if site else DEFAULT_ZONE)
+    contracts = _unique(row[3] for row in site_rows)
+    guard, employer = holder_rows[0][:2] if holder_rows else (None, None)
+    return RegistrySnapshot(
+        on=on,
+        terminal=TerminalInfo(terminal.id, terminal.site_id, required_level(terminal, post)) if terminal else None,
+        site=_site_info(site) if site else None,
+        guard=_guard_info(guard, holder_rows, on) if guard else None,
+        employer=_company_info(employer, holder_rows, on) if employer else None,
+        contract_company_ids=frozenset(c.company_id for c in contracts if c.valid_from <= on <= c.valid_to),
+    )

@@ -1,0 +1,29 @@
+"""What terminals say of themselves: their retained status (online, outbox depth, versions, staleness)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from central.db.types import utcnow
+from central.registry.models import Terminal
+from protocol.messages import TerminalStatus
+
+
+def record_status(engine: Engine, status: TerminalStatus) -> bool:
+    """Update the terminal's last status; False for a terminal that is not registered."""
+    with Session(engine) as session:
+        terminal = session.get(Terminal, status.terminal_id)
+        if terminal is None:
+            return False
+        terminal.online = status.online
+        # Central's clock, not the terminal's: silence is judged by central, and terminal clocks drift.
+        terminal.last_seen_at = utcnow()
+        terminal.outbox_depth = status.outbox_depth
+        terminal.oldest_pending_s = status.oldest_pending_s
+        terminal.software_version = status.software_version
+        terminal.watchlist_version = status.watchlist_version
+        terminal.watchlist_stale = status.watchlist_stale
+        session.add(terminal)
+        session.commit()
+    return True

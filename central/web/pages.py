@@ -1,0 +1,205 @@
+"""Dashboard pages for people: login, language, and the employers' pages (board, calendar, attendance, violations).
+
+Server-rendered; every page reads through the same scoped queries as the API,
+so a page can show nothing the account's API calls could not. A page asked
+for without a session sends the browser to the login form.
+"""
+
+from __future__ import annotations
+
+import calendar as cal
+from datetime import date
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from central.access import auth
+from central.access.audit import audit
+from central.access.models import Role
+from central.access.scope import Scope
+from central.api.auth import change_password, checked_login, set_session_cookie
+from central.api.deps import AccessDep, AccountDep, PageScopeDep, SessionDep, ThrottleDep
+from central.api.operations import FIRST_DAY, LAST_DAY, today_at
+from central.attendance import queries as attendance_queries
+from central.attendance.report import day_report
+from central.attendance.rules import local_day_bounds
+from central.checkins import queries as checkin_queries
+from central.registry import queries as registry_queries
+from central.web.i18n import LANG_COOKIE, LANGS
+from central.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+PageDate = Annotated[date | None, Query(alias="date", ge=FIRST_DAY, le=LAST_DAY)]
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this site: a crafted link must not bounce a fresh login elsewhere.
+    return target if target and target.startswith("/") and not target.startswith("//") else "/"
+
+
+def not_found(request: Request, scope: Scope | None) -> HTMLResponse:
+    return render(request, "error.html", scope, {"message": "not_found"}, status_code=404)
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None) -> HTMLResponse:  # noqa: A002  (the usual name)
+    return render(request, "login.html", None, {"next": _safe_next(next), "error": False})
+
+
+@router.post("/login")
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    access: AccessDep,
+    throttle: ThrottleDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    next: Annotated[str, Form(max_length=500)] = "/",  # noqa: A002
+) -> Response:
+    try:
+        result = checked_login(request, session, access, throttle, username, password)
+    except HTTPException as exc:  # locked out: the form says so, with the wait
+        context = {"next": _safe_next(next), "error": True, "locked": exc.detail}
+        return render(request, "login.html", None, context, status_code=exc.status_code)
+    if result is None:
+        return render(request, "login.html", None, {"next": _safe_next(next), "error": True}, status_code=401)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    set_session_cookie(response, result[0], access.session_hours, access.cookie_secure)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep) -> RedirectResponse:
+    token = request.cookies.get(auth.SESSION_COOKIE)
+    if token:
+        auth.logout(session, token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(auth.SESSION_COOKIE)
+    return response
+
+
+@router.get("/account/password")
+def password_form(request: Request, scope: PageScopeDep) -> HTMLResponse:
+    return render(request, "password.html", scope, {"error": None, "done": False})
+
+
+@router.post("/account/password")
+def password_submit(
+    request: Request,
+    session: SessionDep,
+    throttle: ThrottleDep,
+    account: AccountDep,
+    scope: PageScopeDep,
+    old_password: Annotated[str, Form(max_length=256)],
+    new_password: Annotated[str, Form(max_length=256)],
+    new_password_again: Annotated[str, Form(max_length=256)],
+) -> HTMLResponse:
+    """The page form of ``POST /api/auth/password``; the two new entries must agree."""
+    assert account is not None  # PageScopeDep sent the browser to the login form otherwise
+    error: str | None = "password_mismatch" if new_password != new_password_again else None
+    if error is None:
+        try:
+            change_password(request, session, throttle, account, old_password, new_password)
+        except HTTPException as exc:
+            error = {403: "password_wrong", 429: "login_locked"}.get(exc.status_code, "password_weak")
+    context = {"error": error, "done": error is None}
+    return render(request, "password.html", scope, context, status_code=200 if error is None else 400)
+
+
+@router.get("/lang/{code}")
+def set_language(code: str, next: str | None = None) -> RedirectResponse:  # noqa: A002
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    if code in LANGS:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+@router.get("/")
+def home(account: AccountDep) -> RedirectResponse:
+    if account is None:
+        return RedirectResponse("/login", status_code=303)
+    return RedirectResponse("/police/alerts" if account.role == Role.POLICE else "/board", status_code=303)
+
+
+@router.get("/board")
+def board(request: Request, session: SessionDep, scope: PageScopeDep, day: PageDate = None) -> HTMLResponse:
+    """Today's on-duty board, one panel per site the account may see."""
+    sites = registry_queries.visible_sites(session, scope)
+    shown = day or (today_at(sites[0]) if sites else date.today())  # noqa: DTZ011  (no site: nothing to show)
+    boards = [(site, attendance_queries.on_duty(session, scope, site, shown)) for site in sites]
+    return render(request, "board.html", scope, {"boards": boards, "day": shown})
+
+
+@router.get("/calendar")
+def calendar_page(
+    request: Request,
+    session: SessionDep,
+    scope: PageScopeDep,
+    site_id: str | None = None,
+    month: Annotated[str | None, Query(pattern=r"^2\d{3}-(0[1-9]|1[0-2])$")] = None,
+) -> HTMLResponse:
+    sites = registry_queries.visible_sites(session, scope)
+    site = registry_queries.get_site(session, scope, site_id) if site_id else (sites[0] if sites else None)
+    if site_id and site is None:
+        return not_found(request, scope)
+    first = date.fromisoformat(f"{month}-01") if month else (today_at(site) if site else date.today()).replace(day=1)  # noqa: DTZ011
+    days = attendance_queries.calendar(session, scope, site, first) if site else []
+    context = {
+        "sites": sites,
+        "site": site,
+        "month": f"{first:%Y-%m}",
+        "days": days,
+        "lead": cal.weekday(first.year, first.month, 1),
+    }
+    return render(request, "calendar.html", scope, context)
+
+
+@router.get("/attendance")
+def attendance_page(
+    request: Request, session: SessionDep, scope: PageScopeDep, site_id: str, day: PageDate = None
+) -> HTMLResponse:
+    """One site's day: attendance against shifts (late / early / absent) and every check-in with its photo."""
+    site = registry_queries.get_site(session, scope, site_id)
+    if site is None:
+        return not_found(request, scope)
+    shown = day or today_at(site)
+    rows = day_report(session, [site.id], shown, attendance_queries.attendance_guards(session, scope, site))
+    start, end = local_day_bounds(shown, site.timezone)
+    checkins = checkin_queries.list_checkins(session, scope, site_id=site.id, start=start, end=end, limit=2000)
+    return render(request, "attendance.html", scope, {"site": site, "day": shown, "rows": rows, "checkins": checkins})
+
+
+@router.get("/violations")
+def violations_page(
+    request: Request, session: SessionDep, scope: PageScopeDep, site_id: str | None = None, day: PageDate = None
+) -> HTMLResponse:
+    sites = registry_queries.visible_sites(session, scope)
+    if site_id and registry_queries.get_site(session, scope, site_id) is None:
+        return not_found(request, scope)
+    rows = checkin_queries.list_violations(session, scope, site_id=site_id or None, day=day, code=None, limit=500)
+    context = {
+        "sites": sites,
+        "site_id": site_id,
+        "day": day,
+        "rows": rows,
+        "zones": {s.id: s.timezone for s in sites},
+        "site_names": {s.id: s.name_zh for s in sites},
+    }
+    return render(request, "violations.html", scope, context)
+
+
+@router.get("/guards")
+def guards_page(
+    request: Request, session: SessionDep, scope: PageScopeDep, q: Annotated[str | None, Query(max_length=64)] = None
+) -> HTMLResponse:
+    rows = registry_queries.list_guards(session, scope, q=q, limit=500)
+    if scope.is_police:
+        audit(session, scope, "person.search", q or "", f"{len(rows)} found (page)")
+    return render(request, "guards.html", scope, {"rows": rows, "q": q})
+
+
+def login_redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
