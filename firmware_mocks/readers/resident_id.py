@@ -3,21 +3,28 @@
 A tapped card stays on the reader until its text and photo have gone out
 intact once. Each ``select_failed`` or ``read_failed`` fault answers one
 select or read with SW3 81 / 41.
+
+Host commands are cut by this module's own parser, written from GA 467 and
+independent of the driver under test: ``AA AA AA 96 69``, Len (2 bytes,
+big-endian, counting the body and CHK), body ``CMD Para [Data]``, CHK (XOR
+of Len and body). A command with an impossible Len or a bad CHK is answered
+with SW3 10 (bad checksum).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
-from edge.drivers.framing import Rejected
-from edge.drivers.resident_id import decode
 from firmware_mocks.readers.base import COMMON_FAULTS, ReaderMock
+from firmware_mocks.readers.splitter import FrameSplitter
 from protocol.checkin import IdCardFields
 
 PREAMBLE = b"\xaa\xaa\xaa\x96\x69"
+MIN_LEN, MAX_LEN = 3, 4096  # CMD Para CHK at least; longer claims than the SAM's buffer are refused at once
 TEXT_BYTES, PHOTO_BYTES = 256, 1024
 # (field, characters) in the order of the text block; 2 bytes per UTF-16LE character.
 TEXT_FIELDS = (("name", 15), ("sex", 1), ("ethnicity", 2), ("birth_date", 8), ("address", 35),
@@ -26,12 +33,55 @@ DEFAULTS = {"name": "张三", "sex": "1", "ethnicity": "01", "address": "北京�
             "issuer": "北京市公安局东城分局", "valid_from": "20200101", "valid_to": "20400101"}  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class HostCommand:
+    """A well-formed host command: CMD and Para, then any data."""
+
+    code: bytes  # CMD Para, e.g. 20 01 for find card
+    data: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class DamagedCommand:
+    """A host frame the SAM could not accept."""
+
+    fault: Literal["length", "checksum"]
+
+
+def xor_all(data: bytes) -> int:
+    chk = 0
+    for byte in data:
+        chk ^= byte
+    return chk
+
+
+def cut_host_command(buf: bytes) -> tuple[HostCommand | DamagedCommand, int] | None:
+    """The command whose preamble opens ``buf``, as a :class:`FrameSplitter` cut; None while incomplete.
+
+    A damaged frame consumes only its preamble, so a command behind it is still found.
+    """
+    head = len(PREAMBLE) + 2
+    if len(buf) < head:
+        return None
+    length = int.from_bytes(buf[len(PREAMBLE) : head], "big")
+    if length < MIN_LEN or length > MAX_LEN:
+        return DamagedCommand("length"), len(PREAMBLE)
+    end = head + length
+    if len(buf) < end:
+        return None
+    if xor_all(buf[len(PREAMBLE) : end]) != 0:  # Len, body and CHK together XOR to zero
+        return DamagedCommand("checksum"), len(PREAMBLE)
+    return HostCommand(buf[head : head + 2], buf[head + 2 : end - 1]), end
+
+
+def host_command_splitter() -> FrameSplitter[HostCommand | DamagedCommand]:
+    """The SAM's receive buffer for what a host writes."""
+    return FrameSplitter(PREAMBLE, cut_host_command)
+
+
 def encode_frame(body: bytes) -> bytes:
     length = (len(body) + 1).to_bytes(2, "big")
-    chk = 0
-    for byte in length + body:
-        chk ^= byte
-    return PREAMBLE + length + body + bytes([chk])
+    return PREAMBLE + length + body + bytes([xor_all(length + body)])
 
 
 def encode_response(sw3: int, data: bytes = b"") -> bytes:
@@ -71,7 +121,7 @@ class ResidentIdMock(ReaderMock[IdCardFields]):
 
     def __init__(self, link: str | None = None) -> None:
         super().__init__(link)
-        self._rx = b""
+        self._rx = host_command_splitter()
         self._card: IdCardFields | None = None
         self._fail: Counter[str] = Counter()  # failures still to answer, per step
 
@@ -91,12 +141,11 @@ class ResidentIdMock(ReaderMock[IdCardFields]):
         return frame[:-1] + bytes([frame[-1] ^ 0xFF])
 
     def on_host_bytes(self, data: bytes) -> None:
-        frames, self._rx = decode(self._rx + data)
-        for frame in frames:
-            if isinstance(frame, Rejected):
+        for frame in self._rx.feed(data):
+            if isinstance(frame, DamagedCommand):
                 self.transmit(encode_response(0x10))  # the SAM reports the bad checksum
             else:
-                self._on_command(frame.body[:2])
+                self._on_command(frame.code)
 
     def _on_command(self, command: bytes) -> None:
         if command == b"\x20\x01":
