@@ -30,13 +30,13 @@ from edge.drivers import create_reader, parse_reader_config
 from edge.drivers.base import Camera, CardReader, Frame
 from edge.drivers.camera import SnapshotCamera, SnapshotCameraConfig
 from edge.enrolment import Enrolment, enroll_images
-from edge.face import EMBEDDING_DIM, FaceAnalysis, FaceEngine, FaceSettings
 from edge.outbox import Outbox
 from edge.watchlist import Watchlist, WatchlistEntry
 from edge.watchlist_index import build_index
 from firmware_mocks.camera import MockCamera
 from firmware_mocks.readers import create_mock
 from protocol.checkin import CheckinEvent, WatchlistCheck
+from shared.face import EMBEDDING_DIM, FaceAnalysis, FaceEngine, FaceSettings
 
 STAGES = ("read", "snapshot", "face", "watchlist", "outbox")
 GUARDS = (3, 4, 5, 6, 7)  # ORL people enrolled from shots 1-3, probed with shots 4-10

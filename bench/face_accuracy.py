@@ -17,8 +17,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from edge.face import FaceEngine, FaceSettings
 from protocol.checkin import FaceStatus
+from shared.face import FaceEngine, FaceSettings
 
 Matrix = npt.NDArray[np.float32]
 PEOPLE, SHOTS = 40, 10

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from edge.face import EMBEDDING_DIM
 from edge.watchlist import Watchlist, WatchlistEntry
 from edge.watchlist_index import APPROX_MIN_ROWS, ExactIndex, IvfIndex, VectorIndex
+from shared.face import EMBEDDING_DIM
 
 NOISE = 0.09  # per dimension: cosine 1 / sqrt(1 + 128 * 0.09**2) ~ 0.70 with the listed vector
 

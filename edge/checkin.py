@@ -19,7 +19,6 @@ import cv2
 from edge.drivers.base import Camera, CardRead, Frame
 from edge.enrolment import Enrolment
 from edge.errors import CameraError, OutboxFull
-from edge.face import FaceAnalysis, FaceEngine, FaceSettings
 from edge.feedback import Feedback, decide
 from edge.outbox import Outbox
 from edge.watchlist import Watchlist
@@ -33,6 +32,7 @@ from protocol.checkin import (
     TerminalDecision,
     WatchlistCheck,
 )
+from shared.face import FaceAnalysis, FaceEngine, FaceSettings
 
 logger = logging.getLogger(__name__)
 JPEG_QUALITY = 85

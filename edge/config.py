@@ -14,11 +14,11 @@ from pydantic_settings import SettingsConfigDict
 
 from edge.drivers import ReaderConfig
 from edge.drivers.camera import CameraConfig
-from edge.face import FaceSettings
 from edge.uplink import UplinkSettings
 from edge.watchlist_sync import WatchlistSyncSettings
 from protocol.mqtt import MqttSettings
 from protocol.settings import FileSettings
+from shared.face import FaceSettings
 
 
 class TerminalSettings(FileSettings):

@@ -19,18 +19,10 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from edge.errors import EdgeError
-from edge.face import (
-    EMBEDDING_DIM,
-    MODEL_ID,
-    Embedding,
-    FaceEngine,
-    TemplateFileError,
-    atomic_writer,
-    load_image,
-    normalise,
-)
+from edge.errors import EdgeError, TemplateFileError
 from protocol.checkin import FaceStatus
+from shared.face import EMBEDDING_DIM, MODEL_ID, Embedding, FaceEngine, load_image, normalise
+from shared.files import atomic_writer
 
 logger = logging.getLogger(__name__)
 

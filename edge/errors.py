@@ -29,9 +29,9 @@ class CameraError(DriverError):
     """The camera gave no usable frame (unplugged, black frame, timeout)."""
 
 
-class FaceModelError(EdgeError):
-    """A face model is missing, fails its checksum, or does not load."""
-
-
 class OutboxFull(EdgeError):
     """The outbox reached its quota; the tap cannot be recorded."""
+
+
+class TemplateFileError(EdgeError):
+    """An enrolment or watchlist file that is malformed or was made by another face model."""

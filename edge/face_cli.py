@@ -15,10 +15,10 @@ from pathlib import Path
 from edge.cards_cli import mask_id
 from edge.drivers.resident_id import ID_NUMBER
 from edge.enrolment import Enrolment, EnrolmentPhotoError, enroll_images
-from edge.errors import FaceModelError
-from edge.face import Embedding, FaceAnalysis, FaceEngine, FaceSettings, TemplateFileError, load_image, similarity
+from edge.errors import TemplateFileError
 from edge.watchlist import Watchlist, WatchlistEntry
 from protocol.checkin import FaceStatus, IdCardFields
+from shared.face import Embedding, FaceAnalysis, FaceEngine, FaceModelError, FaceSettings, load_image, similarity
 
 MATCH, NO_MATCH, NO_DECISION, MODEL_FAILED = 0, 1, 3, 4
 

@@ -19,13 +19,13 @@ from edge.drivers.base import Camera, CardReader
 from edge.drivers.camera import create_camera
 from edge.enrolment import Enrolment
 from edge.errors import DriverError, ReaderDisconnected, ReaderError
-from edge.face import FaceEngine
 from edge.feedback import failed
 from edge.outbox import Outbox
 from edge.uplink import Uplink
 from edge.watchlist import Watchlist
 from edge.watchlist_sync import WatchlistSync, load_public_key
 from guardpost import __version__
+from shared.face import FaceEngine
 
 logger = logging.getLogger(__name__)
 RECONNECT_MIN_S = 0.5

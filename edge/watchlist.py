@@ -26,15 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.enrolment import as_template_matrix, enroll_images
-from edge.face import (
-    EMBEDDING_DIM,
-    MODEL_ID,
-    FaceEngine,
-    TemplateFileError,
-    atomic_writer,
-    map_npz_member,
-    normalise,
-)
+from edge.errors import TemplateFileError
 from edge.watchlist_index import (
     APPROX_MIN_ROWS,
     IvfIndex,
@@ -42,6 +34,8 @@ from edge.watchlist_index import (
     build_index,
 )
 from protocol.checkin import WatchlistCheck, WatchlistHit
+from shared.face import EMBEDDING_DIM, MODEL_ID, FaceEngine, normalise
+from shared.files import atomic_writer
 
 logger = logging.getLogger(__name__)
 
@@ -268,3 +262,29 @@ def build_watchlist(
 ) -> Watchlist:
     """A watchlist from entries and their photo files; a photo without a usable face is an error."""
     return Watchlist.build(((entry, enroll_images(engine, paths)) for entry, paths in items), version)
+
+
+def map_npz_member(path: Path, member: str) -> npt.NDArray[np.float32] | None:
+    """A read-only memory map of an uncompressed little-endian float32 matrix inside a .npz, else None.
+
+    ``np.load`` cannot map a member of an archive; ``np.savez`` stores members uncompressed, so the
+    .npy bytes lie at a fixed offset in the file, after the zip local header.
+    """
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+    if info.compress_type != zipfile.ZIP_STORED:
+        return None
+    with open(path, "rb") as handle:
+        handle.seek(info.header_offset)
+        local = handle.read(30)
+        if local[:4] != b"PK\x03\x04":
+            raise ValueError(f"bad zip member header for {member}")
+        name_len, extra_len = struct.unpack("<HH", local[26:30])
+        handle.seek(info.header_offset + 30 + name_len + extra_len)
+        major, _ = np.lib.format.read_magic(handle)
+        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+        shape, fortran, dtype = read_header(handle)
+        offset = handle.tell()
+    if fortran or dtype != np.dtype("<f4") or len(shape) != 2:
+        return None
+    return np.memmap(path, dtype=np.float32, mode="r", shape=shape, offset=offset)

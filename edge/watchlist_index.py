@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from edge.face import EMBEDDING_DIM, Embedding
+from shared.face import EMBEDDING_DIM, Embedding
 
 if TYPE_CHECKING:
     import faiss

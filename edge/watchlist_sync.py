@@ -26,7 +26,6 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from pydantic import BaseModel, ConfigDict, Field
 
 from edge.errors import EdgeError
-from edge.face import MODEL_ID, Embedding
 from edge.watchlist import Watchlist, WatchlistEntry
 from edge.watchlist_index import IvfIndex
 from protocol.checkin import ProtocolError
@@ -41,6 +40,7 @@ from protocol.watchlist_update import (
     schema_of,
     verify,
 )
+from shared.face import MODEL_ID, Embedding
 
 logger = logging.getLogger(__name__)
 

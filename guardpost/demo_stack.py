@@ -27,7 +27,6 @@ from edge.checkin import CheckinResult
 from edge.config import TerminalSettings
 from edge.drivers.camera import SnapshotCameraConfig
 from edge.enrolment import Enrolment, enroll_images
-from edge.face import FaceEngine, FaceSettings
 from edge.terminal import Terminal
 from edge.watchlist import WatchlistEntry, build_watchlist
 from firmware_mocks.camera import MockCamera
@@ -46,6 +45,7 @@ from guardpost.demo_script import (
 from guardpost.police_feed import PoliceFeed
 from protocol.messages import PoliceAlert
 from protocol.mqtt import MqttSettings
+from shared.face import FaceEngine, FaceSettings
 
 DELIVERY_TIMEOUT_S = 30.0
 

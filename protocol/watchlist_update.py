@@ -59,7 +59,7 @@ class WatchlistUpdate(_Wire):
     base_version: str | None = None  # the version an incremental update applies to; None for full
     version: Annotated[str, Field(min_length=1, max_length=64)]
     issued_at: AwareDatetime
-    model: str  # face model of the templates (edge.face.MODEL_ID)
+    model: str  # face model of the templates (shared.face.MODEL_ID)
     upserts: list[UpdateEntry] = []
     removed: list[str] = []
     key_id: str

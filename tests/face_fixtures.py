@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from edge.face import FaceEngine, FaceSettings
+from shared.face import FaceEngine, FaceSettings
 
 Image = npt.NDArray[np.uint8]
 

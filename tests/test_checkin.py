@@ -12,12 +12,12 @@ from edge.checkin import CheckinPipeline
 from edge.drivers.base import CardRead
 from edge.drivers.camera import SnapshotCamera, SnapshotCameraConfig
 from edge.enrolment import Enrolment, enroll_images
-from edge.face import FaceEngine, FaceSettings
 from edge.outbox import Outbox
 from edge.watchlist import Watchlist, WatchlistEntry, build_watchlist
 from firmware_mocks.camera import MockCamera
 from guardpost.demo_script import faces_dir
 from protocol.checkin import CardKind, FaceStatus, Outcome, parse_event
+from shared.face import FaceEngine, FaceSettings
 
 SETTINGS = FaceSettings()
 

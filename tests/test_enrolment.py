@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from edge.enrolment import Enrolment, EnrolmentPhotoError, enroll_images
-from edge.face import Embedding, FaceEngine, TemplateFileError
+from edge.errors import TemplateFileError
 from protocol.checkin import FaceStatus
+from shared.face import Embedding, FaceEngine
 from tests.face_fixtures import frame, load_engine, orl_path
 
 

@@ -10,19 +10,19 @@ import cv2
 import numpy as np
 import pytest
 
-import edge.face
-from edge.errors import FaceModelError
-from edge.face import (
+import shared.face
+from protocol.checkin import FaceStatus
+from shared.face import (
     DETECTOR_FILE,
     EMBEDDING_DIM,
     RECOGNIZER_FILE,
     Embedding,
     FaceEngine,
+    FaceModelError,
     FaceSettings,
     models_dir,
     similarity,
 )
-from protocol.checkin import FaceStatus
 from tests.face_fixtures import Image, frame, load_engine, on_canvas, orl
 
 
@@ -52,7 +52,7 @@ def test_corrupted_model_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     data = bytearray((folder / name).read_bytes())
     data[len(data) // 2] ^= 0xFF
     (folder / name).write_bytes(bytes(data))
-    monkeypatch.setattr(edge.face, "models_dir", lambda: folder)
+    monkeypatch.setattr(shared.face, "models_dir", lambda: folder)
     with pytest.raises(FaceModelError, match="checksum mismatch"):
         FaceEngine(FaceSettings())
 
@@ -60,14 +60,14 @@ def test_corrupted_model_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 def test_missing_model_raises(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = _copy_models(tmp_path)
     (folder / RECOGNIZER_FILE).unlink()
-    monkeypatch.setattr(edge.face, "models_dir", lambda: folder)
+    monkeypatch.setattr(shared.face, "models_dir", lambda: folder)
     with pytest.raises(FaceModelError, match="unreadable"):
         FaceEngine(FaceSettings())
 
 
 def test_verified_copy_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = _copy_models(tmp_path)
-    monkeypatch.setattr(edge.face, "models_dir", lambda: folder)
+    monkeypatch.setattr(shared.face, "models_dir", lambda: folder)
     assert FaceEngine(FaceSettings()).analyse(frame(2, 1)).status is FaceStatus.OK
 
 

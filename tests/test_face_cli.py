@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from edge.enrolment import Enrolment
-from edge.face import FaceSettings
 from edge.face_cli import MATCH, NO_DECISION, NO_MATCH, register
 from edge.watchlist import Watchlist
+from shared.face import FaceSettings
 from tests.face_fixtures import orl_path
 
 

@@ -13,12 +13,12 @@ from edge.checkin import CheckinResult
 from edge.config import TerminalSettings
 from edge.drivers.camera import SnapshotCameraConfig
 from edge.enrolment import Enrolment, enroll_images
-from edge.face import FaceEngine, FaceSettings
 from edge.terminal import Terminal
 from firmware_mocks.camera import MockCamera
 from firmware_mocks.readers import create_mock
 from guardpost.demo_script import GUARDS, faces_dir
 from protocol.mqtt import MqttSettings
+from shared.face import FaceEngine, FaceSettings
 from tests.brokers import free_port
 
 

@@ -14,13 +14,13 @@ from cryptography.hazmat.primitives import serialization
 
 from edge.config import TerminalSettings
 from edge.drivers.camera import SnapshotCameraConfig
-from edge.face import FaceEngine, FaceSettings
 from edge.terminal import Terminal
 from firmware_mocks.camera import MockCamera
 from firmware_mocks.readers import create_mock
 from protocol import topics
 from protocol.messages import TerminalStatus
 from protocol.mqtt import MqttSettings, create_client
+from shared.face import FaceEngine, FaceSettings
 from tests.brokers import SHARED_PORT, require_shared_broker
 from tests.test_watchlist_sync import KEY, update, wire_entry
 

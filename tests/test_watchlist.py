@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.face import Embedding, FaceEngine, TemplateFileError
+from edge.errors import TemplateFileError
 from edge.watchlist import EMPTY_VERSION, Watchlist, WatchlistEntry, build_watchlist
 from edge.watchlist_index import ExactIndex, build_index
 from protocol.checkin import WatchlistCheck
+from shared.face import Embedding, FaceEngine
 from tests.face_fixtures import frame, load_engine, orl_path
 
 WANTED = [

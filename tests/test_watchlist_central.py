@@ -17,10 +17,10 @@ from central.db.engine import make_engine
 from central.schema import create_db
 from central.watchlist.store import ImportEntry, import_entries
 from central.watchlist.sync import TEMPLATE_MODEL, build_for
-from edge.face import MODEL_ID
 from edge.watchlist import Watchlist
 from edge.watchlist_sync import apply_update, load_public_key
 from guardpost.cli import main
+from shared.face import MODEL_ID
 
 KEY = Ed25519PrivateKey.generate()
 

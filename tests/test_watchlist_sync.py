@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from edge.face import MODEL_ID
 from edge.watchlist import Watchlist, WatchlistEntry
 from edge.watchlist_index import IvfIndex
 from edge.watchlist_sync import (
@@ -27,6 +26,7 @@ from edge.watchlist_sync import (
     apply_update,
 )
 from protocol.watchlist_update import ANNOUNCE_SCHEMA, UPDATE_SCHEMA, sign
+from shared.face import MODEL_ID
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 KEY = Ed25519PrivateKey.generate()

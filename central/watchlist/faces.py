@@ -1,6 +1,6 @@
 """Face templates of wanted persons, computed on central from uploaded photos.
 
-Central runs the terminal's face models (``edge.face.FaceEngine``, the same
+Central runs the terminal's face models (``shared.face.FaceEngine``, the same
 detector, quality gates and recognizer), so the templates it sends are those a
 terminal would compute. Terminals receive templates only, never images
 (人脸识别技术应用安全管理办法, 2025). Central keeps one photo per entry,
@@ -20,8 +20,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from edge.face import FaceEngine, FaceSettings, atomic_writer
 from protocol.checkin import FaceStatus
+from shared.face import FaceEngine, FaceSettings
+from shared.files import atomic_writer
 
 MAX_PHOTO_BYTES = 4 * 1024 * 1024
 NOT_AN_IMAGE = "NOT_AN_IMAGE"

@@ -41,7 +41,7 @@ class ImportEntry(BaseModel):
     id_number: str | None = Field(default=None, max_length=18)
     jurisdiction: str = Field(max_length=32)
     notes: str = ""
-    templates: list[str] = []  # base64 of 128 little-endian float32 (edge.face.MODEL_ID templates)
+    templates: list[str] = []  # base64 of 128 little-endian float32 (shared.face.MODEL_ID templates)
 
 
 class ImportFile(BaseModel):

@@ -45,7 +45,7 @@ from protocol.watchlist_update import ANNOUNCE_SCHEMA, UPDATE_SCHEMA, encode_tem
 
 logger = logging.getLogger(__name__)
 
-# The face model of the templates central holds and sends (edge.face.MODEL_ID, repeated so that
+# The face model of the templates central holds and sends (shared.face.MODEL_ID, repeated so that
 # signing and publishing do not load the face models). Import files must name the same model.
 TEMPLATE_MODEL = "sface_2021dec_int8bq"
 

