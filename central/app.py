@@ -22,22 +22,25 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from central.access import auth
+from central.access.audit import SYSTEM, audit
 from central.access.throttle import LoginThrottle
 from central.alerts.live import AlertHub
 from central.api import auth as auth_routes
 from central.api import exports, health, metrics, operations, police, registry, terminals, watchlist
 from central.api.deps import LoginRequired, csrf_protect, require_admin
+from central.api.errors import error_json, is_api
 from central.api.metrics import Metrics, RecordsCollector, RequestLog
 from central.checkins import retention
 from central.checkins.ingest import Ingest
 from central.config import CentralSettings
 from central.db import sealing
 from central.db.engine import make_engine
+from central.errors import DomainError
 from central.schema import create_db
 from central.web import pages
 from central.web import police as police_pages
 from central.web import watchlist as watchlist_pages
-from central.web.render import WEB_DIR
+from central.web.render import WEB_DIR, error_page
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +105,13 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
         return pages.login_redirect(request.url.path)
 
     app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(DomainError, domain_error)
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    """Every refusal of a domain, one way: JSON for the API, the error page for pages."""
+    assert isinstance(exc, DomainError)
+    return error_json(exc) if is_api(request) else error_page(request, exc)
 
 
 def _prepare_accounts(engine: Engine, settings: CentralSettings) -> None:
@@ -128,6 +138,8 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
         def count(report: retention.PurgeReport) -> None:
             purged.labels("photo").inc(report.photos)
             purged.labels("alert").inc(report.alerts)
+            with Session(engine) as session:
+                audit(session, SYSTEM, "retention.purge", "", report.detail)
 
         tasks.append(asyncio.create_task(retention.run_schedule(engine, settings.data_dir, settings.retention, count)))
     try:

@@ -31,6 +31,17 @@ def get_json(url: str) -> Any:
         return json.load(response)
 
 
+def get_all(url: str) -> list[dict[str, Any]]:
+    """Every row of a paged list endpoint (``{data, count}``), page after page."""
+    rows: list[dict[str, Any]] = []
+    separator = "&" if "?" in url else "?"
+    while True:
+        page = get_json(f"{url}{separator}limit=1000&offset={len(rows)}")
+        rows.extend(page["data"])
+        if not page["data"] or len(rows) >= page["count"]:
+            return rows
+
+
 def local_time(value: str | None) -> str:
     if not value:
         return ""
@@ -40,9 +51,9 @@ def local_time(value: str | None) -> str:
 def verify_outcomes(api_url: str, played: Sequence[tuple[Tap, CheckinResult]]) -> list[dict[str, object]]:
     """One row per tap whose stored result differs from the script; empty when all is as expected."""
     violations: dict[str, set[str]] = defaultdict(set)
-    for row in get_json(f"{api_url}/api/violations?limit=1000"):
+    for row in get_all(f"{api_url}/api/violations"):
         violations[row["event_id"]].add(row["code"])
-    alerted = {row["alert_id"] for row in get_json(f"{api_url}/api/alerts?limit=1000")}
+    alerted = {row["alert_id"] for row in get_all(f"{api_url}/api/alerts")}
     problems: list[dict[str, object]] = []
     for tap, result in played:
         if result.event is None:
@@ -60,8 +71,7 @@ def verify_outcomes(api_url: str, played: Sequence[tuple[Tap, CheckinResult]]) -
 def attendance_today(api_url: str) -> list[dict[str, Any]]:
     """Central's attendance rows for the demo site on today's date in the site's zone."""
     today = datetime.now(SITE_ZONE).date().isoformat()
-    rows: list[dict[str, Any]] = get_json(f"{api_url}/api/attendance?date={today}&site_id={DEMO_SITE}")
-    return rows
+    return get_all(f"{api_url}/api/attendance?date={today}&site_id={DEMO_SITE}")
 
 
 def attendance_rows(api_url: str) -> list[dict[str, object]]:
@@ -78,7 +88,7 @@ def attendance_rows(api_url: str) -> list[dict[str, object]]:
 
 
 def violation_rows(api_url: str) -> list[dict[str, object]]:
-    rows = get_json(f"{api_url}/api/violations?limit=1000")
+    rows = get_all(f"{api_url}/api/violations")
     return [
         {
             "时间 time": local_time(r["occurred_at"]),

@@ -16,10 +16,11 @@ from types import TracebackType
 from typing import Self
 
 import uvicorn
+from sqlmodel import Session
 
 from central.app import create_app
 from central.config import AccessSettings, ApiSettings, CentralSettings
-from central.db.engine import make_engine, session_scope
+from central.db.engine import make_engine
 from central.demo.seed import seed_demo_registry
 from central.registry.models import Terminal as TerminalRecord
 from central.schema import create_db
@@ -136,7 +137,7 @@ class DemoStack:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.database_url_resolved, id_cipher=settings.id_cipher())
         create_db(engine)
-        with session_scope(engine) as session:
+        with Session(engine) as session:
             seed_demo_registry(session)
             if self.terminal_id != TERMINAL_ID:
                 gate = session.get(TerminalRecord, TERMINAL_ID)

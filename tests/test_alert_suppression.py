@@ -14,6 +14,7 @@ from central.alerts.workflow import AlertTransitionError, is_suppressed, mark_fa
 from central.checkins.store import Recorded, record_event
 from central.db.engine import make_engine
 from central.demo.seed import seed_demo_registry
+from central.errors import NotFound
 from central.schema import create_db
 from protocol.checkin import CheckinEvent, WatchlistHit
 from tests.central_fixtures import make_event, wanted_hit
@@ -86,5 +87,5 @@ def test_marking_needs_a_known_undecided_alert(engine: Engine, tmp_path: Path) -
         mark_false_positive(session, first.event_id, by="民警 A", guard_id="G6")
         with pytest.raises(AlertTransitionError):
             mark_false_positive(session, first.event_id, by="民警 B", guard_id="G6")
-        with pytest.raises(LookupError):
+        with pytest.raises(NotFound):
             mark_false_positive(session, make_event().event_id, by="民警 A", guard_id=None)

@@ -83,7 +83,7 @@ def test_attendance_counts_local_day_first_in_last_out(api: Api) -> None:
     response = api.client.get("/api/attendance", params={"date": api.day.isoformat(), "site_id": "S2"})
 
     assert response.status_code == 200
-    rows = {row["guard_id"]: row for row in response.json()}
+    rows = {row["guard_id"]: row for row in response.json()["data"]}
     assert set(rows) == {"G1", "G3"}
     g1 = rows["G1"]
     assert (g1["guard_name_zh"], g1["taps"], g1["violations"]) == ("张伟", 3, 0)
@@ -110,7 +110,7 @@ def test_violations_carry_reasons_in_both_languages(api: Api) -> None:
     response = api.client.get("/api/violations", params={"date": api.day.isoformat(), "site_id": "S2"})
 
     assert response.status_code == 200
-    body = response.json()
+    body = response.json()["data"]
     assert [(v["event_id"], v["code"], v["guard_id"]) for v in body] == [(str(revoked.event_id), "CERT_REVOKED", "G3")]
     assert "吊销" in body[0]["reason_zh"]
     assert "revoked" in body[0]["reason_en"]
@@ -120,7 +120,7 @@ def test_violations_carry_reasons_in_both_languages(api: Api) -> None:
 def test_alert_is_listed_with_its_photo(api: Api) -> None:
     event = api.tap("10:00", card_uid="55667788", hit=wanted_hit())
 
-    alerts = api.client.get("/api/alerts", params={"jurisdiction": "110105-WJ", "status": "new"}).json()
+    alerts = api.client.get("/api/alerts", params={"jurisdiction": "110105-WJ", "status": "new"}).json()["data"]
     mine = [a for a in alerts if a["alert_id"] == str(event.event_id)]
     assert len(mine) == 1
     assert (mine[0]["watchlist_entry_id"], mine[0]["watchlist_name"], mine[0]["site_id"]) == ("W-0001", "孙立军", "S2")

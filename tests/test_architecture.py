@@ -33,7 +33,9 @@ CENTRAL_LAYERS = (
     "central.registry",
     "central.access",
     "central.config",
+    "central.paging",
     "central.db",
+    "central.errors",
 )
 
 # Project packages each may not import (the wire contract and the shared engine sit under both tiers).
@@ -124,6 +126,16 @@ def test_tiers_import_only_what_they_may() -> None:
             if target.split(".")[0] in FORBIDDEN[top]:
                 wrong.append(f"{name} imports {target}")
     assert not wrong, "\n".join(wrong)
+
+
+# Who writes the audit log: the delivery layer, which knows who asked, from where, and what for.
+AUDIT_WRITERS = ("central.api", "central.web", "central.app", "central.cli")
+
+
+def test_the_audit_log_is_written_from_the_delivery_layer_only() -> None:
+    writers = {n for n in modules() if "central.access.audit" in project_imports(n)}
+    assert writers, "nothing writes the audit log"
+    assert {n for n in writers if not n.startswith(AUDIT_WRITERS)} == set()
 
 
 def test_no_import_cycles() -> None:

@@ -141,7 +141,7 @@ def test_police_look_ups_and_exports_are_audited(apps: Apps) -> None:
     apps.client("police").get("/api/guards/G2")
     apps.client("police").get("/api/guards", params={"q": "李"})
     apps.client("pingan").get("/api/exports/timesheet.csv", params={"site_id": "S2", "date": "2026-04-01"})
-    entries = apps.client("admin").get("/api/audit", params={"limit": 1000}).json()
+    entries = apps.client("admin").get("/api/audit", params={"limit": 1000}).json()["data"]
     seen = {(e["actor"], e["action"], e["target"]) for e in entries}
     assert ("police", "person.lookup", "G2") in seen
     assert ("police", "person.search", "李") in seen

@@ -24,6 +24,7 @@ from central.db import sealing as id_protect
 from central.db.engine import make_engine
 from central.db.sealing import IdCipher
 from central.demo.seed import JURISDICTION
+from central.paging import Paging
 from protocol.checkin import Card, CardKind, CheckinEvent, IdCardFields
 from tests.central_fixtures import (  # noqa: F401  (fixtures are found by name)
     DEFAULT_AT,
@@ -95,8 +96,10 @@ def test_each_role_sees_the_number_clear_or_masked(engine: Engine, tmp_path: Pat
     record_event(engine, event, data_dir=tmp_path, default_jurisdiction=JURISDICTION)
     with Session(engine) as session:
         one = get_checkin(session, scope, event.event_id)
-        listed = list_checkins(session, scope, site_id="S1", start=at, end=at + timedelta(seconds=1), limit=10)
-        violations = list_violations(session, scope, site_id="S1", day=None, code="FACE_MISMATCH", limit=1000)
+        end = at + timedelta(seconds=1)
+        listed = list_checkins(session, scope, site_id="S1", start=at, end=end, paging=Paging(limit=10)).rows
+        paging = Paging(limit=1000)
+        violations = list_violations(session, scope, site_id="S1", day=None, code="FACE_MISMATCH", paging=paging).rows
     assert one is not None
     assert (one.card_kind, one.card_uid) == ("resident_id", shown)
     assert [c.card_uid for c in listed if c.event_id == event.event_id] == [shown]

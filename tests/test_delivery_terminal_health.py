@@ -106,6 +106,6 @@ def _health(engine: Engine, terminal_id: str) -> dict[str, object]:
     with TestClient(app) as client:
         response = client.get("/api/terminals")
     assert response.status_code == 200, response.text
-    entries: list[dict[str, object]] = [e for e in response.json() if e["id"] == terminal_id]
+    entries: list[dict[str, object]] = [e for e in response.json()["data"] if e["id"] == terminal_id]
     assert len(entries) == 1
     return entries[0]

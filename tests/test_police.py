@@ -48,7 +48,7 @@ def test_each_workflow_step_is_recorded_with_who_and_when(apps: Apps, engine: En
     assert detail["actions"][0]["at"] <= detail["actions"][1]["at"]
     assert (detail["site_name_zh"], detail["site_timezone"], detail["score"]) == ("星光大厦", "Asia/Shanghai", 0.77)
     assert detail["watchlist"]["id_number"] == "23010319780615341X"  # police see it in clear
-    audit = apps.client("admin").get("/api/audit", params={"action": "alert.status", "limit": 1000}).json()
+    audit = apps.client("admin").get("/api/audit", params={"action": "alert.status", "limit": 1000}).json()["data"]
     assert {(e["actor"], e["target"], e["detail"].split()[0]) for e in audit} >= {
         ("police", str(event.event_id), "acknowledged"),
         ("police", str(event.event_id), "dispatched"),
@@ -81,7 +81,11 @@ def test_violations_overview_counts_per_site_and_rule(apps: Apps, engine: Engine
     for minute in (1, 2):
         revoked = make_event(terminal, card_uid="04C3D4E5", occurred_at=AT.replace(minute=minute))
         record_event(apps.engine, revoked, data_dir=apps.data_dir, default_jurisdiction="unassigned")
-    rows = apps.client("police").get("/api/police/violations", params={"from": "2026-04-09", "to": "2026-04-09"}).json()
+    rows = (
+        apps.client("police")
+        .get("/api/police/violations", params={"from": "2026-04-09", "to": "2026-04-09"})
+        .json()["data"]
+    )
     by_key = {(r["site_id"], r["code"]): r["count"] for r in rows}
     assert by_key[("S2", "CERT_REVOKED")] >= 2
     assert (

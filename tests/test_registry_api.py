@@ -17,6 +17,8 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine
 
 from central.api import registry
+from central.app import domain_error
+from central.errors import DomainError
 from central.registry.resources import RESOURCES
 from tests.central_fixtures import sqlite_engine_fixture  # noqa: F401  (fixtures are found by name)
 
@@ -26,6 +28,7 @@ def client(sqlite_engine: Engine) -> Iterator[TestClient]:
     app = FastAPI()
     app.state.engine = sqlite_engine
     app.include_router(registry.router)
+    app.add_exception_handler(DomainError, domain_error)  # as create_app does
     with TestClient(app) as test_client:
         yield test_client
 
@@ -40,7 +43,7 @@ def test_put_twice_creates_then_leaves_unchanged(client: TestClient) -> None:
     assert [r.status_code for r in (first, second, renamed)] == [200, 200, 200]
     assert [r.json()["outcome"] for r in (first, second, renamed)] == ["created", "unchanged", "updated"]
     assert client.get(f"/api/admin/sites/{site}").json()["name_zh"] == "新楼"
-    listed = client.get("/api/admin/sites", params={"jurisdiction": "110105-WJ"}).json()
+    listed = client.get("/api/admin/sites", params={"jurisdiction": "110105-WJ"}).json()["data"]
     assert site in {row["id"] for row in listed}
 
 
@@ -53,7 +56,7 @@ def test_invalid_body_is_422_without_echoing_the_id_number(client: TestClient) -
 def test_unknown_record_is_404_and_contracts_are_never_deleted(client: TestClient) -> None:
     assert client.get("/api/admin/guards/NOPE").status_code == 404
     assert client.get("/api/admin/contracts/abc").status_code == 404
-    contracts = client.get("/api/admin/contracts", params={"site_id": "S2"}).json()
+    contracts = client.get("/api/admin/contracts", params={"site_id": "S2"}).json()["data"]
     assert contracts
     assert client.delete(f"/api/admin/contracts/{contracts[0]['id']}").status_code == 405
 
@@ -70,7 +73,7 @@ def test_every_registry_table_is_listed(client: TestClient) -> None:
     for name in RESOURCES:
         response = client.get(f"/api/admin/{name}", params={"limit": 5})
         assert response.status_code == 200, name
-        assert isinstance(response.json(), list)
+        assert isinstance(response.json()["data"], list)
 
 
 def test_import_upload_reports_refused_rows(client: TestClient) -> None:

@@ -8,21 +8,24 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from central.access.models import AuditEntry
 from central.alerts.models import Alert, AlertAction
+from central.app import create_app
 from central.checkins.models import Checkin
 from central.checkins.retention import purge
 from central.checkins.store import record_event
-from central.config import RetentionSettings
+from central.config import AccessSettings, CentralSettings, RetentionSettings
 from central.db.engine import make_engine
 from central.demo.seed import seed_demo_registry
 from central.schema import create_db
 from protocol.checkin import CheckinEvent
 from tests.central_fixtures import add_terminal, make_event, wanted_hit
+from tests.delivery_fixtures import wait_until
 
 NOW = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
 
@@ -75,9 +78,8 @@ def test_purge_deletes_only_what_is_past_retention(
         assert {a.alert_id for a in session.exec(select(Alert)).all()} == {kept_alert.event_id}
         assert session.exec(select(AlertAction)).all() == []
         after = {c.event_id: c.model_dump() for c in session.exec(select(Checkin)).all()}
-        audit = session.exec(select(AuditEntry).where(AuditEntry.action == "retention.purge")).one()
     assert after == before  # check-in records are neither deleted nor altered
-    assert str(old_alert.event_id) in audit.detail
+    assert str(old_alert.event_id) in report.detail  # what the schedule writes to the audit log
     assert "photos=2" in caplog.text
     assert "alerts=1" in caplog.text
 
@@ -89,3 +91,24 @@ def test_purge_twice_deletes_nothing_more(private_engine: Engine, tmp_path: Path
     assert purge(private_engine, tmp_path, settings, now=NOW).photos == 1
     second = purge(private_engine, tmp_path, settings, now=NOW)
     assert (second.photos, second.alerts) == (0, 0)
+
+
+def test_the_service_purges_on_schedule_and_audits_each_run(private_engine: Engine, tmp_path: Path) -> None:
+    terminal = add_terminal(private_engine)
+    old = _tap(private_engine, tmp_path, terminal, days_ago=400)  # NOW is mid-2026: a year before today too
+    settings = CentralSettings(
+        data_dir=tmp_path,
+        access=AccessSettings(demo=True),
+        retention=RetentionSettings(purge_interval_s=1),
+    )
+    app = create_app(settings, engine=private_engine, run_ingest=False)
+
+    def audited() -> list[AuditEntry]:
+        with Session(private_engine) as session:
+            return list(session.exec(select(AuditEntry).where(AuditEntry.action == "retention.purge")).all())
+
+    with TestClient(app):
+        wait_until(lambda: bool(audited()), 15, lambda: "no retention.purge entry in the audit log")
+    assert "photos=1" in audited()[0].detail
+    assert audited()[0].actor == "system"
+    assert not any((tmp_path / "photos").rglob(f"{old.event_id}.jpg"))

@@ -46,7 +46,7 @@ def test_the_terminals_api_and_the_police_page_show_it(apps: Apps) -> None:
     terminal = add_terminal(apps.engine)
     report(apps.engine, terminal, "too_old")
 
-    health = {t["id"]: t for t in apps.client("admin").get("/api/terminals").json()}
+    health = {t["id"]: t for t in apps.client("admin").get("/api/terminals").json()["data"]}
     assert health[terminal]["watchlist_stale"] == "too_old"
     sync = apps.client("police").get("/api/watchlist/sync/status").json()
     assert {t["terminal_id"]: t["reported_stale"] for t in sync["terminals"]}[terminal] == "too_old"

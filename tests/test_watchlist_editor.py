@@ -123,7 +123,7 @@ def version(editor: Editor) -> str | None:
 
 
 def audit(editor: Editor, action: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = editor.client("admin").get("/api/audit", params={"action": action}).json()
+    rows: list[dict[str, Any]] = editor.client("admin").get("/api/audit", params={"action": action}).json()["data"]
     return rows
 
 
@@ -136,7 +136,7 @@ def test_add_change_remove_each_make_a_version_and_are_audited(editor: Editor) -
     assert added["version"] == version(editor)
     twice = police.post("/api/watchlist", json={"name_zh": "重复", "id_number": number.lower(), "photos": [face(2, 4)]})
     assert twice.status_code == 409  # one entry per ID number, whatever the case of its X
-    listed = {e["id"]: e for e in police.get("/api/watchlist").json()}
+    listed = {e["id"]: e for e in police.get("/api/watchlist").json()["data"]}
     assert listed[entry["id"]]["id_number"] == number  # police see it in clear
     photo = police.get(entry["photo_url"])
     assert (photo.status_code, photo.headers["content-type"]) == (200, "image/jpeg")
@@ -166,7 +166,7 @@ def test_add_change_remove_each_make_a_version_and_are_audited(editor: Editor) -
 
 def test_a_photo_without_a_usable_face_is_refused_with_its_reason(editor: Editor) -> None:
     police = editor.client("police")
-    before, count = version(editor), len(police.get("/api/watchlist").json())
+    before, count = version(editor), len(police.get("/api/watchlist").json()["data"])
     body = {"name_zh": "无脸", "photos": [no_face()]}
     refused = police.post("/api/watchlist", json=body)
     assert refused.status_code == 422
@@ -178,7 +178,7 @@ def test_a_photo_without_a_usable_face_is_refused_with_its_reason(editor: Editor
     garbage = police.post("/api/watchlist", json=body | {"photos": [base64.b64encode(b"not a jpeg").decode()]})
     assert garbage.status_code == 422
     assert "不是可读取的图片" in garbage.json()["detail"]
-    assert (version(editor), len(police.get("/api/watchlist").json())) == (before, count)
+    assert (version(editor), len(police.get("/api/watchlist").json()["data"])) == (before, count)
     # A cross-site HTML form cannot send JSON: a form-encoded body is refused.
     form = police.post(
         "/api/watchlist", content=b"name_zh=x", headers={"content-type": "application/x-www-form-urlencoded"}
@@ -190,7 +190,7 @@ def test_other_jurisdictions_and_employers_cannot_edit(editor: Editor) -> None:
     entry = add(editor.client("police"))["entry"]
     url = f"/api/watchlist/{entry['id']}"
     other = editor.client(OTHER_POLICE)
-    assert entry["id"] not in {e["id"] for e in other.get("/api/watchlist").json()}
+    assert entry["id"] not in {e["id"] for e in other.get("/api/watchlist").json()["data"]}
     assert other.patch(url, json={"notes": "x"}).status_code == 404
     assert other.delete(url).status_code == 404
     assert other.post("/api/watchlist", json={"name_zh": "越权", "jurisdiction": JURISDICTION,

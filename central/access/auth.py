@@ -24,6 +24,7 @@ from central.access.models import Account, AccountCreate, ApiKey, LoginSession, 
 from central.access.scope import Scope
 from central.config import AccessSettings, placeholder_secret
 from central.db.types import utcnow
+from central.errors import Unprocessable
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +35,24 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
-class AccessError(ValueError):
+class AccessError(Unprocessable):
     """An account or setting that access control cannot accept (named in the message)."""
+
+    code = "access.invalid"
+
+
+class AccountRefused(AccessError):
+    """An account that cannot be created as asked: tenant missing, username taken."""
+
+    status = 409
+    code = "access.account_refused"
 
 
 class WrongPassword(AccessError):
     """The password given to confirm a change is not the account's."""
+
+    status = 403
+    code = "access.wrong_password"
 
 
 def hash_password(password: str) -> str:
@@ -76,11 +89,11 @@ def check_account(session: Session, data: AccountCreate) -> None:
     That the company exists is the database's to say (a foreign key): ``create_account``.
     """
     if data.role in (Role.COMPANY, Role.FIRM) and not data.company_id:
-        raise AccessError(f"角色 {data.role} 需要有效的单位 / role {data.role} needs an existing company_id")
+        raise AccountRefused(f"角色 {data.role} 需要有效的单位 / role {data.role} needs an existing company_id")
     if data.role is Role.POLICE and not data.jurisdiction:
-        raise AccessError("公安账号需要辖区 / a police account needs a jurisdiction")
+        raise AccountRefused("公安账号需要辖区 / a police account needs a jurisdiction")
     if session.exec(select(Account).where(Account.username == data.username)).first() is not None:
-        raise AccessError(f"用户名已存在 / username {data.username!r} is taken")
+        raise AccountRefused(f"用户名已存在 / username {data.username!r} is taken")
 
 
 def create_account(session: Session, data: AccountCreate) -> Account:
@@ -99,7 +112,7 @@ def create_account(session: Session, data: AccountCreate) -> Account:
         session.commit()
     except IntegrityError as exc:
         session.rollback()
-        raise AccessError(
+        raise AccountRefused(
             f"单位不存在或用户名已存在 / company_id {data.company_id!r} does not exist, or the username is taken"
         ) from exc
     session.refresh(account)

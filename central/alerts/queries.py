@@ -14,11 +14,11 @@ from pathlib import Path
 from sqlalchemy import ColumnElement, false, func, true
 from sqlmodel import Session, col, select
 
-from central.access.audit import audit
 from central.access.models import Role
 from central.access.scope import Scope
 from central.alerts.models import Alert, AlertAction, AlertActionPublic, AlertDetail, AlertPublic, AlertStatus
 from central.alerts.workflow import change_status, mark_false_positive
+from central.paging import Paged, Paging, fetch
 from central.registry.local_time import DEFAULT_ZONE
 from central.registry.models import Site
 from central.watchlist.models import WatchlistEntry
@@ -39,16 +39,16 @@ def alert_public(alert: Alert) -> AlertPublic:
 
 
 def list_alerts(
-    session: Session, scope: Scope, *, status: AlertStatus | None, jurisdiction: str | None, limit: int
-) -> list[AlertPublic]:
+    session: Session, scope: Scope, *, status: AlertStatus | None, jurisdiction: str | None, paging: Paging
+) -> Paged[AlertPublic]:
     """Alerts ``scope`` may see, newest first."""
     query = select(Alert).where(alert_scope(scope))
     if status is not None:
         query = query.where(Alert.status == status.value)
     if jurisdiction is not None:
         query = query.where(Alert.jurisdiction == jurisdiction)
-    query = query.order_by(col(Alert.occurred_at).desc()).limit(limit)
-    return [alert_public(alert) for alert in session.exec(query).all()]
+    query = query.order_by(col(Alert.occurred_at).desc(), col(Alert.alert_id))
+    return fetch(session, query, paging).map(alert_public)
 
 
 def get_alert(session: Session, scope: Scope, alert_id: uuid.UUID) -> Alert | None:
@@ -74,11 +74,15 @@ def alert_detail(session: Session, alert: Alert, data_dir: Path) -> AlertDetail:
     )
 
 
-def alerts_changed_since(session: Session, since: datetime, limit: int = 200) -> list[Alert]:
-    """Every alert created or moved since ``since`` (central's clock), oldest change first; unscoped."""
+def alerts_changed_since(session: Session, since: datetime) -> list[Alert]:
+    """Every alert created or moved since ``since`` (central's clock), oldest change first; unscoped.
+
+    No cap: the live hub reads a few seconds' changes at a time, and a capped read would
+    drop the rest of a burst for good once its cursor moved on.
+    """
     changed = func.coalesce(col(Alert.status_changed_at), col(Alert.created_at))
     query = select(Alert).where((col(Alert.created_at) >= since) | (col(Alert.status_changed_at) >= since))
-    return list(session.exec(query.order_by(changed).limit(limit)).all())
+    return list(session.exec(query.order_by(changed)).all())
 
 
 def decide(session: Session, scope: Scope, alert: Alert, status: AlertStatus, note: str, guard_id: str | None) -> Alert:
@@ -92,6 +96,6 @@ def decide(session: Session, scope: Scope, alert: Alert, status: AlertStatus, no
     else:
         alert = change_status(session, alert, status, by=scope.actor)
     session.add(AlertAction(alert_id=alert.alert_id, status=status.value, actor=scope.actor, note=note))
-    audit(session, scope, "alert.status", str(alert.alert_id), f"{status.value} {note}".strip())
+    session.commit()
     session.refresh(alert)
     return alert

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from central.alerts.models import Alert, AlertStatus, AlertSuppression, FalsePositiveDecision
 from central.db.types import utcnow
+from central.errors import Conflict, found
 from central.registry.models import Site
 from central.registry.snapshot import RegistrySnapshot
 from central.watchlist.models import WatchlistEntry
@@ -92,8 +93,10 @@ _NEXT: dict[AlertStatus, frozenset[AlertStatus]] = {
 }
 
 
-class AlertTransitionError(ValueError):
+class AlertTransitionError(Conflict):
     """A status change the workflow does not allow (e.g. back to ``new``)."""
+
+    code = "alert.transition"
 
 
 def change_status(
@@ -107,7 +110,7 @@ def change_status(
     """
     current = AlertStatus(alert.status)
     if status not in _NEXT[current]:
-        raise AlertTransitionError(f"alert {alert.alert_id} cannot go from {current} to {status}")
+        raise AlertTransitionError(f"状态不可变更 / alert {alert.alert_id} cannot go from {current} to {status}")
     if status is AlertStatus.FALSE_POSITIVE and alert.matched_by == "face":
         session.add(FalsePositiveDecision(alert_id=alert.alert_id, watchlist_entry_id=alert.watchlist_entry_id,
                                           guard_id=guard_id, decided_by=by))  # fmt: skip
@@ -139,9 +142,7 @@ def mark_false_positive(session: Session, alert_id: uuid.UUID, by: str, guard_id
 
     ``guard_id`` is the guard whose card was tapped (``central.checkins.queries.guard_of``).
 
-    Raises LookupError for an unknown alert, AlertTransitionError when already decided.
+    Raises NotFound for an unknown alert, AlertTransitionError when already decided.
     """
-    alert = session.get(Alert, alert_id)
-    if alert is None:
-        raise LookupError(f"无此警报 / unknown alert {alert_id}")
+    alert = found(session.get(Alert, alert_id), "alert")
     return change_status(session, alert, AlertStatus.FALSE_POSITIVE, by=by, guard_id=guard_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Request, Response, status
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
@@ -35,7 +35,10 @@ from central.api.deps import (
     ThrottleDep,
     client_address,
 )
+from central.api.paging import DB_INT_MAX, Page, PagingDep, page
 from central.db.types import utcnow
+from central.errors import TooManyAttempts, Unauthenticated, found
+from central.paging import fetch
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["auth"])
@@ -44,9 +47,6 @@ router = APIRouter(prefix="/api", tags=["auth"])
 class LoginRequest(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
-
-
-DB_INT_MAX = 2**31 - 1  # ids beyond a 32-bit integer cannot exist; larger ones would overflow the driver
 
 
 class ApiKeyRequest(BaseModel):
@@ -65,18 +65,16 @@ def set_session_cookie(response: Response, token: str, access_hours: float, secu
     )
 
 
-def locked_out(seconds: float) -> HTTPException:
-    return HTTPException(
-        status_code=429,
-        detail=f"登录失败次数过多，请 {seconds:.0f} 秒后再试 / too many failed logins: try again in {seconds:.0f} s",
-        headers={"Retry-After": str(int(seconds) + 1)},
+def locked_out(seconds: float) -> TooManyAttempts:
+    return TooManyAttempts(
+        f"登录失败次数过多，请 {seconds:.0f} 秒后再试 / too many failed logins: try again in {seconds:.0f} s", seconds
     )
 
 
 def checked_login(
     request: Request, session: SessionDep, access: AccessDep, throttle: ThrottleDep, username: str, password: str
 ) -> tuple[str, Account] | None:
-    """``auth.login`` behind the failed-login throttle; raises the 429 of a lockout."""
+    """``auth.login`` behind the failed-login throttle; raises TooManyAttempts (429) during a lockout."""
     address = client_address(request)
     wait = throttle.retry_after(username, address)
     if wait is not None:
@@ -102,7 +100,7 @@ def login(
     """Check the password and set the session cookie; the CSRF token is in the ``X-CSRF-Token`` header."""
     result = checked_login(request, session, access, throttle, body.username, body.password)
     if result is None:
-        raise HTTPException(status_code=401, detail="用户名或密码错误 / wrong username or password")
+        raise Unauthenticated("用户名或密码错误 / wrong username or password", code="access.wrong_login")
     token, account = result
     set_session_cookie(response, token, access.session_hours, access.cookie_secure)
     response.headers[CSRF_HEADER] = auth.csrf_token(token)
@@ -117,18 +115,19 @@ class PasswordChange(BaseModel):
 def change_password(
     request: Request, session: SessionDep, throttle: ThrottleDep, account: Account, old: str, new: str
 ) -> None:
-    """Change ``account``'s password; a wrong old password counts as a failed login. Raises HTTPException."""
+    """Change ``account``'s password; a wrong old password counts as a failed login.
+
+    Raises TooManyAttempts during a lockout, WrongPassword, or AccessError for a weak new password.
+    """
     address = client_address(request)
     wait = throttle.retry_after(account.username, address)
     if wait is not None:
         raise locked_out(wait)
     try:
         auth.change_password(session, account, old, new, request.cookies.get(auth.SESSION_COOKIE))
-    except auth.WrongPassword as exc:
+    except auth.WrongPassword:
         throttle.failed(account.username, address)
-        raise HTTPException(status_code=403, detail=str(exc)) from exc
-    except auth.AccessError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
+        raise
     audit(session, auth.scope_of(account), "account.password", account.username)
 
 
@@ -160,32 +159,28 @@ def me(request: Request, response: Response, account: AccountDep, _scope: ScopeD
 
 
 @router.get("/accounts")
-def accounts(session: SessionDep, _admin: AdminScopeDep) -> list[AccountPublic]:
-    rows = session.exec(select(Account).order_by(col(Account.id))).all()
-    return [AccountPublic.model_validate(a) for a in rows]
+def accounts(session: SessionDep, _admin: AdminScopeDep, paging: PagingDep) -> Page[AccountPublic]:
+    rows = fetch(session, select(Account).order_by(col(Account.id)), paging)
+    return page(rows.map(AccountPublic.model_validate), paging)
 
 
 @router.post("/accounts", status_code=status.HTTP_201_CREATED)
 def create_account(body: AccountCreate, session: SessionDep, admin: AdminScopeDep) -> AccountPublic:
-    try:
-        account = auth.create_account(session, body)
-    except auth.AccessError as exc:
-        raise HTTPException(status_code=409, detail=str(exc)) from exc
+    account = auth.create_account(session, body)
     audit(session, admin, "account.create", account.username, account.role)
     return AccountPublic.model_validate(account)
 
 
 @router.get("/auth/keys")
-def api_keys(session: SessionDep, _admin: AdminScopeDep) -> list[ApiKeyPublic]:
-    return [ApiKeyPublic.model_validate(k) for k in session.exec(select(ApiKey).order_by(col(ApiKey.id))).all()]
+def api_keys(session: SessionDep, _admin: AdminScopeDep, paging: PagingDep) -> Page[ApiKeyPublic]:
+    rows = fetch(session, select(ApiKey).order_by(col(ApiKey.id)), paging)
+    return page(rows.map(ApiKeyPublic.model_validate), paging)
 
 
 @router.post("/auth/keys", status_code=status.HTTP_201_CREATED)
 def create_api_key(body: ApiKeyRequest, session: SessionDep, admin: AdminScopeDep) -> ApiKeyCreated:
     """A new key for an account; the key is in this answer only."""
-    account = session.get(Account, body.account_id)
-    if account is None:
-        raise HTTPException(status_code=404, detail="无此账号 / unknown account")
+    account = found(session.get(Account, body.account_id), "account")
     row, key = auth.create_api_key(session, account, body.name)
     audit(session, admin, "apikey.create", f"{account.username}:{row.prefix}", body.name)
     return ApiKeyCreated.model_validate(row, update={"key": key})
@@ -195,9 +190,7 @@ def create_api_key(body: ApiKeyRequest, session: SessionDep, admin: AdminScopeDe
 def revoke_api_key(
     key_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)], session: SessionDep, admin: AdminScopeDep
 ) -> ApiKeyPublic:
-    row = auth.revoke_api_key(session, key_id, utcnow())
-    if row is None:
-        raise HTTPException(status_code=404, detail="无此密钥 / unknown key")
+    row = found(auth.revoke_api_key(session, key_id, utcnow()), "api_key")
     audit(session, admin, "apikey.revoke", row.prefix)
     return ApiKeyPublic.model_validate(row)
 
@@ -206,12 +199,12 @@ def revoke_api_key(
 def audit_log(
     session: SessionDep,
     _admin: AdminScopeDep,
+    paging: PagingDep,
     action: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> list[AuditEntryPublic]:
+) -> Page[AuditEntryPublic]:
     """The audit log, newest first (read only: nothing can change it)."""
     query = select(AuditEntry)
     if action is not None:
         query = query.where(AuditEntry.action == action)
-    rows = session.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit)).all()
-    return [AuditEntryPublic.model_validate(r) for r in rows]
+    rows = fetch(session, query.order_by(col(AuditEntry.id).desc()), paging)
+    return page(rows.map(AuditEntryPublic.model_validate), paging)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -23,6 +23,7 @@ from central.access.scope import Scope
 from central.access.throttle import LoginThrottle
 from central.checkins.ingest import Ingest
 from central.config import AccessSettings, CentralSettings
+from central.errors import Forbidden, Unauthenticated
 
 
 def get_engine(request: Request) -> Engine:
@@ -90,11 +91,7 @@ AccountDep = Annotated[Account | None, Depends(current_account)]
 
 def require_scope(request: Request, account: AccountDep) -> Scope:
     if account is None:
-        raise HTTPException(
-            status_code=status.HTTP_401_UNAUTHORIZED,
-            detail="需要登录或 API 密钥 / log in or send an API key",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise Unauthenticated("需要登录或 API 密钥 / log in or send an API key", headers={"WWW-Authenticate": "Bearer"})
     scope = auth.scope_of(account)
     request.state.actor = scope.actor  # for the request log
     return scope
@@ -105,13 +102,13 @@ ScopeDep = Annotated[Scope, Depends(require_scope)]
 
 def require_police(scope: ScopeDep) -> Scope:
     if not scope.sees_alerts:
-        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="仅限公安 / police only")
+        raise Forbidden("仅限公安 / police only", code="forbidden.police_only")
     return scope
 
 
 def require_admin(scope: ScopeDep) -> Scope:
     if scope.role is not Role.ADMIN:
-        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="仅限管理员 / administrators only")
+        raise Forbidden("仅限管理员 / administrators only", code="forbidden.admin_only")
     return scope
 
 
@@ -154,7 +151,6 @@ async def csrf_protect(request: Request) -> None:
         value = (await request.form()).get(CSRF_FIELD)
         presented = value if isinstance(value, str) else None
     if not auth.csrf_valid(token, presented):
-        raise HTTPException(
-            status_code=status.HTTP_403_FORBIDDEN,
-            detail="请求校验失败，请刷新页面 / CSRF token missing or wrong: reload the page",
+        raise Forbidden(
+            "请求校验失败，请刷新页面 / CSRF token missing or wrong: reload the page", code="forbidden.csrf"
         )

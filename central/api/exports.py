@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from central.access.audit import audit
 from central.api.deps import ScopeDep, SessionDep
 from central.attendance import queries as attendance_queries
 from central.attendance import timesheets
+from central.errors import found
 from central.registry import queries as registry_queries
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
@@ -37,9 +38,7 @@ def timesheet(
     group: Literal["site", "guard"] = "site",
 ) -> Response:
     """The site's daily timesheet for ``date``, or its monthly one for the month of ``date``."""
-    site = registry_queries.get_site(session, scope, site_id)
-    if site is None:
-        raise HTTPException(status_code=404, detail=f"场所不存在 / unknown site {site_id!r}")
+    site = found(registry_queries.get_site(session, scope, site_id), "site")
     guard_ids = attendance_queries.attendance_guards(session, scope, site)
     if kind == "daily":
         sheet = timesheets.daily(session, site_ids=[site.id], guard_ids=guard_ids, day=day)

@@ -13,13 +13,14 @@ from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse
 from sqlmodel import Session
 
 from central.access.audit import audit
 from central.access.scope import Scope
 from central.api.deps import ScopeDep, SessionDep, SettingsDep
+from central.api.paging import Page, PagingDep, page
 from central.attendance import queries as attendance_queries
 from central.attendance.models import AttendancePublic, CalendarDay, OnDutyRow
 from central.attendance.report import day_report
@@ -27,6 +28,7 @@ from central.attendance.rules import local_day_bounds
 from central.checkins import queries as checkin_queries
 from central.checkins.models import CheckinPublic, ViolationPublic
 from central.checkins.photos import read_photo
+from central.errors import found
 from central.registry import queries as registry_queries
 from central.registry.models import GuardPublic, Site, SitePublic
 
@@ -41,10 +43,15 @@ OptionalDateQuery = Annotated[date | None, Query(alias="date", ge=FIRST_DAY, le=
 
 
 def _site(session: Session, scope: Scope, site_id: str) -> Site:
-    site = registry_queries.get_site(session, scope, site_id)
-    if site is None:
-        raise HTTPException(status_code=404, detail=f"场所不存在 / unknown site {site_id!r}")
-    return site
+    return found(registry_queries.get_site(session, scope, site_id), "site")
+
+
+def scoped_site(site_id: str, session: SessionDep, scope: ScopeDep) -> Site:
+    """The site of the path, if the asker may see it; 404 otherwise."""
+    return _site(session, scope, site_id)
+
+
+SiteDep = Annotated[Site, Depends(scoped_site)]
 
 
 def today_at(site: Site) -> date:
@@ -52,51 +59,56 @@ def today_at(site: Site) -> date:
 
 
 @router.get("/sites")
-def sites(session: SessionDep, scope: ScopeDep) -> list[SitePublic]:
+def sites(session: SessionDep, scope: ScopeDep, paging: PagingDep) -> Page[SitePublic]:
     """The sites this account may see."""
-    return [registry_queries.site_public(s) for s in registry_queries.visible_sites(session, scope)]
+    return page(registry_queries.list_sites(session, scope, paging), paging)
 
 
 @router.get("/sites/{site_id}/on-duty")
-def on_duty(session: SessionDep, scope: ScopeDep, site_id: str, day: OptionalDateQuery = None) -> list[OnDutyRow]:
+def on_duty(
+    session: SessionDep, scope: ScopeDep, site: SiteDep, paging: PagingDep, day: OptionalDateQuery = None
+) -> Page[OnDutyRow]:
     """Today's board (or ``date``'s): who tapped in at the site and is still on duty."""
-    site = _site(session, scope, site_id)
-    return attendance_queries.on_duty(session, scope, site, day or today_at(site))
+    return page(paging.slice(attendance_queries.on_duty(session, scope, site, day or today_at(site))), paging)
 
 
 @router.get("/sites/{site_id}/calendar")
 def calendar(
     session: SessionDep,
     scope: ScopeDep,
-    site_id: str,
+    site: SiteDep,
+    paging: PagingDep,
     month: Annotated[str | None, Query(pattern=r"^2\d{3}-(0[1-9]|1[0-2])$", description="YYYY-MM")] = None,
-) -> list[CalendarDay]:
+) -> Page[CalendarDay]:
     """The month's attendance calendar at the site: guards, taps and violations per day."""
-    site = _site(session, scope, site_id)
     first = date.fromisoformat(f"{month}-01") if month else today_at(site).replace(day=1)
-    return attendance_queries.calendar(session, scope, site, first)
+    return page(paging.slice(attendance_queries.calendar(session, scope, site, first)), paging)
 
 
 @router.get("/attendance")
-def attendance(session: SessionDep, scope: ScopeDep, site_id: str, day: DateQuery) -> list[AttendancePublic]:
+def attendance(
+    session: SessionDep, scope: ScopeDep, site_id: str, day: DateQuery, paging: PagingDep
+) -> Page[AttendancePublic]:
     """Per guard at ``site_id`` on ``date``: first tap in, last tap out, taps, violations, late / early / absent."""
     site = _site(session, scope, site_id)
-    return day_report(session, [site.id], day, attendance_queries.attendance_guards(session, scope, site))
+    rows = day_report(session, [site.id], day, attendance_queries.attendance_guards(session, scope, site))
+    return page(paging.slice(rows), paging)
 
 
 @router.get("/violations")
 def violations(
     session: SessionDep,
     scope: ScopeDep,
+    paging: PagingDep,
     site_id: str | None = None,
     day: OptionalDateQuery = None,
     code: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[ViolationPublic]:
+) -> Page[ViolationPublic]:
     """Violations, newest first; reasons in Chinese and English with their legal source."""
     if site_id is not None:
         _site(session, scope, site_id)
-    return checkin_queries.list_violations(session, scope, site_id=site_id, day=day, code=code, limit=limit)
+    found_rows = checkin_queries.list_violations(session, scope, site_id=site_id, day=day, code=code, paging=paging)
+    return page(found_rows, paging)
 
 
 @router.get("/checkins")
@@ -104,33 +116,29 @@ def checkins(
     session: SessionDep,
     scope: ScopeDep,
     day: DateQuery,
+    paging: PagingDep,
     site_id: str | None = None,
     guard_id: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-) -> list[CheckinPublic]:
+) -> Page[CheckinPublic]:
     """The day's check-ins, oldest first, each with its violation codes and photo link."""
     zone = _site(session, scope, site_id).timezone if site_id else registry_queries.site_zone(session, None)
     start, end = local_day_bounds(day, zone)
-    return checkin_queries.list_checkins(
-        session, scope, site_id=site_id, guard_id=guard_id, start=start, end=end, limit=limit
+    rows = checkin_queries.list_checkins(
+        session, scope, site_id=site_id, guard_id=guard_id, start=start, end=end, paging=paging
     )
+    return page(rows, paging)
 
 
 @router.get("/checkins/{event_id}")
 def checkin(event_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> CheckinPublic:
-    found = checkin_queries.get_checkin(session, scope, event_id)
-    if found is None:
-        raise HTTPException(status_code=404, detail="无此签到记录 / unknown check-in")
-    return found
+    return found(checkin_queries.get_checkin(session, scope, event_id), "checkin")
 
 
 @router.get("/checkins/{event_id}/photo", response_class=FileResponse)
 def checkin_photo(event_id: uuid.UUID, session: SessionDep, scope: ScopeDep, settings: SettingsDep) -> FileResponse:
     """The check-in photo (JPEG) as received from the terminal."""
     relpath = checkin_queries.photo_path(session, scope, event_id)
-    path = read_photo(settings.data_dir, relpath) if relpath else None
-    if path is None:
-        raise HTTPException(status_code=404, detail="无此照片 / no photo for this check-in")
+    path = found(read_photo(settings.data_dir, relpath) if relpath else None, "photo")
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
 
@@ -138,22 +146,20 @@ def checkin_photo(event_id: uuid.UUID, session: SessionDep, scope: ScopeDep, set
 def guards(
     session: SessionDep,
     scope: ScopeDep,
+    paging: PagingDep,
     q: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> list[GuardPublic]:
+) -> Page[GuardPublic]:
     """Guards this account may look up; a police search is written to the audit log."""
-    found = registry_queries.list_guards(session, scope, q=q, limit=limit)
+    rows = registry_queries.list_guards(session, scope, q=q, paging=paging)
     if scope.is_police:
-        audit(session, scope, "person.search", q or "", f"{len(found)} found")
-    return found
+        audit(session, scope, "person.search", q or "", f"{rows.count} found")
+    return page(rows, paging)
 
 
 @router.get("/guards/{guard_id}")
 def guard(guard_id: str, session: SessionDep, scope: ScopeDep) -> GuardPublic:
     """One guard; a police look-up is written to the audit log."""
-    found = registry_queries.get_guard(session, scope, guard_id)
+    guard = registry_queries.get_guard(session, scope, guard_id)
     if scope.is_police:
-        audit(session, scope, "person.lookup", guard_id, "found" if found else "not found")
-    if found is None:
-        raise HTTPException(status_code=404, detail="无此保安员 / unknown guard")
-    return found
+        audit(session, scope, "person.lookup", guard_id, "found" if guard else "not found")
+    return found(guard, "guard")

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -20,10 +20,11 @@ from central.access.audit import audit
 from central.alerts import queries as alert_queries
 from central.alerts.live import AlertHub, alert_events, resume_point
 from central.alerts.models import AlertDetail, AlertPublic, AlertStatus
-from central.alerts.workflow import AlertTransitionError
 from central.api.deps import PoliceScopeDep, SessionDep, SettingsDep
+from central.api.paging import Page, PagingDep, page
 from central.checkins import queries as checkin_queries
 from central.checkins.models import ViolationCount
+from central.errors import Unprocessable, found
 from central.registry.snapshot import DEFAULT_ZONE
 from central.watchlist import queries as watchlist_queries
 from central.watchlist.models import WatchlistPublic
@@ -40,12 +41,14 @@ class AlertStatusChange(BaseModel):
 def alerts(
     session: SessionDep,
     scope: PoliceScopeDep,
+    paging: PagingDep,
     status: AlertStatus | None = None,
     jurisdiction: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[AlertPublic]:
+) -> Page[AlertPublic]:
     """Wanted-person matches, newest first."""
-    return alert_queries.list_alerts(session, scope, status=status, jurisdiction=jurisdiction, limit=limit)
+    return page(
+        alert_queries.list_alerts(session, scope, status=status, jurisdiction=jurisdiction, paging=paging), paging
+    )
 
 
 @router.get("/alerts/stream", response_class=StreamingResponse)
@@ -69,11 +72,9 @@ async def alert_stream(
 @router.get("/alerts/{alert_id}")
 def alert(alert_id: uuid.UUID, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> AlertDetail:
     """One alert with its site, watchlist entry and workflow history."""
-    found = alert_queries.get_alert(session, scope, alert_id)
-    if found is None:
-        raise HTTPException(status_code=404, detail="无此警报 / unknown alert")
-    audit(session, scope, "alert.view", str(alert_id), found.watchlist_entry_id)
-    return alert_queries.alert_detail(session, found, settings.data_dir)
+    alert = found(alert_queries.get_alert(session, scope, alert_id), "alert")
+    audit(session, scope, "alert.view", str(alert_id), alert.watchlist_entry_id)
+    return alert_queries.alert_detail(session, alert, settings.data_dir)
 
 
 @router.post("/alerts/{alert_id}/status")
@@ -81,23 +82,21 @@ def set_alert_status(
     alert_id: uuid.UUID, change: AlertStatusChange, session: SessionDep, scope: PoliceScopeDep
 ) -> AlertPublic:
     """Acknowledge, dispatch, or mark a match false-positive; who and when are recorded."""
-    found = alert_queries.get_alert(session, scope, alert_id)
-    if found is None:
-        raise HTTPException(status_code=404, detail="无此警报 / unknown alert")
-    try:
-        guard_id = checkin_queries.guard_of(session, alert_id)
-        updated = alert_queries.decide(session, scope, found, change.status, change.note, guard_id)
-    except AlertTransitionError as exc:
-        raise HTTPException(status_code=409, detail=f"状态不可变更 / {exc}") from exc
+    alert = found(alert_queries.get_alert(session, scope, alert_id), "alert")
+    guard_id = checkin_queries.guard_of(session, alert_id)
+    updated = alert_queries.decide(session, scope, alert, change.status, change.note, guard_id)
+    audit(session, scope, "alert.status", str(alert_id), f"{change.status.value} {change.note}".strip())
     return alert_queries.alert_public(updated)
 
 
 @router.get("/watchlist")
-def watchlist(session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> list[WatchlistPublic]:
-    """Wanted-persons entries of the jurisdiction (the editor is the watchlist import's)."""
-    entries = watchlist_queries.list_watchlist(session, scope, settings.data_dir)
-    audit(session, scope, "watchlist.list", scope.jurisdiction or "*", f"{len(entries)} entries")
-    return entries
+def watchlist(
+    session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep, paging: PagingDep
+) -> Page[WatchlistPublic]:
+    """Wanted-persons entries of the jurisdiction (changed through the editor, ``/api/watchlist`` writes)."""
+    entries = watchlist_queries.list_watchlist(session, scope, settings.data_dir, paging)
+    audit(session, scope, "watchlist.list", scope.jurisdiction or "*", f"{entries.count} entries")
+    return page(entries, paging)
 
 
 @router.get("/watchlist/{entry_id}")
@@ -106,17 +105,13 @@ def watchlist_entry(
 ) -> WatchlistPublic:
     entry = watchlist_queries.get_watchlist_entry(session, scope, entry_id)
     audit(session, scope, "person.lookup", f"watchlist:{entry_id}", "found" if entry else "not found")
-    if entry is None:
-        raise HTTPException(status_code=404, detail="无此人员 / unknown watchlist entry")
-    return watchlist_queries.watchlist_public(entry, settings.data_dir)
+    return watchlist_queries.watchlist_public(found(entry, "watchlist_entry"), settings.data_dir)
 
 
 @router.get("/watchlist/{entry_id}/photo", response_class=FileResponse)
 def watchlist_photo(entry_id: str, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> FileResponse:
     entry = watchlist_queries.get_watchlist_entry(session, scope, entry_id)
-    path = watchlist_queries.watchlist_photo(settings.data_dir, entry.id) if entry else None
-    if path is None:
-        raise HTTPException(status_code=404, detail="无登记照片 / no photo for this entry")
+    path = found(watchlist_queries.watchlist_photo(settings.data_dir, entry.id) if entry else None, "watchlist_photo")
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
 
@@ -124,15 +119,16 @@ def watchlist_photo(entry_id: str, session: SessionDep, scope: PoliceScopeDep, s
 def violations_overview(
     session: SessionDep,
     scope: PoliceScopeDep,
+    paging: PagingDep,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
-) -> list[ViolationCount]:
+) -> Page[ViolationCount]:
     """For regulators: violations per site and rule over a range of local days (default: the last 30)."""
     zone = ZoneInfo(DEFAULT_ZONE)
     end_day = date_to or datetime.now(zone).date()
     start_day = date_from or end_day - timedelta(days=29)
     if end_day < start_day:
-        raise HTTPException(status_code=422, detail="结束日期早于开始日期 / 'to' is before 'from'")
+        raise Unprocessable("结束日期早于开始日期 / 'to' is before 'from'", code="invalid.date_range")
     start = datetime.combine(start_day, time(0), tzinfo=zone)
     end = datetime.combine(end_day + timedelta(days=1), time(0), tzinfo=zone)
-    return checkin_queries.violation_overview(session, scope, start, end)
+    return page(paging.slice(checkin_queries.violation_overview(session, scope, start, end)), paging)

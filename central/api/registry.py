@@ -14,19 +14,27 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Body, Query, Request, Response, UploadFile, status
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
 from central.api.deps import SessionDep
+from central.api.paging import Page, PagingDep, page
 from central.attendance import timesheets
+from central.errors import Conflict, DomainError, NotFound, Unprocessable, found
+from central.paging import fetch
 from central.registry.import_specs import SPECS
-from central.registry.importer import ImportFileError, import_bytes
+from central.registry.importer import import_bytes
 from central.registry.resources import KEPT, RESOURCES
 from central.registry.upsert import upsert
 
 router = APIRouter(prefix="/api/admin", tags=["registry"])
+
+
+class Kept(DomainError):
+    status = 405
+    code = "registry.kept"
 
 
 def _get(session: Session, model: type[SQLModel], key: str) -> Any:
@@ -34,12 +42,9 @@ def _get(session: Session, model: type[SQLModel], key: str) -> Any:
     value: Any = key
     if pk.type.python_type is int:
         if not key.isdigit():
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "无此记录 / no such record")
+            raise NotFound("record")
         value = int(key)
-    row = session.get(model, value)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "无此记录 / no such record")
-    return row
+    return found(session.get(model, value), "record")
 
 
 def _put(session: Session, model: type[SQLModel], body: dict[str, Any]) -> dict[str, Any]:
@@ -48,29 +53,25 @@ def _put(session: Session, model: type[SQLModel], body: dict[str, Any]) -> dict[
         session.commit()
     except ValidationError as exc:
         session.rollback()
-        detail = [{"loc": e["loc"], "msg": e["msg"]} for e in exc.errors()]  # no input values: ID numbers
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail) from exc
+        # Field names and reasons only, never the values: they may be ID numbers.
+        reasons = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise Unprocessable(f"字段无效 / invalid fields: {reasons}", code="registry.invalid") from exc
     except (IntegrityError, KeyError) as exc:
         session.rollback()
-        raise HTTPException(status.HTTP_409_CONFLICT, "与已有记录冲突或缺少键 / conflict or missing key") from exc
+        raise Conflict("与已有记录冲突或缺少键 / conflict or missing key", code="registry.conflict") from exc
     session.refresh(row)
     return {"outcome": outcome.value, "row": row.model_dump(mode="json", warnings=False)}
 
 
 def _add_routes(name: str, model: type[SQLModel], filters: tuple[str, ...]) -> None:
-    def list_rows(
-        session: SessionDep,
-        request: Request,
-        limit: Annotated[int, Query(ge=1, le=10000)] = 500,
-        offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
-    ) -> list[dict[str, Any]]:
+    def list_rows(session: SessionDep, request: Request, paging: PagingDep) -> Page[dict[str, Any]]:
         query = select(model)
         for field in filters:
             if field in request.query_params:
                 query = query.where(getattr(model, field) == request.query_params[field])
         pk = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
-        rows = session.exec(query.order_by(col(pk)).offset(offset).limit(limit)).all()
-        return [row.model_dump(mode="json", warnings=False) for row in rows]
+        rows = fetch(session, query.order_by(col(pk)), paging)
+        return page(rows.map(lambda row: row.model_dump(mode="json", warnings=False)), paging)
 
     def get_row(session: SessionDep, key: str) -> dict[str, Any]:
         return dict(_get(session, model, key).model_dump(mode="json", warnings=False))
@@ -80,13 +81,13 @@ def _add_routes(name: str, model: type[SQLModel], filters: tuple[str, ...]) -> N
 
     def delete_row(session: SessionDep, key: str) -> Response:
         if name in KEPT:
-            raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED, "合同须保存两年以上 / contracts are kept (条例 21)")
+            raise Kept("合同须保存两年以上 / contracts are kept (条例 21)")
         session.delete(_get(session, model, key))
         try:
             session.commit()
         except IntegrityError as exc:
             session.rollback()
-            raise HTTPException(status.HTTP_409_CONFLICT, "仍被其他记录引用 / still referenced") from exc
+            raise Conflict("仍被其他记录引用 / still referenced", code="registry.referenced") from exc
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     label = model.__name__
@@ -104,12 +105,9 @@ for _name, (_model, _filters) in RESOURCES.items():
 async def import_list(kind: str, file: UploadFile, session: SessionDep) -> dict[str, Any]:
     """Import a CSV or XLSX list (companies, sites, guards, contracts, …); refused rows come back with reasons."""
     if kind not in SPECS:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"无此名单类型 / unknown list kind; one of {', '.join(SPECS)}")
+        raise NotFound("list_kind", f"one of {', '.join(SPECS)}")
     data = await file.read()
-    try:
-        report = import_bytes(session, kind, data, file.filename or "upload.csv")
-    except ImportFileError as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from exc
+    report = import_bytes(session, kind, data, file.filename or "upload.csv")
     return {
         "kind": report.kind,
         "rows": report.rows,
@@ -158,6 +156,6 @@ def monthly_timesheet(
     try:
         first = date.fromisoformat(f"{month}-01")
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "月份无效 / invalid month") from exc
+        raise Unprocessable("月份无效 / invalid month", code="invalid.month") from exc
     sheet = timesheets.monthly(session, site_ids=site_id, guard_ids=guard_id, month=first, group=group)
     return _sheet_response(sheet, fmt, f"timesheet-{month}-{group}")

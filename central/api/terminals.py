@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from central.access.scope import Scope
 from central.api.deps import ScopeDep, SessionDep, SettingsDep
+from central.api.paging import Page, PagingDep, page
 from central.db.types import utcnow
 from central.registry.models import Site, Terminal
 from central.registry.queries import site_scope as sites
@@ -95,13 +96,14 @@ def terminals(
     session: SessionDep,
     scope: ScopeDep,
     settings: SettingsDep,
+    paging: PagingDep,
     silent_after_s: Annotated[
         float | None, Query(gt=0, description="silence after which a terminal is flagged, seconds")
     ] = None,
     state: TerminalState | None = None,
-) -> list[TerminalHealthPublic]:
+) -> Page[TerminalHealthPublic]:
     """Each terminal's state, last seen time and outbox backlog; ``state`` filters, e.g. ``silent``.
 
     ``silent_after_s`` defaults to the deployment's ``terminal_silent_after_s`` setting."""
     health = list_terminal_health(session, scope, silent_after_s or settings.terminal_silent_after_s)
-    return [h for h in health if state is None or h.state == state]
+    return page(paging.slice([h for h in health if state is None or h.state == state]), paging)

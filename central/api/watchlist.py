@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Path
+from fastapi import APIRouter, Body, Path
 from pydantic import BaseModel
 from sqlmodel import Session
 
+from central.access.audit import audit
 from central.access.scope import Scope
 from central.api.deps import PoliceScopeDep, SessionDep, SettingsDep
+from central.errors import found
 from central.watchlist import editor as crud_watchlist
 from central.watchlist import queries as watchlist_queries
-from central.watchlist.editor import EditorError, EntryChange, EntryCreate, EntryUpdate, PushResult, SyncStatus
+from central.watchlist.editor import EntryChange, EntryCreate, EntryUpdate, PushResult, SyncStatus
 from central.watchlist.models import WatchlistEntry
 
 router = APIRouter(prefix="/api/watchlist", tags=["watchlist"])
@@ -36,15 +38,8 @@ class PushRequest(BaseModel):
     full: bool = False  # full updates for every terminal, whatever version it reported
 
 
-def _error(exc: EditorError) -> HTTPException:
-    return HTTPException(status_code=exc.status, detail=str(exc))
-
-
 def _entry(session: Session, scope: Scope, entry_id: str) -> WatchlistEntry:
-    entry = watchlist_queries.get_watchlist_entry(session, scope, entry_id)
-    if entry is None:
-        raise HTTPException(status_code=404, detail="无此人员 / unknown watchlist entry")
-    return entry
+    return found(watchlist_queries.get_watchlist_entry(session, scope, entry_id), "watchlist_entry")
 
 
 @router.post("", status_code=201)
@@ -53,10 +48,11 @@ def add_entry(new: EntryCreate, session: SessionDep, scope: PoliceScopeDep, sett
 
     A photo without a usable face is refused (422) with the reason in Chinese and English; nothing is added.
     """
-    try:
-        return crud_watchlist.add(session, scope, settings.data_dir, new)
-    except EditorError as exc:
-        raise _error(exc) from exc
+    change = crud_watchlist.add(session, scope, settings.data_dir, new)
+    assert change.entry is not None
+    added = change.entry
+    audit(session, scope, "watchlist.add", added.id, f"{change.version} {added.name_zh} templates={added.templates}")
+    return change
 
 
 @router.patch("/{entry_id}")
@@ -65,17 +61,19 @@ def update_entry(
 ) -> EntryChange:
     """Change name, ID number, note or photos (new photos replace all templates); a new list version."""
     entry = _entry(session, scope, entry_id)
-    try:
-        return crud_watchlist.update(session, scope, settings.data_dir, entry, change)
-    except EditorError as exc:
-        raise _error(exc) from exc
+    changed = crud_watchlist.update(session, scope, settings.data_dir, entry, change)
+    audit(session, scope, "watchlist.update", entry_id, f"{changed.version} changed={','.join(changed.changed)}")
+    return changed
 
 
 @router.delete("/{entry_id}")
 def remove_entry(entry_id: EntryId, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> EntryChange:
     """Remove the entry, its templates and its photo; terminals drop it with the next update."""
     entry = _entry(session, scope, entry_id)
-    return crud_watchlist.remove(session, scope, settings.data_dir, entry)
+    name = entry.name_zh
+    change = crud_watchlist.remove(session, scope, settings.data_dir, entry)
+    audit(session, scope, "watchlist.remove", entry_id, f"{change.version} {name}")
+    return change
 
 
 @router.get("/sync/status")
@@ -96,7 +94,7 @@ def push(
     409 when no signing key is configured (or central holds no list), 502 when the broker does not take them.
     """
     full = request.full if request is not None else False
-    try:
-        return crud_watchlist.push_to_terminals(session, scope, settings.mqtt, full=full, timeout_s=PUBLISH_TIMEOUT_S)
-    except EditorError as exc:
-        raise _error(exc) from exc
+    result = crud_watchlist.push_to_terminals(session, scope, settings.mqtt, full=full, timeout_s=PUBLISH_TIMEOUT_S)
+    summary = ", ".join(f"{p.terminal_id}:{p.kind}" for p in result.sent) or "no terminals"
+    audit(session, scope, "watchlist.push", scope.jurisdiction or "*", f"{result.version} {summary}")
+    return result

@@ -31,7 +31,7 @@ def on_duty(session: Session, scope: Scope, site: Site, day: date) -> list[OnDut
     """Per guard seen at ``site`` on local ``day``: first in, last tap, and whether still on duty."""
     start, end = local_day_bounds(day, site.timezone)
     rows: dict[str | None, OnDutyRow] = {}
-    for item in list_checkins(session, scope, site_id=site.id, start=start, end=end, limit=10_000):
+    for item in list_checkins(session, scope, site_id=site.id, start=start, end=end, paging=None).rows:
         row = rows.get(item.guard_id)
         if row is None:
             row = rows[item.guard_id] = OnDutyRow(
@@ -66,7 +66,7 @@ def calendar(session: Session, scope: Scope, site: Site, month: date) -> list[Ca
     guards: dict[date, set[str | None]] = defaultdict(set)
     taps: dict[date, int] = defaultdict(int)
     violations: dict[date, int] = defaultdict(int)
-    for item in list_checkins(session, scope, site_id=site.id, start=start, end=end, limit=100_000):
+    for item in list_checkins(session, scope, site_id=site.id, start=start, end=end, paging=None).rows:
         day = item.occurred_at.astimezone(zone).date()
         guards[day].add(item.guard_id)
         taps[day] += 1

@@ -19,6 +19,7 @@ from central.access.models import Role
 from central.access.scope import Scope
 from central.checkins.id_numbers import card_shown
 from central.checkins.models import Checkin, CheckinPublic, Violation, ViolationCount, ViolationPublic
+from central.paging import Paged, Paging, fetch
 from central.registry.local_time import local_day_bounds
 from central.registry.models import Guard, Site
 from central.registry.queries import site_zone
@@ -40,11 +41,6 @@ def _checkins_between(scope: Scope, start: datetime, end: datetime) -> list[Colu
     return [col(Checkin.occurred_at) >= start, col(Checkin.occurred_at) < end, checkin_scope(scope)]
 
 
-def site_checkins(session: Session, scope: Scope, site_id: str, start: datetime, end: datetime) -> list[Checkin]:
-    query = select(Checkin).where(Checkin.site_id == site_id, *_checkins_between(scope, start, end))
-    return list(session.exec(query.order_by(col(Checkin.occurred_at))).all())
-
-
 def list_checkins(
     session: Session,
     scope: Scope,
@@ -52,10 +48,10 @@ def list_checkins(
     site_id: str | None,
     start: datetime,
     end: datetime,
-    limit: int,
+    paging: Paging | None,
     guard_id: str | None = None,
-) -> list[CheckinPublic]:
-    """Check-ins in [start, end), oldest first, with their violation codes."""
+) -> Paged[CheckinPublic]:
+    """Check-ins in [start, end), oldest first, with their violation codes; all of them when ``paging`` is None."""
     query = (
         select(Checkin, Guard)
         .join(Guard, col(Guard.id) == col(Checkin.guard_id), isouter=True)
@@ -65,9 +61,14 @@ def list_checkins(
         query = query.where(Checkin.site_id == site_id)
     if guard_id is not None:
         query = query.where(Checkin.guard_id == guard_id)
-    pairs = session.exec(query.order_by(col(Checkin.occurred_at)).limit(limit)).all()
-    codes = _violation_codes(session, [c.event_id for c, _g in pairs])
-    return [checkin_public(scope, c, g, codes.get(c.event_id, [])) for c, g in pairs]
+    query = query.order_by(col(Checkin.occurred_at), col(Checkin.event_id))
+    if paging is None:
+        everything = list(session.exec(query).all())
+        pairs = Paged(everything, len(everything))
+    else:
+        pairs = fetch(session, query, paging)
+    codes = _violation_codes(session, [c.event_id for c, _g in pairs.rows])
+    return pairs.map(lambda pair: checkin_public(scope, pair[0], pair[1], codes.get(pair[0].event_id, [])))
 
 
 def _violation_codes(session: Session, event_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
@@ -126,8 +127,8 @@ def photo_path(session: Session, scope: Scope, event_id: uuid.UUID) -> str | Non
 
 
 def list_violations(
-    session: Session, scope: Scope, *, site_id: str | None, day: date | None, code: str | None, limit: int
-) -> list[ViolationPublic]:
+    session: Session, scope: Scope, *, site_id: str | None, day: date | None, code: str | None, paging: Paging
+) -> Paged[ViolationPublic]:
     """Violations ``scope`` may see, newest first, optionally for one site, local day and code."""
     query = (
         select(Violation, Checkin, Guard)
@@ -142,24 +143,25 @@ def list_violations(
         query = query.where(col(Checkin.occurred_at) >= start, col(Checkin.occurred_at) < end)
     if code is not None:
         query = query.where(Violation.code == code)
-    query = query.order_by(col(Checkin.occurred_at).desc(), col(Violation.id)).limit(limit)
-    return [
-        ViolationPublic(
-            event_id=v.event_id,
-            code=v.code,
-            reason_zh=v.reason_zh,
-            reason_en=v.reason_en,
-            article=v.article,
-            occurred_at=c.occurred_at,
-            terminal_id=c.terminal_id,
-            site_id=c.site_id,
-            guard_id=c.guard_id,
-            guard_name_zh=g.name_zh if g else None,
-            card_kind=c.card_kind,
-            card_uid=card_shown(scope, c),
-        )
-        for v, c, g in session.exec(query).all()
-    ]
+    query = query.order_by(col(Checkin.occurred_at).desc(), col(Violation.id))
+    return fetch(session, query, paging).map(lambda row: _violation_public(scope, *row))
+
+
+def _violation_public(scope: Scope, v: Violation, c: Checkin, g: Guard | None) -> ViolationPublic:
+    return ViolationPublic(
+        event_id=v.event_id,
+        code=v.code,
+        reason_zh=v.reason_zh,
+        reason_en=v.reason_en,
+        article=v.article,
+        occurred_at=c.occurred_at,
+        terminal_id=c.terminal_id,
+        site_id=c.site_id,
+        guard_id=c.guard_id,
+        guard_name_zh=g.name_zh if g else None,
+        card_kind=c.card_kind,
+        card_uid=card_shown(scope, c),
+    )
 
 
 def violation_overview(session: Session, scope: Scope, start: datetime, end: datetime) -> list[ViolationCount]:

@@ -20,7 +20,6 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlmodel import Session, col, delete, select
 
-from central.access.audit import SYSTEM, audit
 from central.access.models import LoginSession
 from central.alerts.models import Alert, AlertAction, AlertSuppression
 from central.config import RetentionSettings
@@ -38,6 +37,7 @@ class PurgeReport:
     sessions: int
     photo_cutoff: datetime
     alert_cutoff: datetime
+    detail: str = ""  # what was deleted, for the audit log
 
 
 def _day_dirs(photos: Path) -> list[tuple[date, Path]]:
@@ -82,7 +82,7 @@ def purge_alerts(session: Session, cutoff: datetime) -> list[uuid.UUID]:
 
 
 def purge(engine: Engine, data_dir: Path, settings: RetentionSettings, now: datetime | None = None) -> PurgeReport:
-    """One purge run; returns (and logs, and audits) what it deleted."""
+    """One purge run; returns (and logs) what it deleted. The caller writes it to the audit log."""
     now = now or utcnow()
     photo_cutoff = now - timedelta(days=settings.photo_days)
     alert_cutoff = now - timedelta(days=settings.alert_days)
@@ -92,14 +92,12 @@ def purge(engine: Engine, data_dir: Path, settings: RetentionSettings, now: date
         photos = purge_photos(data_dir, photo_cutoff, kept)
         sessions = session.exec(delete(LoginSession).where(col(LoginSession.expires_at) < now)).rowcount
         session.commit()
-        report = PurgeReport(photos, len(alerts), sessions, photo_cutoff, alert_cutoff)
-        detail = (
-            f"photos={photos} before {photo_cutoff:%Y-%m-%d}; alerts={len(alerts)} before {alert_cutoff:%Y-%m-%d}"
-            f"{': ' + ','.join(str(a) for a in alerts[:50]) if alerts else ''}; sessions={sessions}"
-        )
-        audit(session, SYSTEM, "retention.purge", "", detail)
+    detail = (
+        f"photos={photos} before {photo_cutoff:%Y-%m-%d}; alerts={len(alerts)} before {alert_cutoff:%Y-%m-%d}"
+        f"{': ' + ','.join(str(a) for a in alerts[:50]) if alerts else ''}; sessions={sessions}"
+    )
     logger.info("retention purge: %s", detail)
-    return report
+    return PurgeReport(photos, len(alerts), sessions, photo_cutoff, alert_cutoff, detail)
 
 
 async def run_schedule(
@@ -109,7 +107,8 @@ async def run_schedule(
     await asyncio.sleep(min(FIRST_RUN_DELAY_S, settings.purge_interval_s))
     while True:
         try:
-            on_report(await asyncio.to_thread(purge, engine, data_dir, settings))
+            report = await asyncio.to_thread(purge, engine, data_dir, settings)
+            await asyncio.to_thread(on_report, report)
         except Exception:
             logger.exception("retention purge failed; next try in %.0f s", settings.purge_interval_s)
         await asyncio.sleep(settings.purge_interval_s)

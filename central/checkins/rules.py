@@ -189,7 +189,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
-# Code -> (reason_zh, reason_en, article), the shape DESIGN.md's table reads in.
+# Code -> (reason_zh, reason_en, article), the shape of the table in docs/rules.md.
 CATALOGUE: dict[str, tuple[str, str, str]] = {r.code: (r.reason_zh, r.reason_en, r.article) for r in RULES}
 
 # Not a violation: the police are alerted (central.alerts); described here so the table is whole.

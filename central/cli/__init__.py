@@ -38,6 +38,8 @@ def _handler(module: str, name: str) -> Handler:
     """``central.cli.<module>.<name>``, imported when the command runs; a CommandError becomes one line."""
 
     def run(args: argparse.Namespace) -> int:
+        from sqlalchemy.exc import StatementError
+
         from central.cli.common import EXIT_CONFIG, CommandError, fail
         from central.db.sealing import IdProtectionError
 
@@ -48,6 +50,10 @@ def _handler(module: str, name: str) -> Handler:
             return fail(_COMMAND[module], str(exc), exc.code)
         except IdProtectionError as exc:  # an ID number met without the key that opens it
             return fail(_COMMAND[module], str(exc), EXIT_CONFIG)
+        except StatementError as exc:  # the same, met by the database layer
+            if isinstance(exc.orig, IdProtectionError):
+                return fail(_COMMAND[module], str(exc.orig), EXIT_CONFIG)
+            raise
 
     return run
 

@@ -112,12 +112,18 @@ def id_key(_args: argparse.Namespace) -> int:
 
 
 def seed_demo(args: argparse.Namespace) -> int:
-    from central.db.engine import session_scope
+    from sqlmodel import Session
+
+    from central.db.sealing import IdProtectionError
     from central.demo.seed import seed_demo_registry
 
     settings = load(args)
+    try:
+        settings.id_cipher()  # the demo registry holds ID numbers: no key, no seeding
+    except IdProtectionError as exc:
+        raise CommandError(str(exc), EXIT_CONFIG) from exc
     engine = open_database(settings)
-    with session_scope(engine) as session:
+    with Session(engine) as session:
         seed_demo_registry(session)
     engine.dispose()
     print(f"演示登记数据已载入 / demo registry loaded into {_safe_url(settings)}")

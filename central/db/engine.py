@@ -6,14 +6,12 @@ The schema itself (every table, create or upgrade) is ``central.schema``'s.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
 
 from central.db import sealing
 from central.db.sealing import IdCipher
@@ -63,10 +61,3 @@ def database_ok(engine: Engine) -> bool:
         logger.warning("database health check failed", exc_info=True)
         return False
     return True
-
-
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """``with session_scope(engine) as session:``; the session is closed on exit (no implicit commit)."""
-    with Session(engine) as session:
-        yield session

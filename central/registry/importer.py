@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
+from central.errors import DomainError
 from central.registry.import_specs import ALIASES, SPECS, ListSpec, Row, RowError, resolve
 from central.registry.upsert import NATURAL_KEYS, Outcome, upsert
 
@@ -32,8 +33,10 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (rows done, rows in the list)
 
 
-class ImportFileError(ValueError):
+class ImportFileError(DomainError):
     """The file as a whole cannot be read (format, encoding, no header)."""
+
+    code = "import.unreadable"
 
 
 @dataclass(frozen=True, slots=True)

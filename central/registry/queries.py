@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from central.access.models import Role
 from central.access.scope import Scope
+from central.paging import Paged, Paging, fetch
 from central.registry.local_time import DEFAULT_ZONE
 from central.registry.models import Guard, GuardPublic, ServiceContract, Site, SitePublic
 
@@ -50,6 +51,10 @@ def visible_sites(session: Session, scope: Scope) -> list[Site]:
     return list(session.exec(select(Site).where(site_scope(scope)).order_by(col(Site.id))).all())
 
 
+def list_sites(session: Session, scope: Scope, paging: Paging) -> Paged[SitePublic]:
+    return fetch(session, select(Site).where(site_scope(scope)).order_by(col(Site.id)), paging).map(site_public)
+
+
 def get_site(session: Session, scope: Scope, site_id: str) -> Site | None:
     """The site, if ``scope`` may see it."""
     return session.exec(select(Site).where(Site.id == site_id, site_scope(scope))).first()
@@ -63,14 +68,14 @@ def guard_public(scope: Scope, guard: Guard) -> GuardPublic:
     return GuardPublic.model_validate(guard, update={"id_number": scope.id_number(guard.id_number)})
 
 
-def list_guards(session: Session, scope: Scope, *, q: str | None, limit: int) -> list[GuardPublic]:
+def list_guards(session: Session, scope: Scope, *, q: str | None, paging: Paging) -> Paged[GuardPublic]:
     query = select(Guard).where(guard_scope(scope))
     if q:
         pattern = f"%{q}%"
         query = query.where(
             col(Guard.id).ilike(pattern) | col(Guard.name_zh).ilike(pattern) | col(Guard.name_en).ilike(pattern)
         )
-    return [guard_public(scope, g) for g in session.exec(query.order_by(col(Guard.id)).limit(limit)).all()]
+    return fetch(session, query.order_by(col(Guard.id)), paging).map(lambda guard: guard_public(scope, guard))
 
 
 def get_guard(session: Session, scope: Scope, guard_id: str) -> GuardPublic | None:

@@ -22,9 +22,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, func, select
 
-from central.access.audit import audit
-from central.access.scope import Scope, mask_id_number
+from central.access.scope import Scope
 from central.db import sealing as id_protect
+from central.errors import DomainError
+from central.paging import Paged, Paging
 from central.registry.models import Terminal
 from central.watchlist import queries as watchlist_queries
 from central.watchlist.faces import MAX_PHOTO_BYTES, NOT_AN_IMAGE, PhotoRefused, enrol, remove_portrait, save_portrait
@@ -44,31 +45,36 @@ PhotoText = Annotated[str, Field(min_length=1, max_length=MAX_PHOTO_BYTES * 4 //
 _push_lock = threading.Lock()
 
 
-class EditorError(Exception):
-    """A change or push that cannot be made; ``status`` is the HTTP status the API answers with."""
+class EditorError(DomainError):
+    """A change or push that cannot be made; its status is the HTTP status the API answers with."""
 
-    status = 400
+    code = "watchlist.refused"
 
 
 class EditorForbidden(EditorError):
     status = 403
+    code = "watchlist.forbidden"
 
 
 class EditorConflict(EditorError):
     status = 409
+    code = "watchlist.conflict"
 
 
 class Unprocessable(EditorError):
     status = 422
+    code = "watchlist.invalid"
 
 
 class NotDelivered(EditorError):
     status = 502
+    code = "watchlist.not_delivered"
 
 
 class NotConfigured(EditorError):
     # A 4xx: the request is sound but central is not set up for it (a 5xx would say central broke).
     status = 409
+    code = "watchlist.not_configured"
 
 
 class EntryCreate(BaseModel):
@@ -107,6 +113,7 @@ class EditorEntry(BaseModel):
 class EntryChange(BaseModel):
     version: str  # the list's version after the change
     entry: EditorEntry | None  # None after a removal
+    changed: list[str] = []  # the fields an update changed ("photos" when they were replaced)
 
 
 class TerminalState(BaseModel):
@@ -138,10 +145,10 @@ class PushResult(BaseModel):
     sent: list[PushSent]
 
 
-def entries(session: Session, scope: Scope, data_dir: Path) -> list[EditorEntry]:
-    listed = watchlist_queries.list_watchlist(session, scope, data_dir)
-    counts = template_counts(session, [e.id for e in listed])
-    return [EditorEntry.model_validate(e.model_dump() | {"templates": counts[e.id]}) for e in listed]
+def entries(session: Session, scope: Scope, data_dir: Path, paging: Paging) -> Paged[EditorEntry]:
+    listed = watchlist_queries.list_watchlist(session, scope, data_dir, paging)
+    counts = template_counts(session, [e.id for e in listed.rows])
+    return listed.map(lambda e: EditorEntry.model_validate(e.model_dump() | {"templates": counts[e.id]}))
 
 
 def _editor_entry(session: Session, entry: WatchlistEntry, data_dir: Path) -> EditorEntry:
@@ -195,10 +202,6 @@ def _new_id(session: Session) -> str:
             return entry_id
 
 
-def _masked(number: str | None) -> str:
-    return mask_id_number(number) if number else "-"
-
-
 def add(session: Session, scope: Scope, data_dir: Path, new: EntryCreate) -> EntryChange:
     """A new entry with a template per photo; Unprocessable names the first photo without a usable face."""
     jurisdiction = _jurisdiction(scope, new.jurisdiction)
@@ -209,8 +212,6 @@ def add(session: Session, scope: Scope, data_dir: Path, new: EntryCreate) -> Ent
                            jurisdiction=jurisdiction, notes=new.notes)  # fmt: skip
     revision = save_entry(session, entry, templates)
     save_portrait(data_dir, entry.id, portrait)
-    audit(session, scope, "watchlist.add", entry.id,
-               f"{revision.version} {entry.name_zh} id={_masked(number)} templates={len(templates)}")  # fmt: skip
     logger.info("watchlist entry %s added by %s: version %s", entry.id, scope.actor, revision.version)
     return EntryChange(version=revision.version, entry=_editor_entry(session, entry, data_dir))
 
@@ -231,16 +232,14 @@ def update(session: Session, scope: Scope, data_dir: Path, entry: WatchlistEntry
     if templates is not None:
         save_portrait(data_dir, entry.id, portrait)
     changed = sorted(fields) + (["photos"] if templates is not None else [])
-    audit(session, scope, "watchlist.update", entry.id, f"{revision.version} changed={','.join(changed)}")
     logger.info("watchlist entry %s changed by %s: version %s", entry.id, scope.actor, revision.version)
-    return EntryChange(version=revision.version, entry=_editor_entry(session, entry, data_dir))
+    return EntryChange(version=revision.version, entry=_editor_entry(session, entry, data_dir), changed=changed)
 
 
 def remove(session: Session, scope: Scope, data_dir: Path, entry: WatchlistEntry) -> EntryChange:
-    entry_id, name = entry.id, entry.name_zh
+    entry_id = entry.id
     revision = remove_entry(session, entry_id)
     remove_portrait(data_dir, entry_id)
-    audit(session, scope, "watchlist.remove", entry_id, f"{revision.version} {name}")
     logger.info("watchlist entry %s removed by %s: version %s", entry_id, scope.actor, revision.version)
     return EntryChange(version=revision.version, entry=None)
 
@@ -300,6 +299,4 @@ def push_to_terminals(
         raise NotDelivered(f"未能下发 / not delivered: {exc}") from exc
     sent = [PushSent(terminal_id=s.terminal_id, kind=kinds[s.terminal_id], from_version=s.known_version)
             for s in states]  # fmt: skip
-    summary = ", ".join(f"{p.terminal_id}:{p.kind}" for p in sent) or "no terminals"
-    audit(session, scope, "watchlist.push", scope.jurisdiction or "*", f"{revision.version} {summary}")
     return PushResult(version=revision.version, sent=sent)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from central.access.models import Role
 from central.access.scope import Scope
+from central.paging import Paged, Paging, fetch
 from central.watchlist.models import WatchlistEntry, WatchlistPublic
 
 
@@ -36,9 +37,9 @@ def watchlist_public(entry: WatchlistEntry, data_dir: Path) -> WatchlistPublic:
     return WatchlistPublic.model_validate(entry, update={"photo_url": photo})
 
 
-def list_watchlist(session: Session, scope: Scope, data_dir: Path) -> list[WatchlistPublic]:
+def list_watchlist(session: Session, scope: Scope, data_dir: Path, paging: Paging) -> Paged[WatchlistPublic]:
     query = select(WatchlistEntry).where(watchlist_scope(scope)).order_by(col(WatchlistEntry.id))
-    return [watchlist_public(e, data_dir) for e in session.exec(query).all()]
+    return fetch(session, query, paging).map(lambda entry: watchlist_public(entry, data_dir))
 
 
 def get_watchlist_entry(session: Session, scope: Scope, entry_id: str) -> WatchlistEntry | None:

@@ -120,6 +120,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "revoked": ("已吊销", "Revoked"),
     "forbidden": ("无权访问此页面", "You may not open this page"),
     "not_found": ("未找到，或不属于您的单位", "Not found, or not yours"),
+    "request_refused": ("无法完成此请求", "This request cannot be completed"),
+    "showing_of": ("显示 %d 条，共 %d 条", "Showing %d of %d"),
     "search": ("搜索", "Search"),
     "role_admin": ("管理员", "Administrator"),
     "role_police": ("公安", "Police"),

@@ -26,11 +26,15 @@ from central.attendance import queries as attendance_queries
 from central.attendance.report import day_report
 from central.attendance.rules import local_day_bounds
 from central.checkins import queries as checkin_queries
+from central.paging import Paging
 from central.registry import queries as registry_queries
 from central.web.i18n import LANG_COOKIE, LANGS
 from central.web.render import render
 
 router = APIRouter(include_in_schema=False)
+
+# Rows a page shows at most; it says how many there are in all when there are more.
+PAGE_ROWS = 500
 
 PageDate = Annotated[date | None, Query(alias="date", ge=FIRST_DAY, le=LAST_DAY)]
 
@@ -168,8 +172,11 @@ def attendance_page(
     shown = day or today_at(site)
     rows = day_report(session, [site.id], shown, attendance_queries.attendance_guards(session, scope, site))
     start, end = local_day_bounds(shown, site.timezone)
-    checkins = checkin_queries.list_checkins(session, scope, site_id=site.id, start=start, end=end, limit=2000)
-    return render(request, "attendance.html", scope, {"site": site, "day": shown, "rows": rows, "checkins": checkins})
+    checkins = checkin_queries.list_checkins(
+        session, scope, site_id=site.id, start=start, end=end, paging=Paging(limit=PAGE_ROWS)
+    )
+    context = {"site": site, "day": shown, "rows": rows, "checkins": checkins.rows, "checkins_total": checkins.count}
+    return render(request, "attendance.html", scope, context)
 
 
 @router.get("/violations")
@@ -179,12 +186,14 @@ def violations_page(
     sites = registry_queries.visible_sites(session, scope)
     if site_id and registry_queries.get_site(session, scope, site_id) is None:
         return not_found(request, scope)
-    rows = checkin_queries.list_violations(session, scope, site_id=site_id or None, day=day, code=None, limit=500)
+    paging = Paging(limit=PAGE_ROWS)
+    found = checkin_queries.list_violations(session, scope, site_id=site_id or None, day=day, code=None, paging=paging)
     context = {
         "sites": sites,
         "site_id": site_id,
         "day": day,
-        "rows": rows,
+        "rows": found.rows,
+        "total": found.count,
         "zones": {s.id: s.timezone for s in sites},
         "site_names": {s.id: s.name_zh for s in sites},
     }
@@ -195,10 +204,10 @@ def violations_page(
 def guards_page(
     request: Request, session: SessionDep, scope: PageScopeDep, q: Annotated[str | None, Query(max_length=64)] = None
 ) -> HTMLResponse:
-    rows = registry_queries.list_guards(session, scope, q=q, limit=500)
+    found = registry_queries.list_guards(session, scope, q=q, paging=Paging(limit=PAGE_ROWS))
     if scope.is_police:
-        audit(session, scope, "person.search", q or "", f"{len(rows)} found (page)")
-    return render(request, "guards.html", scope, {"rows": rows, "q": q})
+        audit(session, scope, "person.search", q or "", f"{found.count} found (page)")
+    return render(request, "guards.html", scope, {"rows": found.rows, "total": found.count, "q": q})
 
 
 def login_redirect(path: str) -> RedirectResponse:

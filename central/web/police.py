@@ -22,6 +22,7 @@ from central.api.operations import FIRST_DAY, LAST_DAY
 from central.checkins import queries as checkin_queries
 from central.checkins.rules import CATALOGUE
 from central.db.types import utcnow
+from central.paging import Paging, fetch
 from central.registry.snapshot import DEFAULT_ZONE
 from central.web.i18n import MESSAGES
 from central.web.render import lang_of, render
@@ -39,15 +40,20 @@ def alerts_page(request: Request, session: SessionDep, scope: PageScopeDep, sett
     if not scope.sees_alerts:
         return forbidden(request, scope)
     since = utcnow()
-    listed = alert_queries.list_alerts(session, scope, status=None, jurisdiction=None, limit=50)
+    listed = alert_queries.list_alerts(session, scope, status=None, jurisdiction=None, paging=Paging(limit=50))
     details = []
-    for item in listed:
+    for item in listed.rows:
         alert = alert_queries.get_alert(session, scope, item.alert_id)
         if alert is not None:
             details.append(alert_queries.alert_detail(session, alert, settings.data_dir))
     index = 0 if lang_of(request) == "zh" else 1
     messages = {key: pair[index] for key, pair in MESSAGES.items()}
-    return render(request, "alerts.html", scope, {"alerts": details, "since": since.isoformat(), "messages": messages})
+    return render(
+        request,
+        "alerts.html",
+        scope,
+        {"alerts": details, "alerts_total": listed.count, "since": since.isoformat(), "messages": messages},
+    )
 
 
 @router.get("/police/violations")
@@ -80,6 +86,7 @@ def admin_page(request: Request, session: SessionDep, scope: PageScopeDep) -> HT
         return forbidden(request, scope)
     accounts = [AccountPublic.model_validate(a) for a in session.exec(select(Account).order_by(col(Account.id))).all()]
     keys = [ApiKeyPublic.model_validate(k) for k in session.exec(select(ApiKey).order_by(col(ApiKey.id))).all()]
-    entries = session.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(200)).all()
-    audit = [AuditEntryPublic.model_validate(e) for e in entries]
-    return render(request, "admin.html", scope, {"accounts": accounts, "keys": keys, "audit": audit})
+    entries = fetch(session, select(AuditEntry).order_by(col(AuditEntry.id).desc()), Paging(limit=200))
+    audit = [AuditEntryPublic.model_validate(e) for e in entries.rows]
+    context = {"accounts": accounts, "keys": keys, "audit": audit, "audit_total": entries.count}
+    return render(request, "admin.html", scope, context)

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from central.access.auth import SESSION_COOKIE, csrf_token
 from central.access.models import Role
 from central.access.scope import Scope
+from central.errors import DomainError
 from central.registry.snapshot import DEFAULT_ZONE
 from central.web.i18n import LANG_COOKIE, language, translator
 
@@ -64,3 +65,12 @@ def render(
     csrf = csrf_token(token) if token and scope is not None else ""  # forms and scripts post it back
     base = {"lang": lang, "t": translator(lang), "scope": scope, "nav": nav, "path": request.url.path, "csrf": csrf}
     return templates.TemplateResponse(request, name, base | context, status_code=status_code)
+
+
+_ERROR_PAGES = {401: "not_found", 403: "forbidden", 404: "not_found"}
+
+
+def error_page(request: Request, exc: DomainError, scope: Scope | None = None) -> HTMLResponse:
+    """A domain error as a page: its status, the page's message, and the error's own text."""
+    message = _ERROR_PAGES.get(exc.status, "request_refused")
+    return render(request, "error.html", scope, {"message": message, "detail": str(exc)}, status_code=exc.status)

@@ -16,12 +16,14 @@ from fastapi.responses import HTMLResponse
 from central.access.audit import audit
 from central.access.models import Role
 from central.api.deps import PageScopeDep, SessionDep, SettingsDep
+from central.paging import Paging
 from central.watchlist import editor as crud_watchlist
 from central.web.i18n import LANGS
 from central.web.police import forbidden
 from central.web.render import lang_of, render
 
 router = APIRouter(include_in_schema=False)
+MAX_EDITOR_ROWS = 5000
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "title": ("布控名单", "Watchlist"),
@@ -85,12 +87,14 @@ def watchlist_page(request: Request, session: SessionDep, scope: PageScopeDep, s
     """Entries of the jurisdiction with the forms to change them; the terminals and the push button."""
     if not scope.sees_alerts:
         return forbidden(request, scope)
-    entries = crud_watchlist.entries(session, scope, settings.data_dir)
-    audit(session, scope, "watchlist.list", scope.jurisdiction or "*", f"{len(entries)} entries (editor page)")
+    # The whole list: the editor works on every entry (status.entries says how many there are).
+    entries = crud_watchlist.entries(session, scope, settings.data_dir, Paging(limit=MAX_EDITOR_ROWS))
+    audit(session, scope, "watchlist.list", scope.jurisdiction or "*", f"{entries.count} entries (editor page)")
     lang = lang_of(request)
     w = _translator(lang)
     context = {
-        "entries": entries,
+        "entries": entries.rows,
+        "entries_total": entries.count,
         "status": crud_watchlist.sync_status(session, scope),
         "w": w,
         "is_admin": scope.role is Role.ADMIN,
