@@ -13,7 +13,7 @@ import pkgutil
 from typing import Any
 
 import bench
-from guardpost.table import format_table
+from bench.table import format_table
 
 
 def available() -> list[str]:

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bench.table import format_table
 from guardpost.demo_script import SCRIPT, Tap, faces_dir
-from guardpost.table import format_table
 
 if TYPE_CHECKING:
     from edge.checkin import CheckinResult
