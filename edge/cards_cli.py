@@ -2,6 +2,8 @@
 
 ID numbers are masked unless ``--show-id``; framing errors go to stderr with
 their cause and reading goes on; an unplugged reader ends the command.
+Only the standard library at module level (``guardpost --help`` imports this
+module); the drivers load when the command runs.
 """
 
 from __future__ import annotations
@@ -10,13 +12,13 @@ import argparse
 import json
 import sys
 import time
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
-from edge.drivers import READER_TYPES, create_reader, parse_reader_config
-from edge.drivers.base import CardRead, CardReader
 from edge.errors import FramingError, ReaderDisconnected, ReaderError
-from protocol.checkin import CardKind
+from edge.reader_kinds import READER_KINDS
+
+if TYPE_CHECKING:
+    from edge.drivers.base import CardRead, CardReader
 
 _READ_SLICE_S = 0.5  # how often the loop looks at --timeout
 
@@ -24,7 +26,7 @@ _READ_SLICE_S = 0.5  # how often the loop looks at --timeout
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``cards``."""
     parser = sub.add_parser("cards", help="读卡测试 / read cards and print one JSON line per card")
-    parser.add_argument("--reader", required=True, choices=READER_TYPES, help="读卡器类型 / reader family")
+    parser.add_argument("--reader", required=True, choices=READER_KINDS, help="读卡器类型 / reader family")
     parser.add_argument("--port", required=True, help="串口 / device path, pty or pyserial URL")
     parser.add_argument("--baud", type=int, help="波特率 / baud rate (default: the family's)")
     parser.add_argument("--count", type=int, default=0, help="读到 N 张卡后退出 / exit after N reads")
@@ -34,6 +36,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from edge.drivers import create_reader, parse_reader_config
+
     settings: dict[str, object] = {"type": args.reader, "port": args.port}
     if args.baud is not None:
         settings["baud"] = args.baud
@@ -76,6 +82,8 @@ def _read_loop(reader: CardReader, args: argparse.Namespace) -> int:
 
 def card_json(card: CardRead, show_id: bool = False) -> dict[str, object]:
     """One output line: kind and uid, then the ID-card fields or the reader's details."""
+    from protocol.checkin import CardKind
+
     out: dict[str, object] = {"kind": card.kind.value, "uid": card.uid}
     out.update(card.details)
     if card.id_card is not None:

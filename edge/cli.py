@@ -1,4 +1,8 @@
-"""``guardpost terminal``: run one site terminal."""
+"""``guardpost terminal``: run one site terminal.
+
+Only the standard library at module level: ``guardpost --help`` imports this
+module, and the terminal's stack (pydantic, OpenCV, paho) loads when it runs.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,6 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
-
-from protocol.settings import ConfigError, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _run(args: argparse.Namespace) -> int:
     from edge.config import TerminalSettings
     from edge.terminal import Terminal
+    from protocol.settings import ConfigError, load_settings
 
     try:
         settings = load_settings(TerminalSettings, args.config)

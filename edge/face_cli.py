@@ -3,6 +3,8 @@ fields), verify two photos, search and build a watchlist.
 
 Exit codes of ``verify`` and ``search``: 0 match / hit, 1 no match / no hit, 3 no decision
 (no usable face, unreadable image, empty list); 4 when the face models do not load.
+Only the standard library at module level (``guardpost --help`` imports this module);
+each command imports the face stack when it runs, and loads the models once.
 """
 
 from __future__ import annotations
@@ -11,25 +13,26 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from edge.cards_cli import mask_id
-from edge.drivers.resident_id import ID_NUMBER
-from edge.enrolment import Enrolment, EnrolmentPhotoError, enroll_images
 from edge.errors import FaceModelError
-from edge.face import Embedding, FaceAnalysis, FaceEngine, FaceSettings, TemplateFileError, load_image, similarity
-from edge.watchlist import Watchlist, WatchlistEntry
-from protocol.checkin import FaceStatus, IdCardFields
+
+if TYPE_CHECKING:
+    from edge.face import Embedding, FaceAnalysis, FaceEngine
+    from protocol.checkin import IdCardFields
 
 MATCH, NO_MATCH, NO_DECISION, MODEL_FAILED = 0, 1, 3, 4
 
+# Keyed by protocol.checkin.FaceStatus values (a StrEnum), spelled out to keep this module light.
 REASONS: dict[str, str] = {
-    FaceStatus.NO_FACE: "未检测到人脸 / no face detected",
-    FaceStatus.MULTIPLE_FACES: "检测到多张人脸 / more than one face",
-    FaceStatus.FACE_TOO_SMALL: "人脸太小，请靠近 / face too small, come closer",
-    FaceStatus.BLURRED: "图像模糊 / image blurred",
-    FaceStatus.TOO_DARK: "光线太暗 / too dark",
-    FaceStatus.NOT_FRONTAL: "请正对摄像头 / face not frontal",
-    FaceStatus.PHOTO_MISSING: "没有照片 / no photo",
+    "NO_FACE": "未检测到人脸 / no face detected",
+    "MULTIPLE_FACES": "检测到多张人脸 / more than one face",
+    "FACE_TOO_SMALL": "人脸太小，请靠近 / face too small, come closer",
+    "BLURRED": "图像模糊 / image blurred",
+    "TOO_DARK": "光线太暗 / too dark",
+    "NOT_FRONTAL": "请正对摄像头 / face not frontal",
+    "PHOTO_MISSING": "没有照片 / no photo",
     "UNREADABLE_IMAGE": "无法读取图像 / unreadable image",
     "EMPTY_WATCHLIST": "布控名单为空 / the watchlist is empty",
 }
@@ -89,11 +92,15 @@ def _complain(text: str) -> None:
 
 
 def _engine() -> FaceEngine:
+    from edge.face import FaceEngine, FaceSettings
+
     return FaceEngine(FaceSettings())
 
 
 def _analyse(engine: FaceEngine, path: Path) -> FaceAnalysis | str:
     """The analysis, or the reason code when the file is not an image."""
+    from edge.face import load_image
+
     try:
         return engine.analyse(load_image(path))
     except ValueError:
@@ -105,6 +112,8 @@ def _reason(code: str, path: Path) -> str:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from edge.face import similarity
+
     try:
         engine = _engine()
     except FaceModelError as exc:
@@ -132,6 +141,9 @@ def _report(obj: dict[str, object], as_json: bool, human: str) -> None:
 
 
 def _search(args: argparse.Namespace) -> int:
+    from edge.face import TemplateFileError
+    from edge.watchlist import Watchlist
+
     try:
         engine = _engine()
         watchlist = Watchlist.load(args.watchlist)
@@ -159,6 +171,8 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _templates(args: argparse.Namespace, engine: FaceEngine) -> list[Embedding] | None:
+    from edge.enrolment import EnrolmentPhotoError, enroll_images
+
     try:
         return enroll_images(engine, args.images, skip_bad=getattr(args, "skip_bad", False))
     except EnrolmentPhotoError as exc:
@@ -169,6 +183,9 @@ def _templates(args: argparse.Namespace, engine: FaceEngine) -> list[Embedding] 
 
 def _id_card(source: Path) -> IdCardFields | str:
     """The decoded ID card fields from a ``cards read --show-id`` line, or why they are unusable."""
+    from edge.drivers.resident_id import ID_NUMBER
+    from protocol.checkin import IdCardFields
+
     try:
         text = sys.stdin.read() if str(source) == "-" else source.read_text(encoding="utf-8")
         raw = json.loads(text.strip().splitlines()[0] if text.strip() else "")
@@ -195,6 +212,9 @@ def _card_and_name(args: argparse.Namespace) -> tuple[str, str] | str:
 
 
 def _enroll(args: argparse.Namespace) -> int:
+    from edge.enrolment import Enrolment
+    from edge.face import TemplateFileError
+
     card_and_name = _card_and_name(args)
     if isinstance(card_and_name, str):
         _complain(card_and_name)
@@ -218,6 +238,9 @@ def _enroll(args: argparse.Namespace) -> int:
 
 
 def _watchlist_add(args: argparse.Namespace) -> int:
+    from edge.face import TemplateFileError
+    from edge.watchlist import Watchlist, WatchlistEntry
+
     try:
         engine = _engine()
         watchlist = Watchlist.load(args.out) if args.out.exists() else Watchlist.empty()

@@ -125,16 +125,8 @@ class MockCamera:
         return Handler
 
 
-def register(mocks: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``mock camera``."""
-    parser = mocks.add_parser("camera", help="模拟摄像头 / mock snapshot camera serving images from a folder")
-    parser.add_argument("--images", type=Path, required=True, help="folder of face images, served in turn")
-    parser.add_argument("--port", type=int, default=8554)
-    parser.add_argument("--raw", action="store_true", help="serve images as they are, not placed on a 640x480 frame")
-    parser.set_defaults(func=_run)
-
-
-def _run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """``guardpost mock camera`` (arguments in firmware_mocks/cli.py)."""
     images = sorted(p for p in args.images.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
     if not images:
         print(f"文件夹中没有图片 / no images in {args.images}")

@@ -4,6 +4,8 @@ An embedded MQTT broker, central on SQLite in a temporary data dir with a
 seeded registry, and one terminal whose card reader is a PN532 firmware mock on
 a pseudo-terminal and whose camera is a mock serving real face images. It plays
 the scripted shift of ``demo_script`` and prints what each audience sees.
+Only light imports at module level (``guardpost --help`` imports this module);
+the stack loads when the demo runs.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from bench.table import format_table
 from guardpost.demo_script import SCRIPT, Tap, faces_dir
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from edge.checkin import CheckinResult
     from guardpost.demo_stack import DemoStack
 
@@ -50,6 +52,8 @@ class PlayedTap:
 
 def no_face_frame() -> np.ndarray:
     """An empty corridor: a grey gradient with no face in it."""
+    import numpy as np
+
     ramp = np.linspace(70, 190, 640, dtype=np.uint8)
     return np.repeat(np.tile(ramp, (480, 1))[:, :, None], 3, axis=2)
 

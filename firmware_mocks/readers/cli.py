@@ -2,7 +2,9 @@
 
 Each line is a card id (for Wiegand also ``FACILITY:CARD``) or a JSON object
 ``{"uid": …, "name": …}`` carrying fields; blank lines and ``#`` comments are
-skipped. The mock keeps serving after the last tap until interrupted.
+skipped. The mock keeps serving after the last tap until interrupted. The
+arguments are declared in firmware_mocks/cli.py, which imports this module only
+to run the command.
 """
 
 from __future__ import annotations
@@ -13,21 +15,10 @@ import signal
 import sys
 import threading
 from collections.abc import Iterable
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from firmware_mocks.readers import MOCK_KINDS, ReaderMock, create_mock
-
-
-def register(mocks: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``mock reader``."""
-    parser = mocks.add_parser("reader", help="模拟读卡器 / a card reader speaking real bytes on a pty")
-    parser.add_argument("kind", choices=MOCK_KINDS, help="读卡器类型 / reader family")
-    parser.add_argument("--link", required=True, help="伪终端链接路径 / symlink to the pty, for the driver")
-    parser.add_argument("--taps", type=Path, help="卡号文件 / card ids, one per line (default: stdin)")
-    parser.add_argument("--interval", type=float, default=1.0, help="刷卡间隔秒 / seconds between file taps")
-    parser.set_defaults(func=run)
+from firmware_mocks.readers import ReaderMock, create_mock
 
 
 def run(args: argparse.Namespace) -> int:
