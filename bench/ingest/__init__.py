@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import logging
 import multiprocessing as mp
-import os
 import shutil
 import socket
 import statistics
@@ -42,7 +41,6 @@ from central.models import Terminal
 from protocol.mqtt import MqttSettings, create_client
 from protocol.topics import EVENT_FILTER
 
-DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 _BROKER_CONFIG = """listener {port} 127.0.0.1
 allow_anonymous true
 persistence false
@@ -50,18 +48,6 @@ max_inflight_messages 100
 max_queued_messages 20000
 max_packet_size 8388608
 """
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--terminals", type=int, default=10, help="simulated terminals")
-    parser.add_argument("--events", type=int, default=20_000, help="events per measured run (all terminals)")
-    parser.add_argument("--window", type=int, default=200, help="unconfirmed events per terminal")
-    parser.add_argument("--photos", choices=["both", "with", "without"], default="both")
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("GUARDPOST_TEST_PG", DEFAULT_PG),
-        help="PostgreSQL server to create a throw-away database on (default: $GUARDPOST_TEST_PG or %(default)s)",
-    )
 
 
 def run(args: argparse.Namespace) -> list[dict[str, object]]:
