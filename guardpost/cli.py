@@ -2,7 +2,8 @@
 
 A command's module is imported only when that command runs, so that one
 subsystem's libraries (and faults) stay out of another's commands; the top-level
-help, ``--version`` and an unknown command import every module.
+help, ``--version`` and an unknown command import every module. A ConfigError
+from a command is printed as one line on stderr, without a traceback: exit 2.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from guardpost import __version__
+from protocol.errors import EXIT_CONFIG, ConfigError
 
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -73,6 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.func
     try:
         return handler(args)
+    except ConfigError as exc:
+        print(f"guardpost {args.command}: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
 
