@@ -4,6 +4,7 @@
 importing the benchmarks (OpenCV, faiss, SQLAlchemy, psycopg); ``bench/<name>.py``
 is imported only to run, through its ``run(args) -> list[dict[str, object]]``.
 A new benchmark adds its module, its arguments here and its row in BENCHMARKS.
+A benchmark raises ConfigError for an argument it cannot use (exit 2, one line).
 """
 
 from __future__ import annotations
@@ -14,12 +15,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from edge.reader_kinds import READER_KINDS
+from protocol.errors import ConfigError
 
 # The shared data folder beside a checkout; GUARDPOST_ORL_DIR or --orl elsewhere.
 DEFAULT_ORL = os.environ.get("GUARDPOST_ORL_DIR", str(Path(__file__).resolve().parents[2] / "shared/data/faces/orl"))
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 # The families bench.checkin can tap: it has a card-uid format for each.
 CHECKIN_READERS = ("pn532", "em4100")
+
+
+def require_orl(folder: Path) -> None:
+    """Raise ConfigError unless ``folder`` holds the ORL faces (s1 ... s40)."""
+    if not (folder / "s1" / "1.pgm").is_file():
+        raise ConfigError(f"ORL 人脸库不存在 / ORL faces not found at {folder}: give --orl or GUARDPOST_ORL_DIR")
 
 
 def checkin(parser: argparse.ArgumentParser) -> None:

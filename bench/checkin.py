@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
+from bench.arguments import require_orl
 from edge.checkin import CheckinPipeline
 from edge.drivers import create_reader, parse_reader_config
 from edge.drivers.base import Camera, CardReader, Frame
@@ -113,6 +114,7 @@ def synthetic_watchlist(size: int, seed: int, folder: Path) -> tuple[Watchlist, 
 
 
 def run(args: argparse.Namespace) -> list[dict[str, object]]:
+    require_orl(args.orl)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     watch = Stopwatch()
     engine = TimedFace(FaceSettings(), watch)

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from bench.arguments import require_orl
 from edge.face import FaceEngine, FaceSettings
 from protocol.checkin import FaceStatus
 
@@ -28,8 +29,7 @@ UNGATED = FaceSettings(
 
 
 def run(args: argparse.Namespace) -> list[dict[str, object]]:
-    if not (args.orl / "s1" / "1.pgm").is_file():
-        raise SystemExit(f"ORL 人脸库不存在 / ORL faces not found at {args.orl} (set GUARDPOST_ORL_DIR)")
+    require_orl(args.orl)
     ungated, gated = FaceEngine(UNGATED), FaceEngine(FaceSettings())
     verify = gated.settings.verify_threshold if args.verify_threshold is None else args.verify_threshold
     watchlist = gated.settings.watchlist_threshold if args.watchlist_threshold is None else args.watchlist_threshold

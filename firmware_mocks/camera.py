@@ -20,6 +20,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from protocol.errors import ConfigError
+
 logger = logging.getLogger(__name__)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".pgm", ".bmp"}
 Fault = Literal["dead", "black"]
@@ -126,12 +128,19 @@ class MockCamera:
 
 
 def run(args: argparse.Namespace) -> int:
-    """``guardpost mock camera`` (arguments in firmware_mocks/cli.py)."""
+    """``guardpost mock camera`` (arguments in firmware_mocks/cli.py); ConfigError for a bad folder or port."""
+    if not args.images.is_dir():
+        raise ConfigError(f"图片文件夹不存在 / images folder {args.images} does not exist: check --images")
     images = sorted(p for p in args.images.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
     if not images:
-        print(f"文件夹中没有图片 / no images in {args.images}")
-        return 2
-    with MockCamera(images, port=args.port, staged=not args.raw) as camera:
+        suffixes = ", ".join(sorted(IMAGE_SUFFIXES))
+        raise ConfigError(f"文件夹中没有图片 / no images ({suffixes}) in {args.images}: check --images")
+    try:
+        camera = MockCamera(images, port=args.port, staged=not args.raw)
+    except OSError as exc:  # the port is taken, or privileged
+        raise ConfigError(f"无法监听端口 / cannot listen on port {args.port}: {exc.strerror}; "
+                          "choose another with --port") from exc  # fmt: skip
+    with camera:
         print(f"模拟摄像头已启动 / mock camera serving {len(images)} images at {camera.url}")
         threading.Event().wait()
     return 0

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 from bench.table import format_table
 from guardpost.demo_script import SCRIPT, Tap, faces_dir
+from guardpost.ports import check_api_port
+from protocol.errors import ConfigError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -58,6 +60,15 @@ def no_face_frame() -> np.ndarray:
     return np.repeat(np.tile(ramp, (480, 1))[:, :, None], 3, axis=2)
 
 
+def _check_data_dir(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"无法创建数据文件夹 / cannot create --data-dir {folder}: {exc.strerror}; choose another"
+        ) from exc
+
+
 def play(stack: DemoStack, results: queue.Queue[CheckinResult]) -> list[PlayedTap]:
     played = []
     for number, tap in enumerate(SCRIPT, start=1):
@@ -75,6 +86,9 @@ def play(stack: DemoStack, results: queue.Queue[CheckinResult]) -> list[PlayedTa
 
 
 def run(args: argparse.Namespace) -> int:
+    check_api_port(args.port)
+    if args.data_dir is not None:
+        _check_data_dir(args.data_dir)
     # Imported here so that `guardpost --help` does not load the face models' stack.
     from guardpost.demo_report import print_report, verify_outcomes
     from guardpost.demo_stack import DemoStack
