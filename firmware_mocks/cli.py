@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from edge.reader_kinds import READER_KINDS
+# firmware_mocks.readers.MOCK_KINDS, spelled out to keep this module light; the mocks
+# import nothing of the drivers they stand in for (tests/test_drivers_registry.py checks both agree).
+READER_KINDS: tuple[str, ...] = ("pn532", "em4100", "ascii", "wiegand", "resident_id")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
