@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from bench.face_accuracy import DEFAULT_ORL
+from bench.arguments import require_orl
 from edge.checkin import CheckinPipeline
 from edge.drivers import create_reader, parse_reader_config
 from edge.drivers.base import Camera, CardReader, Frame
@@ -40,6 +40,7 @@ from shared.face import EMBEDDING_DIM, FaceAnalysis, FaceEngine, FaceSettings
 
 STAGES = ("read", "snapshot", "face", "watchlist", "outbox")
 GUARDS = (3, 4, 5, 6, 7)  # ORL people enrolled from shots 1-3, probed with shots 4-10
+# One per family of bench.arguments.CHECKIN_READERS (tests/test_bench_cli.py checks).
 _UIDS = {"pn532": lambda i: f"{i:08X}", "em4100": lambda i: f"{i:010X}"}
 
 
@@ -95,14 +96,6 @@ class TimedOutbox(Outbox):
             return super().append(build)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sizes", default="0,10000,100000,1000000", help="watchlist sizes, comma-separated")
-    parser.add_argument("--taps", type=int, default=40, help="measured taps per size (after 3 warm-up taps)")
-    parser.add_argument("--reader", choices=sorted(_UIDS), default="pn532")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--orl", type=Path, default=Path(DEFAULT_ORL), help="ORL directory (s1..s40)")
-
-
 def synthetic_watchlist(size: int, seed: int, folder: Path) -> tuple[Watchlist, float]:
     """A list of ``size`` random templates, saved and loaded as a terminal would; (list, load seconds)."""
     if size == 0:
@@ -121,6 +114,7 @@ def synthetic_watchlist(size: int, seed: int, folder: Path) -> tuple[Watchlist, 
 
 
 def run(args: argparse.Namespace) -> list[dict[str, object]]:
+    require_orl(args.orl)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     watch = Stopwatch()
     engine = TimedFace(FaceSettings(), watch)

@@ -10,44 +10,35 @@ then 21-40). Method and figures: docs/face-accuracy.md.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
+from bench.arguments import require_orl
 from protocol.checkin import FaceStatus
 from shared.face import FaceEngine, FaceSettings
 
 Matrix = npt.NDArray[np.float32]
 PEOPLE, SHOTS = 40, 10
-# The shared data folder beside a checkout; GUARDPOST_ORL_DIR or --orl elsewhere.
-DEFAULT_ORL = os.environ.get("GUARDPOST_ORL_DIR", str(Path(__file__).resolve().parents[2] / "shared/data/faces/orl"))
 # Gates off: calibration scores every image; how many the gates refuse is reported separately.
 UNGATED = FaceSettings(
     min_face_px=1, max_roll_deg=180, max_yaw=100, min_brightness=0, min_sharpness=0, multi_face_ratio=1.0
 )
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--orl", type=Path, default=Path(DEFAULT_ORL), help="ORL directory (s1..s40)")
-    parser.add_argument("--protocol", choices=["x2", "raw", "both"], default="both")
-    parser.add_argument("--verify-threshold", type=float, default=FaceSettings().verify_threshold)
-    parser.add_argument("--watchlist-threshold", type=float, default=FaceSettings().watchlist_threshold)
-    parser.add_argument("--gallery-shots", type=int, default=3, help="images enrolled per wanted person")
-
-
 def run(args: argparse.Namespace) -> list[dict[str, object]]:
-    if not (args.orl / "s1" / "1.pgm").is_file():
-        raise SystemExit(f"ORL 人脸库不存在 / ORL faces not found at {args.orl} (set GUARDPOST_ORL_DIR)")
+    require_orl(args.orl)
     ungated, gated = FaceEngine(UNGATED), FaceEngine(FaceSettings())
+    verify = gated.settings.verify_threshold if args.verify_threshold is None else args.verify_threshold
+    watchlist = gated.settings.watchlist_threshold if args.watchlist_threshold is None else args.watchlist_threshold
     rows: list[dict[str, object]] = []
     for protocol in ("x2", "raw") if args.protocol == "both" else (args.protocol,):
         images = [_image(args.orl, person, shot, protocol) for person in range(PEOPLE) for shot in range(SHOTS)]
         embeddings, passed = _embed(ungated, gated, images)
-        rows += _verification_rows(protocol, embeddings, passed, args.verify_threshold)
-        rows += _watchlist_rows(protocol, embeddings, args.watchlist_threshold, args.gallery_shots)
+        rows += _verification_rows(protocol, embeddings, passed, verify)
+        rows += _watchlist_rows(protocol, embeddings, watchlist, args.gallery_shots)
     return rows
 
 

@@ -53,12 +53,6 @@ def _streams() -> dict[str, tuple[Callable[[bytes], tuple[list[Any], bytes]], by
     }  # fmt: skip
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--taps", type=int, default=30, help="刷卡次数 / taps per family for latency")
-    parser.add_argument("--chunk", type=int, default=64, help="bytes per decode() call, as a port delivers them")
-    parser.add_argument("--family", choices=MOCK_KINDS, action="append", help="only these families")
-
-
 def run(args: argparse.Namespace) -> list[dict[str, object]]:
     families: Sequence[str] = args.family or MOCK_KINDS
     streams = _streams()

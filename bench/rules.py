@@ -42,14 +42,6 @@ DAY = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 CHUNK = 5000
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--guards", type=int, default=100_000)
-    parser.add_argument("--sites", type=int, default=10_000)
-    parser.add_argument("--events", type=int, default=2000, help="taps per measurement")
-    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temp directory")
-    parser.add_argument("--seed", type=int, default=0)
-
-
 def _bulk(engine: Engine, model: type[Any], rows: list[dict[str, Any]]) -> None:
     with Session(engine) as session:
         for start in range(0, len(rows), CHUNK):

@@ -29,15 +29,6 @@ from shared.face import EMBEDDING_DIM
 NOISE = 0.09  # per dimension: cosine 1 / sqrt(1 + 128 * 0.09**2) ~ 0.70 with the listed vector
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--size", type=int, default=100_000, help="entries in the list")
-    parser.add_argument("--queries", type=int, default=1000)
-    parser.add_argument("--index", choices=["auto", "exact", "ivf"], default="auto",
-                        help=f"auto: exact below {APPROX_MIN_ROWS} rows, else IVF-SQ8")  # fmt: skip
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-load", action="store_true", help="skip the save / load-in-a-fresh-process memory figures")
-
-
 def _unit(rows: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return np.asarray(rows / np.linalg.norm(rows, axis=1, keepdims=True), dtype=np.float32)
 

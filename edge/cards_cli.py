@@ -1,7 +1,10 @@
 """``guardpost cards``: read cards from a real port and print one JSON line per read.
 
 ID numbers are masked unless ``--show-id``; framing errors go to stderr with
-their cause and reading goes on; an unplugged reader ends the command.
+their cause and reading goes on; an unplugged reader ends the command (exit 1);
+a reader that does not open is a configuration error (exit 2).
+Only the standard library at module level (``guardpost --help`` imports this
+module); the drivers load when the command runs.
 """
 
 from __future__ import annotations
@@ -10,13 +13,15 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
-from edge.drivers import READER_TYPES, create_reader, parse_reader_config
-from edge.drivers.base import CardRead, CardReader
 from edge.errors import FramingError, ReaderDisconnected, ReaderError
-from protocol.checkin import CardKind
+from edge.reader_kinds import READER_KINDS
+from protocol.errors import ConfigError
+
+if TYPE_CHECKING:
+    from edge.drivers.base import CardRead, CardReader
 
 _READ_SLICE_S = 0.5  # how often the loop looks at --timeout
 
@@ -24,7 +29,7 @@ _READ_SLICE_S = 0.5  # how often the loop looks at --timeout
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``cards``."""
     parser = sub.add_parser("cards", help="读卡测试 / read cards and print one JSON line per card")
-    parser.add_argument("--reader", required=True, choices=READER_TYPES, help="读卡器类型 / reader family")
+    parser.add_argument("--reader", required=True, choices=READER_KINDS, help="读卡器类型 / reader family")
     parser.add_argument("--port", required=True, help="串口 / device path, pty or pyserial URL")
     parser.add_argument("--baud", type=int, help="波特率 / baud rate (default: the family's)")
     parser.add_argument("--count", type=int, default=0, help="读到 N 张卡后退出 / exit after N reads")
@@ -34,19 +39,32 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    with _open_reader(args) as reader:
+        return _read_loop(reader, args)
+
+
+def _open_reader(args: argparse.Namespace) -> CardReader:
+    """The reader of --reader/--port/--baud; ConfigError (exit 2) for bad options or a port that does not open."""
+    from pydantic import ValidationError
+
+    from edge.drivers import create_reader, parse_reader_config
+
     settings: dict[str, object] = {"type": args.reader, "port": args.port}
     if args.baud is not None:
         settings["baud"] = args.baud
     try:
-        reader = create_reader(parse_reader_config(settings))
-    except (ValidationError, ValueError) as exc:
-        _error("配置无效 / invalid reader settings", exc)
-        return 2
+        config = parse_reader_config(settings)
+    except ValidationError as exc:
+        problems = "; ".join(f"--{error['loc'][-1]}: {error['msg']}" for error in exc.errors(include_url=False))
+        raise ConfigError(f"读卡器参数无效 / invalid reader option {problems}") from exc
+    if "://" not in args.port and not Path(args.port).exists():
+        raise ConfigError(f"串口不存在 / serial port {args.port} does not exist: check --port "
+                          "(ls /dev/serial/by-id/ lists the readers plugged in)")  # fmt: skip
+    try:
+        return create_reader(config)
     except ReaderError as exc:
-        _error("无法打开读卡器 / cannot open reader", exc)
-        return 1
-    with reader:
-        return _read_loop(reader, args)
+        raise ConfigError(f"无法打开读卡器 / cannot open the reader on {args.port}: {exc}; check --port "
+                          "and that this user may open it (group dialout)") from exc  # fmt: skip
 
 
 def _read_loop(reader: CardReader, args: argparse.Namespace) -> int:
@@ -76,6 +94,8 @@ def _read_loop(reader: CardReader, args: argparse.Namespace) -> int:
 
 def card_json(card: CardRead, show_id: bool = False) -> dict[str, object]:
     """One output line: kind and uid, then the ID-card fields or the reader's details."""
+    from protocol.checkin import CardKind
+
     out: dict[str, object] = {"kind": card.kind.value, "uid": card.uid}
     out.update(card.details)
     if card.id_card is not None:

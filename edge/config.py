@@ -2,7 +2,10 @@
 
 Sources: ``guardpost terminal --config FILE`` (TOML), then environment
 variables ``GUARDPOST_TERMINAL_<KEY>`` (nested keys joined by ``__``, e.g.
-``GUARDPOST_TERMINAL_MQTT__PASSWORD``), which win over the file.
+``GUARDPOST_TERMINAL_MQTT__PASSWORD``), which win over the file. Keys and
+defaults: docs/configuration.md. ``check_files`` checks at start that
+the files the settings name exist, which validation does not (an example
+configuration names files of the machine it is written for).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from edge.drivers import ReaderConfig
 from edge.drivers.camera import CameraConfig
 from edge.uplink import UplinkSettings
 from edge.watchlist_sync import WatchlistSyncSettings
+from protocol.errors import ConfigError
 from protocol.mqtt import MqttSettings
 from protocol.settings import FileSettings
 from shared.face import FaceSettings
@@ -40,3 +44,29 @@ class TerminalSettings(FileSettings):
     repeat_window_s: float = Field(default=3.0, ge=0, description="taps of one card within this are one tap")
     outbox_max_rows: int = Field(default=100_000, ge=100)
     outbox_max_bytes: int = Field(default=2 * 1024**3, ge=1024**2)
+
+
+def check_files(settings: TerminalSettings) -> None:
+    """Raise ConfigError naming each file the terminal needs at start that does not exist."""
+    missing = [
+        f"文件不存在 / file not found: {key} = {path}; fix the path in the config file or {_variable(key)}"
+        for key, path in _needed_files(settings)
+        if not Path(path).is_file()
+    ]
+    if missing:
+        raise ConfigError("\n".join(missing))
+
+
+def _needed_files(settings: TerminalSettings) -> list[tuple[str, str | Path]]:
+    mqtt = settings.mqtt
+    files: list[tuple[str, str | Path | None]] = []
+    if mqtt.tls:  # without TLS, paho never opens them
+        files += [("mqtt.ca_file", mqtt.ca_file), ("mqtt.cert_file", mqtt.cert_file), ("mqtt.key_file", mqtt.key_file)]
+    if settings.watchlist_sync is not None:
+        files.append(("watchlist_sync.public_key_file", settings.watchlist_sync.public_key_file))
+    return [(key, path) for key, path in files if path is not None]
+
+
+def _variable(key: str) -> str:
+    prefix = TerminalSettings.model_config.get("env_prefix", "")
+    return prefix + key.replace(".", "__").upper()

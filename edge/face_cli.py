@@ -2,7 +2,10 @@
 fields), verify two photos, search and build a watchlist.
 
 Exit codes of ``verify`` and ``search``: 0 match / hit, 1 no match / no hit, 3 no decision
-(no usable face, unreadable image, empty list); 4 when the face models do not load.
+(no usable face, unreadable image, empty list); 4 when the face models (or a template
+file) do not load; 2 for options that cannot be used.
+Only the standard library at module level (``guardpost --help`` imports this module);
+each command imports the face stack when it runs, and loads the models once.
 """
 
 from __future__ import annotations
@@ -11,25 +14,27 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from edge.cards_cli import mask_id
-from edge.drivers.resident_id import ID_NUMBER
-from edge.enrolment import Enrolment, EnrolmentPhotoError, enroll_images
-from edge.errors import TemplateFileError
-from edge.watchlist import Watchlist, WatchlistEntry
-from protocol.checkin import FaceStatus, IdCardFields
-from shared.face import Embedding, FaceAnalysis, FaceEngine, FaceModelError, FaceSettings, load_image, similarity
+from protocol.errors import ConfigError
+from shared.errors import FaceModelError
+
+if TYPE_CHECKING:
+    from protocol.checkin import IdCardFields
+    from shared.face import Embedding, FaceAnalysis, FaceEngine
 
 MATCH, NO_MATCH, NO_DECISION, MODEL_FAILED = 0, 1, 3, 4
 
+# Keyed by protocol.checkin.FaceStatus values (a StrEnum), spelled out to keep this module light.
 REASONS: dict[str, str] = {
-    FaceStatus.NO_FACE: "未检测到人脸 / no face detected",
-    FaceStatus.MULTIPLE_FACES: "检测到多张人脸 / more than one face",
-    FaceStatus.FACE_TOO_SMALL: "人脸太小，请靠近 / face too small, come closer",
-    FaceStatus.BLURRED: "图像模糊 / image blurred",
-    FaceStatus.TOO_DARK: "光线太暗 / too dark",
-    FaceStatus.NOT_FRONTAL: "请正对摄像头 / face not frontal",
-    FaceStatus.PHOTO_MISSING: "没有照片 / no photo",
+    "NO_FACE": "未检测到人脸 / no face detected",
+    "MULTIPLE_FACES": "检测到多张人脸 / more than one face",
+    "FACE_TOO_SMALL": "人脸太小，请靠近 / face too small, come closer",
+    "BLURRED": "图像模糊 / image blurred",
+    "TOO_DARK": "光线太暗 / too dark",
+    "NOT_FRONTAL": "请正对摄像头 / face not frontal",
+    "PHOTO_MISSING": "没有照片 / no photo",
     "UNREADABLE_IMAGE": "无法读取图像 / unreadable image",
     "EMPTY_WATCHLIST": "布控名单为空 / the watchlist is empty",
 }
@@ -42,14 +47,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     enroll = commands.add_parser("enroll", help="登记保安人脸模板 / enrol a guard from photos")
     enroll.add_argument("--out", type=Path, required=True, help="enrolment file, created or updated")
-    enroll.add_argument("--card", default=None, help="card uid (not with --from-id-card)")
-    enroll.add_argument("--guard-id", required=True)
-    enroll.add_argument("--name", default=None, help="default with --from-id-card: the name on the card")
-    enroll.add_argument(
+    card = enroll.add_mutually_exclusive_group(required=True)
+    card.add_argument("--card", default=None, help="卡号 / card uid (then --name is required)")
+    card.add_argument(
         "--from-id-card", type=Path, default=None, metavar="FILE",
-        help="二代证信息 / decoded resident ID card: a line of `guardpost cards read --show-id` (JSON; - for "
-        "stdin). The card uid is the ID number. The chip's WLT photo needs the vendor's decoder, so the "
-        "face comes from IMG (camera or photo files)",
+        help="二代证信息 / decoded resident ID card: a line printed by `guardpost cards --reader resident_id "
+        "--port PORT --show-id` (JSON; - for stdin). The card uid is the ID number. The chip's WLT photo "
+        "needs the vendor's decoder, so the face comes from IMG (camera or photo files)",
+    )  # fmt: skip
+    enroll.add_argument("--guard-id", required=True)
+    enroll.add_argument(
+        "--name", default=None, help="姓名 / the guard's name: required with --card; with --from-id-card, "
+        "default: the name on the card",
     )  # fmt: skip
     enroll.add_argument("--skip-bad", action="store_true", help="leave out photos without a usable face")
     enroll.add_argument("images", nargs="+", type=Path, metavar="IMG")
@@ -64,7 +73,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     search = commands.add_parser("search", help="在布控名单中检索 / search a photo in a watchlist")
     search.add_argument("image", type=Path, metavar="IMG")
-    search.add_argument("--watchlist", type=Path, required=True)
+    search.add_argument("--watchlist", type=Path, required=True, help="watchlist file (guardpost face watchlist-add)")
     search.add_argument("--threshold", type=float, default=None, help="default: calibrated watchlist threshold")
     search.add_argument("--json", action="store_true")
     search.set_defaults(func=_search)
@@ -89,11 +98,15 @@ def _complain(text: str) -> None:
 
 
 def _engine() -> FaceEngine:
+    from shared.face import FaceEngine, FaceSettings
+
     return FaceEngine(FaceSettings())
 
 
 def _analyse(engine: FaceEngine, path: Path) -> FaceAnalysis | str:
     """The analysis, or the reason code when the file is not an image."""
+    from shared.face import load_image
+
     try:
         return engine.analyse(load_image(path))
     except ValueError:
@@ -105,6 +118,8 @@ def _reason(code: str, path: Path) -> str:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from shared.face import similarity
+
     try:
         engine = _engine()
     except FaceModelError as exc:
@@ -132,6 +147,11 @@ def _report(obj: dict[str, object], as_json: bool, human: str) -> None:
 
 
 def _search(args: argparse.Namespace) -> int:
+    from edge.errors import TemplateFileError
+    from edge.watchlist import Watchlist
+
+    if not args.watchlist.is_file():  # before the models load
+        raise ConfigError(f"布控名单文件不存在 / watchlist file {args.watchlist} does not exist: check --watchlist")
     try:
         engine = _engine()
         watchlist = Watchlist.load(args.watchlist)
@@ -159,6 +179,8 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _templates(args: argparse.Namespace, engine: FaceEngine) -> list[Embedding] | None:
+    from edge.enrolment import EnrolmentPhotoError, enroll_images
+
     try:
         return enroll_images(engine, args.images, skip_bad=getattr(args, "skip_bad", False))
     except EnrolmentPhotoError as exc:
@@ -168,7 +190,10 @@ def _templates(args: argparse.Namespace, engine: FaceEngine) -> list[Embedding] 
 
 
 def _id_card(source: Path) -> IdCardFields | str:
-    """The decoded ID card fields from a ``cards read --show-id`` line, or why they are unusable."""
+    """The decoded ID card fields from a ``guardpost cards --show-id`` line, or why they are unusable."""
+    from edge.drivers.resident_id import ID_NUMBER
+    from protocol.checkin import IdCardFields
+
     try:
         text = sys.stdin.read() if str(source) == "-" else source.read_text(encoding="utf-8")
         raw = json.loads(text.strip().splitlines()[0] if text.strip() else "")
@@ -181,13 +206,15 @@ def _id_card(source: Path) -> IdCardFields | str:
 
 
 def _card_and_name(args: argparse.Namespace) -> tuple[str, str] | str:
-    """(card uid, name) from the options or the ID card, or the reason they are missing."""
+    """(card uid, name) from the options or the ID card, or why the ID card is unusable.
+
+    argparse lets exactly one of --card and --from-id-card through; --card without --name
+    is a ConfigError (exit 2), as argparse cannot say that one option needs another.
+    """
     if args.from_id_card is None:
-        if not args.card or not args.name:
-            return "需要 --card 和 --name，或 --from-id-card / give --card and --name, or --from-id-card"
+        if not args.name:
+            raise ConfigError("--card 需要 --name / --card needs --name: give the guard's name")
         return args.card, args.name
-    if args.card:
-        return "--card 与 --from-id-card 不能同时使用 / --card and --from-id-card exclude each other"
     fields = _id_card(args.from_id_card)
     if isinstance(fields, str):
         return fields
@@ -195,6 +222,9 @@ def _card_and_name(args: argparse.Namespace) -> tuple[str, str] | str:
 
 
 def _enroll(args: argparse.Namespace) -> int:
+    from edge.enrolment import Enrolment
+    from edge.errors import TemplateFileError
+
     card_and_name = _card_and_name(args)
     if isinstance(card_and_name, str):
         _complain(card_and_name)
@@ -218,6 +248,9 @@ def _enroll(args: argparse.Namespace) -> int:
 
 
 def _watchlist_add(args: argparse.Namespace) -> int:
+    from edge.errors import TemplateFileError
+    from edge.watchlist import Watchlist, WatchlistEntry
+
     try:
         engine = _engine()
         watchlist = Watchlist.load(args.out) if args.out.exists() else Watchlist.empty()

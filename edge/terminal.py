@@ -24,7 +24,7 @@ from edge.outbox import Outbox
 from edge.uplink import Uplink
 from edge.watchlist import Watchlist
 from edge.watchlist_sync import WatchlistSync, load_public_key
-from guardpost import __version__
+from protocol.version import __version__
 from shared.face import FaceEngine
 
 logger = logging.getLogger(__name__)

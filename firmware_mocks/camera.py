@@ -20,6 +20,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from protocol.errors import ConfigError
+
 logger = logging.getLogger(__name__)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".pgm", ".bmp"}
 Fault = Literal["dead", "black"]
@@ -125,21 +127,20 @@ class MockCamera:
         return Handler
 
 
-def register(mocks: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``mock camera``."""
-    parser = mocks.add_parser("camera", help="模拟摄像头 / mock snapshot camera serving images from a folder")
-    parser.add_argument("--images", type=Path, required=True, help="folder of face images, served in turn")
-    parser.add_argument("--port", type=int, default=8554)
-    parser.add_argument("--raw", action="store_true", help="serve images as they are, not placed on a 640x480 frame")
-    parser.set_defaults(func=_run)
-
-
-def _run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """``guardpost mock camera`` (arguments in firmware_mocks/cli.py); ConfigError for a bad folder or port."""
+    if not args.images.is_dir():
+        raise ConfigError(f"图片文件夹不存在 / images folder {args.images} does not exist: check --images")
     images = sorted(p for p in args.images.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
     if not images:
-        print(f"文件夹中没有图片 / no images in {args.images}")
-        return 2
-    with MockCamera(images, port=args.port, staged=not args.raw) as camera:
+        suffixes = ", ".join(sorted(IMAGE_SUFFIXES))
+        raise ConfigError(f"文件夹中没有图片 / no images ({suffixes}) in {args.images}: check --images")
+    try:
+        camera = MockCamera(images, port=args.port, staged=not args.raw)
+    except OSError as exc:  # the port is taken, or privileged
+        raise ConfigError(f"无法监听端口 / cannot listen on port {args.port}: {exc.strerror}; "
+                          "choose another with --port") from exc  # fmt: skip
+    with camera:
         print(f"模拟摄像头已启动 / mock camera serving {len(images)} images at {camera.url}")
         threading.Event().wait()
     return 0

@@ -1,3 +1,5 @@
 """guardpost: the command line and the one-command demo."""
 
-__version__ = "0.1.0"
+from protocol.version import __version__
+
+__all__ = ["__version__"]

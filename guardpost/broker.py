@@ -15,6 +15,8 @@ from typing import Any, Self
 
 from amqtt.broker import Broker
 
+from guardpost.ports import check_port
+
 logger = logging.getLogger(__name__)
 
 
@@ -60,6 +62,7 @@ class EmbeddedBroker:
         if not self._started.wait(timeout):
             raise RuntimeError("embedded MQTT broker did not start")
         if self._error is not None:
+            check_port(self.port, "embedded MQTT broker", "run again: the broker takes a free port each time")
             raise RuntimeError(f"embedded MQTT broker failed: {self._error}") from self._error
         logger.info("embedded MQTT broker on 127.0.0.1:%d", self.port)
 

@@ -4,6 +4,8 @@ An embedded MQTT broker, central on SQLite in a temporary data dir with a
 seeded registry, and one terminal whose card reader is a PN532 firmware mock on
 a pseudo-terminal and whose camera is a mock serving real face images. It plays
 the scripted shift of ``demo_script`` and prints what each audience sees.
+Only light imports at module level (``guardpost --help`` imports this module);
+the stack loads when the demo runs.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
+from bench.table import format_table
 from guardpost.demo_script import SCRIPT, Tap, faces_dir
-from guardpost.table import format_table
+from guardpost.ports import check_api_port
+from protocol.errors import ConfigError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from edge.checkin import CheckinResult
     from guardpost.demo_stack import DemoStack
 
@@ -50,8 +54,19 @@ class PlayedTap:
 
 def no_face_frame() -> np.ndarray:
     """An empty corridor: a grey gradient with no face in it."""
+    import numpy as np
+
     ramp = np.linspace(70, 190, 640, dtype=np.uint8)
     return np.repeat(np.tile(ramp, (480, 1))[:, :, None], 3, axis=2)
+
+
+def _check_data_dir(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"无法创建数据文件夹 / cannot create --data-dir {folder}: {exc.strerror}; choose another"
+        ) from exc
 
 
 def play(stack: DemoStack, results: queue.Queue[CheckinResult]) -> list[PlayedTap]:
@@ -71,6 +86,9 @@ def play(stack: DemoStack, results: queue.Queue[CheckinResult]) -> list[PlayedTa
 
 
 def run(args: argparse.Namespace) -> int:
+    check_api_port(args.port)
+    if args.data_dir is not None:
+        _check_data_dir(args.data_dir)
     # Imported here so that `guardpost --help` does not load the face models' stack.
     from guardpost.demo_report import print_report, verify_outcomes
     from guardpost.demo_stack import DemoStack

@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench.table import format_table
 from central.access.auth import API_KEY_HEADER, DEMO_API_KEY
 from edge.checkin import CheckinResult
 from guardpost.demo_script import Tap
-from guardpost.table import format_table
 from protocol.messages import PoliceAlert
 
 SITE_ZONE = ZoneInfo("Asia/Shanghai")

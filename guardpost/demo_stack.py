@@ -44,6 +44,7 @@ from guardpost.demo_script import (
     faces_dir,
 )
 from guardpost.police_feed import PoliceFeed
+from guardpost.ports import check_api_port
 from protocol.messages import PoliceAlert
 from protocol.mqtt import MqttSettings
 from shared.face import FaceEngine, FaceSettings
@@ -158,7 +159,8 @@ class DemoStack:
         deadline = time.monotonic() + 20
         while not server.started:
             if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"central did not start on port {self.api_port} (is the port in use?)")
+                check_api_port(self.api_port)  # taken since the demo checked it: a configuration error
+                raise RuntimeError(f"central did not start on port {self.api_port}")
             time.sleep(0.05)
 
         def stop_server() -> None:

@@ -1,7 +1,8 @@
 """Loading settings from a TOML file plus environment variables, for both services.
 
 Precedence: explicit keyword arguments, then environment variables, then the
-TOML file, then defaults. A wrong key or value raises ConfigError naming it.
+TOML file, then defaults. A wrong key or value raises ConfigError naming it: one
+line for one problem, a line per problem below a heading for several.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, TomlConfigSettingsSource
 
+from protocol.errors import ConfigError
+
+__all__ = ["ConfigError", "FileSettings", "load_settings"]
+
 _toml_file: ContextVar[Path | None] = ContextVar("_toml_file", default=None)
-
-
-class ConfigError(ValueError):
-    """Settings that cannot be used; the message names each offending key."""
 
 
 class FileSettings(BaseSettings):
@@ -47,29 +49,35 @@ def load_settings(cls: type[S], config_file: Path | None = None, **overrides: An
     """Validate settings once at start; raises ConfigError with one line per problem."""
     if config_file is not None:
         if not config_file.is_file():
-            raise ConfigError(f"配置文件不存在 / config file {config_file} does not exist")
+            raise ConfigError(f"配置文件不存在 / config file {config_file} does not exist: check the path")
         try:
             tomllib.loads(config_file.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"配置文件格式错误 / {config_file} is not valid TOML: {exc}") from exc
+            raise ConfigError(f"配置文件格式错误 / {config_file} is not valid TOML: {exc}; fix that line") from exc
     token = _toml_file.set(config_file)
     try:
         return cls(**overrides)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, config_file)) from exc
+        raise ConfigError(_describe(exc, config_file, cls.model_config.get("env_prefix", ""))) from exc
     finally:
         _toml_file.reset(token)
 
 
-def _describe(exc: ValidationError, config_file: Path | None) -> str:
-    where = f"config file {config_file}" if config_file else "environment"
-    lines = [f"配置无效 / invalid configuration in the {where} or the environment:"]
-    for error in exc.errors(include_url=False):
-        key = ".".join(str(part) for part in error["loc"]) or "(root)"
-        if error["type"] == "extra_forbidden":
-            lines.append(f"  unknown setting {key!r}")
-        elif error["type"] == "missing":
-            lines.append(f"  setting {key!r}: required")
-        else:
-            lines.append(f"  setting {key!r}: {error['msg']} (got {error.get('input')!r})")
-    return "\n".join(lines)
+def _describe(exc: ValidationError, config_file: Path | None, env_prefix: str) -> str:
+    where = f"config file {config_file} or the environment" if config_file else "the environment"
+    problems = [_problem(error, env_prefix) for error in exc.errors(include_url=False)]
+    if len(problems) == 1:
+        return f"配置无效 / invalid configuration in {where}: {problems[0]}"
+    return "\n  ".join([f"配置无效 / invalid configuration in {where}:", *problems])
+
+
+def _problem(error: ErrorDetails, env_prefix: str) -> str:
+    """One problem and its fix, e.g. ``unknown setting 'mqtt.prot' (remove it or correct its name)``."""
+    key = ".".join(str(part) for part in error["loc"]) or "(root)"
+    if error["type"] == "extra_forbidden":
+        return f"unknown setting {key!r} (remove it or correct its name)"
+    if error["type"] == "missing":
+        # Nested keys may sit under a union's tag in loc (reader.pn532.port): name the variable of top-level keys only.
+        variable = f"{env_prefix}{key.upper()}" if len(error["loc"]) == 1 else f"{env_prefix}<SECTION>__<KEY>"
+        return f"setting {key!r}: required (add it to the config file, or set {variable})"
+    return f"setting {key!r}: {error['msg']} (got {error.get('input')!r})"

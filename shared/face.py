@@ -26,14 +26,11 @@ import onnx
 from pydantic import BaseModel, ConfigDict, Field
 
 from protocol.checkin import FaceStatus
+from shared.errors import FaceModelError
 
 logger = logging.getLogger(__name__)
 
 Embedding = npt.NDArray[np.float32]
-
-
-class FaceModelError(RuntimeError):
-    """A face model is missing, fails its checksum, or does not load."""
 
 
 EMBEDDING_DIM = 128

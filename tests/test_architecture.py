@@ -117,7 +117,6 @@ def test_every_central_module_is_in_a_layer() -> None:
     assert not loose, f"add to CENTRAL_LAYERS: {loose}"
 
 
-@pytest.mark.xfail(strict=True, reason="the face engine, the mocks' codecs and the version move out of edge next")
 def test_tiers_import_only_what_they_may() -> None:
     wrong = []
     for name in sorted(modules()):

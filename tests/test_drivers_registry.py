@@ -7,6 +7,8 @@ from pydantic import ValidationError
 
 from edge.drivers import READER_TYPES, create_reader, parse_reader_config
 from edge.errors import ReaderError
+from edge.reader_kinds import READER_KINDS
+from firmware_mocks.cli import READER_KINDS as MOCK_CHOICES
 from firmware_mocks.readers import MOCK_KINDS, create_mock
 
 DEFAULT_BAUD = {"pn532": 115200, "em4100": 9600, "ascii": 9600, "wiegand": 9600, "resident_id": 115200}
@@ -14,6 +16,8 @@ DEFAULT_BAUD = {"pn532": 115200, "em4100": 9600, "ascii": 9600, "wiegand": 9600,
 
 def test_every_family_has_a_driver_and_a_mock() -> None:
     assert set(READER_TYPES) == set(DEFAULT_BAUD) == set(MOCK_KINDS)
+    # The command lines' choices, in the registries' order.
+    assert READER_KINDS == READER_TYPES == MOCK_KINDS == MOCK_CHOICES
 
 
 @pytest.mark.parametrize("kind", sorted(DEFAULT_BAUD))

@@ -12,6 +12,7 @@ from edge.drivers import create_reader, parse_reader_config
 from edge.enrolment import Enrolment
 from edge.face_cli import NO_DECISION
 from firmware_mocks.readers import create_mock
+from guardpost.cli import main
 from tests.face_fixtures import orl_path
 from tests.test_face_cli import run
 
@@ -20,7 +21,7 @@ ID_NUMBER = "11010519491231002X"
 
 @pytest.fixture(scope="module")
 def id_card_line() -> str:
-    """What ``guardpost cards read --show-id`` prints for a tap of the ID card, read through the real driver."""
+    """A line of ``guardpost cards --reader resident_id --show-id`` for a tap of the ID card (real driver)."""
     with create_mock("resident_id") as mock:
         cfg = parse_reader_config({"type": "resident_id", "port": mock.port, "poll_interval_s": 0.01})
         with create_reader(cfg) as reader:
@@ -54,8 +55,32 @@ def test_masked_or_conflicting_id_card_input_is_refused(
     assert run(["enroll", "--out", str(out), "--from-id-card", str(record), "--guard-id", "G-8", photo],
                capsys)[0] == NO_DECISION  # fmt: skip
     assert not out.exists()
-    record.write_text(id_card_line, encoding="utf-8")
-    both = ["enroll", "--out", str(out), "--from-id-card", str(record), "--card", "04A1", "--guard-id", "G", photo]
-    assert run(both, capsys)[0] == NO_DECISION
-    assert run(["enroll", "--out", str(out), "--guard-id", "G", photo], capsys)[0] == NO_DECISION
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--from-id-card", "card.json", "--card", "04A1"],  # both sources of the card
+        [],  # neither
+    ],
+)
+def test_exactly_one_card_source_is_required(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str]
+) -> None:
+    out = tmp_path / "enrolment.json"
+    with pytest.raises(SystemExit) as exited:
+        run(["enroll", "--out", str(out), *options, "--guard-id", "G", str(orl_path(8, 1))], capsys)
+    assert exited.value.code == 2
+    assert "--card" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_card_uid_needs_a_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "enrolment.json"
+    argv = ["face", "enroll", "--out", str(out), "--card", "04A1", "--guard-id", "G", str(orl_path(8, 1))]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--card needs --name" in err
+    assert err.count("\n") == 1  # one line, no traceback
     assert not out.exists()

@@ -12,13 +12,13 @@ import pytest
 
 import shared.face
 from protocol.checkin import FaceStatus
+from shared.errors import FaceModelError
 from shared.face import (
     DETECTOR_FILE,
     EMBEDDING_DIM,
     RECOGNIZER_FILE,
     Embedding,
     FaceEngine,
-    FaceModelError,
     FaceSettings,
     models_dir,
     similarity,

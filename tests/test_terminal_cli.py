@@ -1,14 +1,21 @@
-"""``guardpost terminal`` refuses bad configuration with a message that names the key."""
+"""``guardpost terminal`` refuses bad configuration with a message that names the key; every key is documented."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from edge.config import TerminalSettings
+from edge.drivers import AsciiConfig, Em4100Config, Pn532Config, ResidentIdConfig, WiegandConfig
+from edge.drivers.camera import OpenCvCameraConfig, SnapshotCameraConfig
+from edge.uplink import UplinkSettings
+from edge.watchlist_sync import WatchlistSyncSettings
 from guardpost.cli import main
+from protocol.mqtt import MqttSettings
 from protocol.settings import ConfigError, load_settings
+from shared.face import FaceSettings
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "terminal.toml"
 
@@ -54,3 +61,14 @@ def test_not_toml_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     config.write_text("terminal_id = [unclosed")
     assert main(["terminal", "--config", str(config)]) == 2
     assert "not valid TOML" in capsys.readouterr().err
+
+
+def test_the_configuration_document_names_every_key() -> None:
+    """docs/configuration.md lists each setting of the terminal and of each section and reader family."""
+    doc = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text(encoding="utf-8")
+    models: list[type[BaseModel]] = [
+        TerminalSettings, Pn532Config, Em4100Config, AsciiConfig, WiegandConfig, ResidentIdConfig,
+        OpenCvCameraConfig, SnapshotCameraConfig, MqttSettings, UplinkSettings, FaceSettings, WatchlistSyncSettings,
+    ]  # fmt: skip
+    keys = [(m.__name__, key) for m in models for key in m.model_fields]
+    assert [f"{model}.{key}" for model, key in keys if f"`{key}`" not in doc and f"`[{key}]`" not in doc] == []

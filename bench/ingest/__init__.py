@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import logging
 import multiprocessing as mp
-import os
+import re
 import shutil
 import socket
 import statistics
@@ -40,10 +40,10 @@ from central.db.sealing import DEMO_CIPHER
 from central.demo.seed import seed_demo_registry
 from central.registry.models import Terminal
 from central.schema import create_db
+from protocol.errors import ConfigError
 from protocol.mqtt import MqttSettings, create_client
 from protocol.topics import EVENT_FILTER
 
-DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 _BROKER_CONFIG = """listener {port} 127.0.0.1
 allow_anonymous true
 persistence false
@@ -53,19 +53,8 @@ max_packet_size 8388608
 """
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--terminals", type=int, default=10, help="simulated terminals")
-    parser.add_argument("--events", type=int, default=20_000, help="events per measured run (all terminals)")
-    parser.add_argument("--window", type=int, default=200, help="unconfirmed events per terminal")
-    parser.add_argument("--photos", choices=["both", "with", "without"], default="both")
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("GUARDPOST_TEST_PG", DEFAULT_PG),
-        help="PostgreSQL server to create a throw-away database on (default: $GUARDPOST_TEST_PG or %(default)s)",
-    )
-
-
 def run(args: argparse.Namespace) -> list[dict[str, object]]:
+    _check_services(args.database_url)
     logging.getLogger("central").setLevel(logging.WARNING)
     variants = {"both": [False, True], "with": [True], "without": [False]}[args.photos]
     with tempfile.TemporaryDirectory(prefix="gp-bench-ingest-") as tmp, _Broker(Path(tmp)) as broker:
@@ -145,11 +134,28 @@ def _count_messages(port: int, expected: int, ready: MpEvent, report: Connection
     client.loop_forever()
 
 
+def _check_services(server_url: str) -> None:
+    """Fail before measuring when Mosquitto is not installed or PostgreSQL does not answer."""
+    if not Path(_mosquitto()).is_file():
+        raise ConfigError("找不到 mosquitto / mosquitto is not installed: apt-get install mosquitto")
+    try:
+        psycopg.connect(server_url, autocommit=True, connect_timeout=5).close()
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        shown = re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", server_url)  # never print a password
+        raise ConfigError(f"无法连接 PostgreSQL / cannot connect to {shown}: {reason}; "
+                          "start it, or give --database-url") from exc  # fmt: skip
+
+
+def _mosquitto() -> str:
+    return shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+
+
 class _Broker:
     """A private Mosquitto on a free port, configured as deploy/mosquitto for queues and limits."""
 
     def __init__(self, workdir: Path) -> None:
-        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        binary = _mosquitto()
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = int(sock.getsockname()[1])

@@ -9,6 +9,7 @@ they all mean the same thing: close, back off, reopen.
 from __future__ import annotations
 
 import contextlib
+import termios
 import time
 from collections import deque
 from collections.abc import Callable
@@ -44,7 +45,8 @@ class SerialLink:
         try:
             self._port.write(data)
             self._port.flush()
-        except (serial.SerialException, OSError) as exc:
+        # flush() is tcdrain(), which raises termios.error (not an OSError) for a pty or USB port gone away.
+        except (serial.SerialException, OSError, termios.error) as exc:
             raise ReaderDisconnected(f"write to {self.url} failed: {exc}") from exc
 
     def read_some(self, deadline: float) -> bytes:

@@ -2,7 +2,9 @@
 
 Each line is a card id (for Wiegand also ``FACILITY:CARD``) or a JSON object
 ``{"uid": …, "name": …}`` carrying fields; blank lines and ``#`` comments are
-skipped. The mock keeps serving after the last tap until interrupted.
+skipped. The mock keeps serving after the last tap until interrupted. The
+arguments are declared in firmware_mocks/cli.py, which imports this module only
+to run the command.
 """
 
 from __future__ import annotations
@@ -17,23 +19,20 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from firmware_mocks.readers import MOCK_KINDS, ReaderMock, create_mock
-
-
-def register(mocks: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``mock reader``."""
-    parser = mocks.add_parser("reader", help="模拟读卡器 / a card reader speaking real bytes on a pty")
-    parser.add_argument("kind", choices=MOCK_KINDS, help="读卡器类型 / reader family")
-    parser.add_argument("--link", required=True, help="伪终端链接路径 / symlink to the pty, for the driver")
-    parser.add_argument("--taps", type=Path, help="卡号文件 / card ids, one per line (default: stdin)")
-    parser.add_argument("--interval", type=float, default=1.0, help="刷卡间隔秒 / seconds between file taps")
-    parser.set_defaults(func=run)
+from firmware_mocks.readers import ReaderMock, create_mock
+from protocol.errors import ConfigError
 
 
 def run(args: argparse.Namespace) -> int:
+    _check_paths(args)
     signal.signal(signal.SIGTERM, _interrupt)  # so a terminated mock still removes its link
     stop = threading.Event()
-    with create_mock(args.kind, args.link) as mock:
+    mock = create_mock(args.kind, args.link)
+    try:
+        mock.start()  # here rather than by `with`, to report a link that cannot be made
+    except OSError as exc:  # the link cannot be written there
+        raise ConfigError(f"无法创建链接 / cannot create the link {args.link}: {exc.strerror}; check --link") from exc
+    with mock:
         print(f"模拟读卡器已就绪 / {args.kind} reader mock serving at {mock.port}", flush=True)
         if args.taps is None:
             _tap_all(mock, sys.stdin, 0.0, stop)
@@ -43,6 +42,14 @@ def run(args: argparse.Namespace) -> int:
         print("继续服务，按 Ctrl-C 退出 / serving until Ctrl-C", flush=True)
         stop.wait()
     return 0
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    folder = Path(args.link).parent
+    if not folder.is_dir():
+        raise ConfigError(f"文件夹不存在 / folder {folder} of --link does not exist: create it, or change --link")
+    if args.taps is not None and not args.taps.is_file():
+        raise ConfigError(f"卡号文件不存在 / taps file {args.taps} does not exist: check --taps")
 
 
 def _tap_all(mock: ReaderMock[Any], lines: Iterable[str], interval: float, stop: threading.Event) -> None:

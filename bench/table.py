@@ -1,4 +1,8 @@
-"""Aligned plain-text tables that stay aligned with Chinese (double-width) text."""
+"""Aligned plain-text tables that stay aligned with Chinese (double-width) text.
+
+The benchmarks print their results with it, and so does the demo (guardpost imports
+bench, never the other way round).
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,105 @@
+"""Each benchmark's command-line arguments and their defaults, with the standard library only.
+
+``guardpost bench --help`` and ``guardpost bench NAME --help`` read them without
+importing the benchmarks (OpenCV, faiss, SQLAlchemy, psycopg); ``bench/<name>.py``
+is imported only to run, through its ``run(args) -> list[dict[str, object]]``.
+A new benchmark adds its module, its arguments here and its row in BENCHMARKS.
+A benchmark raises ConfigError for an argument it cannot use (exit 2, one line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from edge.reader_kinds import READER_KINDS
+from protocol.errors import ConfigError
+
+# The shared data folder beside a checkout; GUARDPOST_ORL_DIR or --orl elsewhere.
+DEFAULT_ORL = os.environ.get("GUARDPOST_ORL_DIR", str(Path(__file__).resolve().parents[2] / "shared/data/faces/orl"))
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+# The families bench.checkin can tap: it has a card-uid format for each.
+CHECKIN_READERS = ("pn532", "em4100")
+
+
+def require_orl(folder: Path) -> None:
+    """Raise ConfigError unless ``folder`` holds the ORL faces (s1 ... s40)."""
+    if not (folder / "s1" / "1.pgm").is_file():
+        raise ConfigError(f"ORL 人脸库不存在 / ORL faces not found at {folder}: give --orl or GUARDPOST_ORL_DIR")
+
+
+def checkin(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sizes", default="0,10000,100000,1000000", help="watchlist sizes, comma-separated")
+    parser.add_argument("--taps", type=int, default=40, help="measured taps per size (after 3 warm-up taps)")
+    parser.add_argument("--reader", choices=CHECKIN_READERS, default="pn532")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--orl", type=Path, default=Path(DEFAULT_ORL), help="ORL directory (s1..s40)")
+
+
+def face_accuracy(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--orl", type=Path, default=Path(DEFAULT_ORL), help="ORL directory (s1..s40)")
+    parser.add_argument("--protocol", choices=["x2", "raw", "both"], default="both")
+    parser.add_argument("--verify-threshold", type=float, default=None, help="default: the calibrated one")
+    parser.add_argument("--watchlist-threshold", type=float, default=None, help="default: the calibrated one")
+    parser.add_argument("--gallery-shots", type=int, default=3, help="images enrolled per wanted person")
+
+
+def ingest(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--terminals", type=int, default=10, help="simulated terminals")
+    parser.add_argument("--events", type=int, default=20_000, help="events per measured run (all terminals)")
+    parser.add_argument("--window", type=int, default=200, help="unconfirmed events per terminal")
+    parser.add_argument("--photos", choices=["both", "with", "without"], default="both")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("GUARDPOST_TEST_PG", DEFAULT_PG),
+        help="PostgreSQL server to create a throw-away database on (default: $GUARDPOST_TEST_PG or %(default)s)",
+    )
+
+
+def reader(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--taps", type=int, default=30, help="刷卡次数 / taps per family for latency")
+    parser.add_argument("--chunk", type=int, default=64, help="bytes per decode() call, as a port delivers them")
+    parser.add_argument("--family", choices=READER_KINDS, action="append", help="only these families")
+
+
+def rules(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--guards", type=int, default=100_000)
+    parser.add_argument("--sites", type=int, default=10_000)
+    parser.add_argument("--events", type=int, default=2000, help="taps per measurement")
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file in a temp directory")
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def watchlist(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--size", type=int, default=100_000, help="entries in the list")
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument(
+        "--index",
+        choices=["auto", "exact", "ivf"],
+        default="auto",
+        help="auto: what a terminal picks for the size (exact for small lists, else IVF-SQ8)",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-load", action="store_true", help="skip the save / load-in-a-fresh-process memory figures")
+
+
+# name -> (help: the first line of bench/<name>'s docstring, its arguments)
+BENCHMARKS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "checkin": ("Check-in, card read to decision: p50/p95/max per watchlist size, and where the time goes.", checkin),
+    "face_accuracy": (
+        "Face accuracy on ORL: FMR/FNMR (1:1) and FPIR/FNIR (watchlist) at the calibrated thresholds.",
+        face_accuracy,
+    ),
+    "ingest": (
+        "Ingest throughput: N simulated terminals -> Mosquitto -> central -> PostgreSQL, receipted end to end.",
+        ingest,
+    ),
+    "reader": ("Card readers: frames decoded per second (pure decode) and tap-to-read latency through a pty.", reader),
+    "rules": (
+        "Rule evaluation: evaluations per second on a large registry, and the rules' share of ingest time.",
+        rules,
+    ),
+    "watchlist": ("Watchlist search: query latency p50/p95, recall@1 against exact search, index memory.", watchlist),
+}
