@@ -41,7 +41,11 @@ def create_db(engine: Engine) -> None:
     """
     tables = set(inspect(engine).get_table_names())
     if "alembic_version" in tables:
+        before = migrations.current(engine)
         migrations.upgrade(engine)
+        after = migrations.current(engine)
+        if after != before:
+            logger.info("database schema upgraded from revision %s to %s", before, after)
     metadata().create_all(engine)
     if not tables:
         migrations.stamp(engine)

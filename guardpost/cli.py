@@ -72,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Alembic narrates every run at INFO (plugins, dialect, each step); central logs what changed itself.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     handler: Callable[[argparse.Namespace], int] = args.func
     try:
         return handler(args)

@@ -175,7 +175,7 @@ def import_rows(
         if progress is not None:
             progress(number - 1, len(rows))
     session.commit()
-    logger.info("import of %s: %s", kind, report.summary())
+    logger.debug("import of %s: %s", kind, report.summary())
     return report
 
 

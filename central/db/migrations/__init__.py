@@ -13,7 +13,6 @@ generated file (SQLite needs batch operations for most ALTERs).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,8 +25,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData
 
 HERE = Path(__file__).parent
-# Alembic announces each of its plugins at INFO on every run; the revisions it runs are what matter.
-logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def include_name(metadata: MetaData) -> Callable[[str | None, str, Any], bool]:
