@@ -20,7 +20,7 @@ from edge.drivers.camera import CameraConfig
 from edge.uplink import UplinkSettings
 from edge.watchlist_sync import WatchlistSyncSettings
 from protocol.errors import ConfigError
-from protocol.mqtt import MqttSettings
+from protocol.mqtt import MqttSettings, tls_files
 from protocol.settings import FileSettings
 from shared.face import FaceSettings
 
@@ -58,10 +58,7 @@ def check_files(settings: TerminalSettings) -> None:
 
 
 def _needed_files(settings: TerminalSettings) -> list[tuple[str, str | Path]]:
-    mqtt = settings.mqtt
-    files: list[tuple[str, str | Path | None]] = []
-    if mqtt.tls:  # without TLS, paho never opens them
-        files += [("mqtt.ca_file", mqtt.ca_file), ("mqtt.cert_file", mqtt.cert_file), ("mqtt.key_file", mqtt.key_file)]
+    files: list[tuple[str, str | Path | None]] = list(tls_files(settings.mqtt))
     if settings.watchlist_sync is not None:
         files.append(("watchlist_sync.public_key_file", settings.watchlist_sync.public_key_file))
     return [(key, path) for key, path in files if path is not None]

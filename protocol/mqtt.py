@@ -36,6 +36,18 @@ class MqttSettings(BaseModel):
     reconnect_max_s: float = Field(default=30.0, gt=0)
 
 
+def tls_files(settings: MqttSettings) -> list[tuple[str, str]]:
+    """(setting, path) of each file the connection will open: none without TLS."""
+    if not settings.tls:  # without TLS, paho never opens them
+        return []
+    named = [
+        ("mqtt.ca_file", settings.ca_file),
+        ("mqtt.cert_file", settings.cert_file),
+        ("mqtt.key_file", settings.key_file),
+    ]
+    return [(key, path) for key, path in named if path is not None]
+
+
 def create_client(settings: MqttSettings, client_id: str) -> mqtt.Client:
     """A paho client configured from ``settings``; the caller sets callbacks and connects."""
     protocol = mqtt.MQTTv5 if settings.protocol == "5" else mqtt.MQTTv311

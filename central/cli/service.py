@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import errno
 import socket
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from central.cli.common import EXIT_CONFIG, CommandError, load, open_database
@@ -51,6 +52,7 @@ def preflight(settings: CentralSettings) -> None:
     except AccessError as exc:
         raise CommandError(str(exc), EXIT_CONFIG) from exc
     _port_free(settings.api.host, settings.api.port)
+    _files_exist(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
         engine = open_database(settings)
@@ -79,6 +81,20 @@ def _port_free(host: str, port: int) -> None:
                     EXIT_CONFIG,
                 ) from exc
             raise CommandError(f"无法监听 / cannot listen on {host}:{port}: {exc.strerror}", EXIT_CONFIG) from exc
+
+
+def _files_exist(settings: CentralSettings) -> None:
+    from central.config import ENV_PREFIX
+    from protocol.mqtt import tls_files
+
+    missing = [
+        f"文件不存在 / file not found: {key} = {path}; fix the path in the config file or "
+        f"{ENV_PREFIX}{key.replace('.', '__').upper()}"
+        for key, path in tls_files(settings.mqtt)
+        if not Path(path).is_file()
+    ]
+    if missing:
+        raise CommandError("\n".join(missing), EXIT_CONFIG)
 
 
 def _safe_url(settings: CentralSettings) -> str:
