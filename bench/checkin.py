@@ -40,7 +40,7 @@ from shared.face import EMBEDDING_DIM, FaceAnalysis, FaceEngine, FaceSettings
 
 STAGES = ("read", "snapshot", "face", "watchlist", "outbox")
 GUARDS = (3, 4, 5, 6, 7)  # ORL people enrolled from shots 1-3, probed with shots 4-10
-# One per family of bench.arguments.CHECKIN_READERS (tests/test_bench_cli.py checks).
+# One per family of bench.arguments.CHECKIN_READERS (tests/bench/test_cli.py checks).
 _UIDS = {"pn532": lambda i: f"{i:08X}", "em4100": lambda i: f"{i:010X}"}
 
 

@@ -2,7 +2,7 @@
 
 Standard library only, so that command lines can offer them as choices without
 loading the drivers. ``edge.drivers`` has one driver and ``firmware_mocks.readers``
-one mock per name (tests/test_drivers_registry.py checks both).
+one mock per name (tests/edge/drivers/test_registry.py checks both).
 """
 
 READER_KINDS: tuple[str, ...] = ("pn532", "em4100", "ascii", "wiegand", "resident_id")

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests import ROOT
+
 PACKAGES = ("protocol", "shared", "edge", "central", "firmware_mocks", "bench", "guardpost")
 
 # Central, top to bottom: a module may import its own layer's package or any below it, never one above.

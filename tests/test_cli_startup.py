@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import tomllib
-from pathlib import Path
 
 import pytest
 
@@ -20,8 +19,8 @@ from bench.arguments import BENCHMARKS
 from guardpost.cli import COMMANDS, build_parser
 from guardpost.demo_script import faces_dir
 from protocol.version import __version__
+from tests import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 HEAVY = (
     "cv2", "onnx", "faiss", "numpy", "fastapi", "starlette", "sqlalchemy", "sqlmodel", "uvicorn", "amqtt",
     "paho", "pydantic", "pydantic_settings", "cryptography", "openpyxl", "rich", "serial", "psycopg", "alembic",

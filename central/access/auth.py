@@ -30,9 +30,32 @@ logger = logging.getLogger(__name__)
 
 SESSION_COOKIE = "gp_session"
 API_KEY_HEADER = "X-API-Key"
-_hasher = PasswordHasher()
-# A hash to verify against when the user does not exist, so that timing does not tell.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class _Hashing:
+    """The process's password hasher (argon2id, its library's defaults) and a hash of its cost.
+
+    A login for a user that does not exist verifies against ``dummy``, so that the
+    time it takes does not tell whether the user exists.
+    """
+
+    def __init__(self, hasher: PasswordHasher) -> None:
+        self.hasher = hasher
+        self.dummy = hasher.hash("not-a-real-password")
+
+
+_hashing: list[_Hashing] = []
+
+
+def _current() -> _Hashing:
+    if not _hashing:
+        _hashing.append(_Hashing(PasswordHasher()))
+    return _hashing[0]
+
+
+def use_password_hasher(hasher: PasswordHasher) -> None:
+    """Hash new passwords with ``hasher`` (tests use a cheap one); hashes made before still verify."""
+    _hashing[:] = [_Hashing(hasher)]
 
 
 class AccessError(Unprocessable):
@@ -56,12 +79,12 @@ class WrongPassword(AccessError):
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _current().hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _current().hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -123,7 +146,7 @@ def login(session: Session, username: str, password: str, access: AccessSettings
     """A new session token and its account, or None for a wrong name or password."""
     account = session.exec(select(Account).where(Account.username == username)).first()
     if account is None:
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_current().dummy, password)
         return None
     if not verify_password(account.password_hash, password) or _usable(account, access) is None:
         return None

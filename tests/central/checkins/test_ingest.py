@@ -1,0 +1,292 @@
+"""Ingest end to end against a real Mosquitto, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Literal
+
+import pytest
+from paho.mqtt.client import MQTTMessage
+from sqlalchemy import Engine
+from sqlmodel import Session, SQLModel, col, select
+
+from central.alerts.models import Alert
+from central.checkins.ingest import Ingest
+from central.checkins.models import Checkin, DeadLetter, Violation
+from central.config import CentralSettings
+from central.db.engine import make_engine
+from central.registry.models import Terminal
+from protocol.checkin import Card, CardKind, CheckinEvent
+from protocol.messages import PoliceAlert, Receipt, TerminalStatus
+from protocol.mqtt import MqttSettings
+from protocol.topics import event_topic, police_alert_topic, receipt_topic, status_topic
+from tests.fixtures.brokers import PrivateMosquitto
+from tests.fixtures.central import (
+    Collector,
+    add_terminal,
+    make_event,
+    tiny_jpeg,
+    wanted_hit,
+)
+from tests.fixtures.waiting import wait_until
+
+pytestmark = pytest.mark.mosquitto
+
+POLICE = police_alert_topic("110105-WJ")
+StartIngest = Callable[..., Ingest]
+StartCollector = Callable[[list[str]], Collector]
+
+
+@pytest.fixture
+def start_ingest(mosquitto: int, tmp_path: Path) -> Iterator[StartIngest]:
+    started: list[Ingest] = []
+
+    def start(
+        engine: Engine, protocol: Literal["5", "3.1.1"] = "5", shared: bool = True, port: int = mosquitto
+    ) -> Ingest:
+        settings = CentralSettings(
+            data_dir=tmp_path,
+            mqtt=MqttSettings(port=port, protocol=protocol, session_expiry_s=0, reconnect_max_s=2),
+            shared_subscription=shared,
+            client_id=f"central-test-{uuid.uuid4().hex[:10]}",
+        )
+        ingest = Ingest(settings, engine)
+        ingest.start()
+        started.append(ingest)
+        assert ingest.wait_ready(10), "ingest did not connect and subscribe"
+        return ingest
+
+    yield start
+    for ingest in started:
+        ingest.stop()
+
+
+def receipt_for(event_id: uuid.UUID) -> Callable[[MQTTMessage], bool]:
+    return lambda msg: event_id in Receipt.model_validate_json(msg.payload).event_ids
+
+
+def alert_for(event_id: uuid.UUID) -> Callable[[MQTTMessage], bool]:
+    return lambda msg: PoliceAlert.model_validate_json(msg.payload).alert_id == event_id
+
+
+def send(collector: Collector, event: CheckinEvent) -> None:
+    collector.publish(event_topic(event.terminal_id), event.to_json())
+
+
+def test_event_is_stored_with_photo_and_receipted(
+    engine: Engine, start_ingest: StartIngest, collector: StartCollector, tmp_path: Path
+) -> None:
+    terminal = add_terminal(engine)
+    start_ingest(engine)
+    client = collector([receipt_topic(terminal)])
+    event = make_event(terminal)
+
+    send(client, event)
+    client.wait_for(receipt_for(event.event_id))
+
+    with Session(engine) as session:
+        row = session.get(Checkin, event.event_id)
+        assert row is not None
+        assert (row.site_id, row.guard_id, row.seq) == ("S2", "G1", 1)
+        assert row.occurred_at == event.occurred_at
+        assert row.occurred_at.tzinfo is not None
+        assert session.exec(select(Violation).where(Violation.event_id == event.event_id)).all() == []
+        assert row.photo_path is not None
+        assert (tmp_path / row.photo_path).read_bytes() == tiny_jpeg()
+        assert json.loads(row.raw_event)["photo"]["data_b64"] is None
+
+
+def test_breaches_are_recorded_as_violations(
+    engine: Engine, start_ingest: StartIngest, collector: StartCollector
+) -> None:
+    terminal = add_terminal(engine)
+    start_ingest(engine)
+    client = collector([receipt_topic(terminal)])
+    event = make_event(terminal, card_uid="04C3D4E5", verify_score=0.2)  # G3, revoked, someone else's face
+
+    send(client, event)
+    client.wait_for(receipt_for(event.event_id))
+
+    with Session(engine) as session:
+        rows = session.exec(select(Violation).where(Violation.event_id == event.event_id)).all()
+    assert sorted(v.code for v in rows) == ["CERT_REVOKED", "FACE_MISMATCH"]
+    assert all(v.reason_zh and v.reason_en and v.article for v in rows)
+
+
+def test_duplicate_delivery_stores_once_alerts_once_receipts_twice(
+    engine: Engine, start_ingest: StartIngest, collector: StartCollector
+) -> None:
+    terminal = add_terminal(engine)
+    start_ingest(engine)
+    receipts = collector([receipt_topic(terminal)])
+    police = collector([POLICE])
+    event = make_event(terminal, card_uid="55667788", hit=wanted_hit())
+    later = make_event(terminal, card_uid="55667788", seq=2, hit=wanted_hit())
+
+    send(receipts, event)
+    receipts.wait_for(receipt_for(event.event_id))
+    send(receipts, event)  # the terminal missed the receipt and sends again
+    receipts.wait_for(receipt_for(event.event_id), count=2)
+    send(receipts, later)
+    # Alerts on one topic arrive in order: once `later`'s is in, a second one for `event` would be too.
+    police.wait_for(alert_for(later.event_id))
+    assert len(police.wait_for(alert_for(event.event_id))) == 1
+
+    with Session(engine) as session:
+        assert len(session.exec(select(Checkin).where(Checkin.terminal_id == terminal)).all()) == 2
+        assert len(session.exec(select(Alert).where(Alert.terminal_id == terminal)).all()) == 2
+
+
+def test_an_id_card_tap_is_receipted_each_time_and_stored_once_sealed(
+    engine: Engine, start_ingest: StartIngest, collector: StartCollector
+) -> None:
+    terminal = add_terminal(engine)
+    start_ingest(engine)
+    receipts = collector([receipt_topic(terminal)])
+    event = make_event(terminal).model_copy(update={"card": Card(kind=CardKind.RESIDENT_ID, uid="11010519900728002X")})
+
+    send(receipts, event)
+    receipts.wait_for(receipt_for(event.event_id))
+    send(receipts, event)  # a re-delivery: receipted again, nothing added
+    receipts.wait_for(receipt_for(event.event_id), count=2)
+
+    with Session(engine) as session:
+        rows = session.exec(select(Checkin).where(Checkin.terminal_id == terminal)).all()
+    assert [(r.guard_id, r.card_id_number, r.card_uid) for r in rows] == [
+        ("G2", "11010519900728002X", "1101**********002X")
+    ]
+    assert "11010519900728002X" not in rows[0].raw_event
+
+
+def test_wanted_match_raises_alert_and_police_message(
+    engine: Engine, start_ingest: StartIngest, collector: StartCollector
+) -> None:
+    terminal = add_terminal(engine)
+    start_ingest(engine)
+    police = collector([POLICE])
+    event = make_event(terminal, card_uid="55667788", hit=wanted_hit(score=0.73))
+
+    send(police, event)
+    message = PoliceAlert.model_validate_json(police.wait_for(alert_for(event.event_id))[0].payload)
+
+    assert message.watchlist_entry_id == "W-0001"
+    assert message.watchlist_name == "孙立军"
+    assert (message.site_id, message.site_name, message.terminal_id) == ("S2", "星光大厦", terminal)
+    assert message.score == pytest.approx(0.73)
+    with Session(engine) as session:
+        alert = session.get(Alert, event.event_id)
+        assert alert is not None
+        assert (alert.status, alert.jurisdiction) == ("new", "110105-WJ")
+        assert session.exec(select(Violation).where(Violation.event_id == event.event_id)).all() == []
+
+
+def test_bad_messages_are_dead_lettered_and_ingest_goes_on(
+    engine: Engine, start_ingest: StartIngest, collector: StartCollector
+) -> None:
+    terminal, other = add_terminal(engine), add_terminal(engine)
+    start_ingest(engine)
+    client = collector([receipt_topic(terminal)])
+    unknown_id, foreign, good = uuid.uuid4(), make_event(other), make_event(terminal)
+    topic = event_topic(terminal)
+
+    client.publish(topic, b"{not json")
+    client.publish(topic, json.dumps({"schema": "guardpost.checkin/2", "event_id": str(unknown_id)}).encode())
+    client.publish(topic, foreign.to_json())  # another terminal's event on this terminal's topic
+    bad_topic = f"guardpost/v1/t/T@{uuid.uuid4().hex[:8]}/event"  # no receipt topic can be built for it
+    client.publish(bad_topic, good.to_json())
+    send(client, good)
+    client.wait_for(receipt_for(unknown_id))
+    client.wait_for(receipt_for(foreign.event_id))
+    client.wait_for(receipt_for(good.event_id))
+
+    with Session(engine) as session:
+        dead = session.exec(select(DeadLetter).where(DeadLetter.topic == topic).order_by(col(DeadLetter.id))).all()
+        assert [d.payload[:9] for d in dead][0] == b"{not json"
+        assert "not JSON" in dead[0].reason
+        assert "unknown schema" in dead[1].reason
+        assert dead[1].event_id == str(unknown_id)
+        assert "on topic of" in dead[2].reason
+        assert session.get(Checkin, foreign.event_id) is None
+        invalid = session.exec(select(DeadLetter).where(DeadLetter.topic == bad_topic)).one()
+        assert "invalid terminal id" in invalid.reason
+        assert session.get(Checkin, good.event_id) is not None
+
+
+def test_terminal_status_is_kept(engine: Engine, start_ingest: StartIngest, collector: StartCollector) -> None:
+    terminal = add_terminal(engine)
+    start_ingest(engine)
+    client = collector([receipt_topic(terminal)])
+    client.publish(
+        status_topic(terminal),
+        TerminalStatus(terminal_id=terminal, online=True, outbox_depth=7).model_dump_json(by_alias=True).encode(),
+    )
+    flush = make_event(terminal)  # status and events share one worker queue: its receipt comes after
+    send(client, flush)
+    client.wait_for(receipt_for(flush.event_id))
+
+    with Session(engine) as session:
+        row = session.get(Terminal, terminal)
+        assert row is not None
+        assert (row.online, row.outbox_depth) == (True, 7)
+        assert row.last_seen_at is not None
+
+
+def test_mqtt_311_without_shared_subscription(
+    sqlite_engine: Engine, start_ingest: StartIngest, collector: StartCollector
+) -> None:
+    terminal = add_terminal(sqlite_engine)
+    start_ingest(sqlite_engine, protocol="3.1.1", shared=False)
+    client = collector([receipt_topic(terminal)])
+    event = make_event(terminal)
+
+    send(client, event)
+    client.wait_for(receipt_for(event.event_id))
+
+    with Session(sqlite_engine) as session:
+        assert session.get(Checkin, event.event_id) is not None
+
+
+def test_nothing_committed_means_no_receipt_until_resent(
+    tmp_path: Path, start_ingest: StartIngest, collector: StartCollector
+) -> None:
+    # Only the dead-letter table exists: storing a check-in fails as in a database outage.
+    engine = make_engine(f"sqlite:///{tmp_path / 'broken.sqlite3'}")
+    SQLModel.metadata.create_all(engine, tables=[SQLModel.metadata.tables["deadletter"]])
+    start_ingest(engine)
+    terminal = f"T-test-{uuid.uuid4().hex[:10]}"
+    client = collector([receipt_topic(terminal)])
+    event, marker = make_event(terminal), uuid.uuid4()
+
+    send(client, event)
+    client.publish(event_topic(terminal), json.dumps({"schema": "x/1", "event_id": str(marker)}).encode())
+    client.wait_for(receipt_for(marker))
+    assert not any(receipt_for(event.event_id)(m) for m in client.seen)
+
+    SQLModel.metadata.create_all(engine)  # the database is back
+    send(client, event)  # the terminal's outbox sends again
+    client.wait_for(receipt_for(event.event_id))
+    with Session(engine) as session:
+        assert session.get(Checkin, event.event_id) is not None
+    engine.dispose()
+
+
+def test_ingest_recovers_from_a_broker_restart(
+    sqlite_engine: Engine, start_ingest: StartIngest, tmp_path: Path
+) -> None:
+    with PrivateMosquitto(tmp_path / "broker") as broker:
+        port = broker.port
+        ingest = start_ingest(sqlite_engine, port=port)
+        broker.stop()
+        wait_until(lambda: not ingest.connected, 10, lambda: "ingest did not notice the broker going away")
+        broker.start()  # on the same port
+        assert ingest.wait_ready(15), "ingest did not reconnect and subscribe again"
+
+        terminal = add_terminal(sqlite_engine)
+        client = Collector.connect(port, [receipt_topic(terminal)])
+        event = make_event(terminal)
+        send(client, event)
+        client.wait_for(receipt_for(event.event_id))
+        client.close()

@@ -1,0 +1,143 @@
+"""Migrations: an empty SQLite or PostgreSQL database upgraded to head has the models' schema,
+and ``create_db``'s faster path (create_all, then stamp) gives the same schema at the same revision."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import SQLModel
+
+from central import schema
+from central.db import migrations
+from central.db.engine import make_engine
+from central.schema import create_db
+from tests.fixtures.central import PG_URL
+
+NewDb = Callable[[], Engine]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def new_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewDb]:
+    """``new_db()``: an engine on a new, empty database of the parametrised kind."""
+    engines: list[Engine] = []
+    databases: list[str] = []
+
+    def sqlite() -> Engine:
+        return make_engine(f"sqlite:///{tmp_path / f'{uuid.uuid4().hex}.sqlite3'}")
+
+    def postgres() -> Engine:
+        name = f"gp_mig_{uuid.uuid4().hex[:12]}"
+        try:
+            with psycopg.connect(PG_URL, autocommit=True, connect_timeout=3) as admin:
+                admin.execute(f'CREATE DATABASE "{name}"')
+        except psycopg.OperationalError as exc:
+            if os.environ.get("GUARDPOST_REQUIRE_SERVICES"):
+                pytest.fail(f"PostgreSQL not reachable at {PG_URL}: {exc}")
+            pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc}")
+        databases.append(name)
+        return make_engine(f"{PG_URL.rsplit('/', 1)[0]}/{name}")
+
+    def make() -> Engine:
+        engines.append(sqlite() if request.param == "sqlite" else postgres())
+        return engines[-1]
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+    if databases:
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            for name in databases:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_upgrade_of_an_empty_database_gives_the_models_schema(new_db: NewDb) -> None:
+    engine = new_db()
+    migrations.upgrade(engine)
+    assert migrations.current(engine) == migrations.head()
+    assert schema.differences(engine) == []
+    tables = set(inspect(engine).get_table_names())
+    assert {"guard", "certificate", "shiftassignment", "companycredential", "account", "auditentry"} <= tables
+
+
+def test_create_db_matches_the_migrations_and_stamps_head(new_db: NewDb) -> None:
+    created, migrated = new_db(), new_db()
+    create_db(created)
+    migrations.upgrade(migrated)
+
+    assert migrations.current(created) == migrations.head()
+    assert schema.differences(created) == []
+
+    def shape(engine: Engine) -> dict[str, list[tuple[str, bool]]]:
+        inspector = inspect(engine)
+        tables = set(schema.metadata().tables)
+        return {
+            t: sorted((c["name"], c["nullable"]) for c in inspector.get_columns(t))
+            for t in inspector.get_table_names()
+            if t in tables
+        }
+
+    assert shape(created) == shape(migrated)
+
+
+def test_create_db_on_a_database_at_head_changes_nothing(new_db: NewDb) -> None:
+    engine = new_db()
+    create_db(engine)
+    create_db(engine)  # as every start of central does
+    assert migrations.current(engine) == migrations.head()
+    assert schema.differences(engine) == []
+
+
+def test_downgrade_to_base_removes_the_managed_tables(new_db: NewDb) -> None:
+    engine = new_db()
+    migrations.upgrade(engine)
+    with engine.begin() as connection:
+        from alembic import command
+
+        command.downgrade(migrations.alembic_config(connection), "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+
+
+def test_migrated_audit_log_refuses_update_and_delete(new_db: NewDb) -> None:
+    engine = new_db()
+    migrations.upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO auditentry (at, actor, role, action, target, detail) VALUES (:at, 'a', 'r', 'x', '', '')"
+            ),
+            {"at": datetime(2026, 3, 2, tzinfo=UTC).replace(tzinfo=None)},
+        )
+    for statement in ("UPDATE auditentry SET actor = 'b'", "DELETE FROM auditentry"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+            connection.execute(text(statement))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT actor FROM auditentry")).scalars().all() == ["a"]
+
+
+def test_upgrade_from_0001_keeps_access_tables_create_db_had_made(new_db: NewDb) -> None:
+    """A database made by create_db before access control was under migrations: stamped 0001, tables present."""
+    engine = new_db()
+    migrations.upgrade(engine, "0001")
+    auth_tables = [SQLModel.metadata.tables[name] for name in ("account", "loginsession", "apikey", "auditentry")]
+    auth_tables.append(SQLModel.metadata.tables["alertaction"])
+    SQLModel.metadata.create_all(engine, tables=auth_tables)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO account (username, password_hash, display_name, role, demo, active, created_at) "
+                "VALUES ('kept', 'h', '', 'admin', false, true, CURRENT_TIMESTAMP)"
+            )
+        )
+    migrations.upgrade(engine)
+    assert migrations.current(engine) == migrations.head()
+    assert schema.differences(engine) == []
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT username FROM account")).scalars().all() == ["kept"]
