@@ -27,6 +27,8 @@ from central.registry.credentials import (
 )
 from central.registry.models import Card, Company, CompanyKind, Guard, ServiceContract, Site, SiteKind, Terminal
 from central.registry.roster import Post, Shift, ShiftAssignment
+from protocol.id_number import IdNumberError
+from protocol.id_number import check as check_id_number
 
 Row = dict[str, Any]
 Write = tuple[type[SQLModel], dict[str, Any]]
@@ -175,9 +177,10 @@ def _company(row: Row) -> list[Write]:
 
 def _guard(row: Row) -> list[Write]:
     guard_id = text(row, "id")
-    id_number = (text(row, "id_number") or "").upper()
-    if not re.fullmatch(r"\d{17}[\dX]", id_number):
-        raise RowError("身份证号格式无效 / id_number is not an 18-character resident ID number")
+    try:
+        id_number = check_id_number(text(row, "id_number") or "")
+    except IdNumberError as exc:
+        raise RowError(str(exc)) from exc
     guard: dict[str, Any] = {
         "id": guard_id,
         "name_zh": text(row, "name_zh"),

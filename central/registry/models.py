@@ -11,10 +11,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
+from pydantic import field_validator
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from central.db.types import SealedIdNumber, UtcDateTime, enum_column, hash_default, track_lookup_hash
+from protocol.id_number import check as check_id_number
 
 
 class CompanyKind(StrEnum):
@@ -72,6 +74,11 @@ class Guard(SQLModel, table=True):
     )
     employer_id: str | None = Field(default=None, foreign_key="company.id")
     level: int = Field(default=5, ge=1, le=5)  # 职业等级: 5 = 五级/初级 ... 1 = 一级/高级技师
+
+    @field_validator("id_number")
+    @classmethod
+    def _valid_id_number(cls, value: str) -> str:
+        return check_id_number(value)  # run wherever a guard is validated: import, admin API, seed
 
 
 class Card(SQLModel, table=True):

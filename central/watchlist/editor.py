@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, func, select
 
 from central.access.scope import Scope
@@ -32,13 +32,15 @@ from central.watchlist.faces import MAX_PHOTO_BYTES, NOT_AN_IMAGE, PhotoRefused,
 from central.watchlist.models import WatchlistEntry
 from central.watchlist.store import current_revision, remove_entry, save_entry, template_counts
 from central.watchlist.sync import WatchlistSyncError, load_private_key, push, terminal_states
+from protocol.id_number import check as check_id_number
 from protocol.mqtt import MqttSettings
 
 logger = logging.getLogger(__name__)
 
 KEY_ENV = "GUARDPOST_WATCHLIST_KEY"  # the signing key's file, as for `guardpost watchlist push`
-ID_NUMBER_PATTERN = r"^(\d{17}[\dXx]|\d{15})$"  # 18-digit resident ID (or the old 15-digit one)
 MAX_PHOTOS = 5
+# A citizen identity number, checked (GB 11643) and normalised; the old 15-digit form becomes 18 digits.
+IdNumber = Annotated[str, Field(max_length=32), AfterValidator(check_id_number)]
 PhotoText = Annotated[str, Field(min_length=1, max_length=MAX_PHOTO_BYTES * 4 // 3 + 4, description="base64")]
 # One publishing MQTT client per process at a time: its client id is per process, and a second
 # connection with the same id would make the broker drop the first.
@@ -81,7 +83,7 @@ class EntryCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name_zh: str = Field(min_length=1, max_length=64)
     name_en: str = Field(default="", max_length=128)
-    id_number: str | None = Field(default=None, pattern=ID_NUMBER_PATTERN)
+    id_number: IdNumber | None = None
     notes: str = Field(default="", max_length=500)
     jurisdiction: str | None = Field(default=None, min_length=1, max_length=32, description="administrator only")
     photos: list[PhotoText] = Field(min_length=1, max_length=MAX_PHOTOS, description="JPEG or PNG, base64")
@@ -93,7 +95,7 @@ class EntryUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name_zh: str = Field(default="", min_length=1, max_length=64)
     name_en: str = Field(default="", max_length=128)
-    id_number: str | None = Field(default=None, pattern=ID_NUMBER_PATTERN)
+    id_number: IdNumber | None = None
     notes: str = Field(default="", max_length=500)
     jurisdiction: str = Field(default="", min_length=1, max_length=32, description="administrator only")
     photos: list[PhotoText] = Field(default_factory=list, min_length=1, max_length=MAX_PHOTOS)

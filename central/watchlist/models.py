@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import field_validator
 from sqlalchemy import LargeBinary
 from sqlmodel import Field, SQLModel
 
 from central.db.types import SealedIdNumber, UtcDateTime, hash_default, track_lookup_hash
+from protocol.id_number import check as check_id_number
 
 
 class WatchlistEntry(SQLModel, table=True):
@@ -27,6 +29,11 @@ class WatchlistEntry(SQLModel, table=True):
     )
     jurisdiction: str = Field(max_length=32)
     notes: str = ""
+
+    @field_validator("id_number")
+    @classmethod
+    def _valid_id_number(cls, value: str | None) -> str | None:
+        return None if value is None else check_id_number(value)
 
 
 track_lookup_hash(WatchlistEntry)

@@ -15,8 +15,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
@@ -28,6 +29,7 @@ from central.watchlist.models import (
     WatchlistRevision,
     WatchlistTemplate,
 )
+from protocol.id_number import check as check_id_number
 from protocol.watchlist_update import decode_template
 
 
@@ -38,7 +40,7 @@ class ImportEntry(BaseModel):
     id: str = Field(min_length=1, max_length=32)
     name_zh: str
     name_en: str = ""
-    id_number: str | None = Field(default=None, max_length=18)
+    id_number: Annotated[str, AfterValidator(check_id_number)] | None = Field(default=None, max_length=32)
     jurisdiction: str = Field(max_length=32)
     notes: str = ""
     templates: list[str] = []  # base64 of 128 little-endian float32 (shared.face.MODEL_ID templates)

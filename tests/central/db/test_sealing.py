@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from central.registry.upsert import upsert
 from central.schema import create_db
 from central.watchlist.models import WatchlistEntry
 from protocol.checkin import CardKind
+from tests.fixtures.identity import id_number
 
 CLEAR = {g.id_number for g in GUARDS} | {w.id_number for w in WATCHLIST if w.id_number}
 
@@ -54,9 +54,9 @@ def test_look_up_by_number_and_uniqueness_use_the_hash(engine: Engine) -> None:
         with pytest.raises(IntegrityError):
             upsert(session, Guard, {"id": "G9", "name_zh": "重号", "id_number": "11010519900728002X"})
         session.rollback()
-        number = f"1101051990{uuid.uuid4().int % 10**8:08d}"  # a guard of this test's own: the registry is shared
-        moved, _ = upsert(session, Guard, {"id": f"G-{number[-8:]}", "name_zh": "改号", "id_number": number})
-        moved.id_number = number[:-1] + ("X" if number[-1] != "X" else "0")
+        number = id_number(1)
+        moved, _ = upsert(session, Guard, {"id": "G-MOVED", "name_zh": "改号", "id_number": number})
+        moved.id_number = id_number(2)
         session.add(moved)  # an ORM update keeps the hash in step
         session.commit()
         assert find_guard(session, CardKind.RESIDENT_ID, moved.id_number) == moved

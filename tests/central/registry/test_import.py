@@ -18,6 +18,7 @@ from central.registry.models import Card, Company, Guard, ServiceContract, Site
 from central.registry.roster import Shift, ShiftAssignment
 from central.registry.snapshot import cert_status_on
 from central.registry.upsert import Outcome
+from tests.fixtures.identity import id_number
 
 TABLES: list[type[SQLModel]] = [Company, CompanyCredential, Site, Guard, Certificate, Card, ServiceContract, Shift]
 
@@ -35,10 +36,6 @@ def xlsx_bytes(lines: list[list[object]]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def id_number(n: int) -> str:
-    return f"11010519800101{n:04d}"
 
 
 def lists(p: str) -> list[tuple[str, str, bytes]]:

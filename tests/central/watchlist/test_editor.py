@@ -34,6 +34,7 @@ from protocol.topics import cmd_topic
 from tests.fixtures.brokers import free_port
 from tests.fixtures.central import Collector, add_terminal
 from tests.fixtures.faces import frame
+from tests.fixtures.identity import id_number
 from tests.fixtures.tenants import (
     OTHER_POLICE,
     PASSWORDS,
@@ -73,8 +74,8 @@ def no_face() -> str:
     return _jpeg(np.full((480, 640, 3), 128, dtype=np.uint8))
 
 
-def id_number() -> str:
-    return f"110105{secrets.randbelow(10**11):011d}X"
+def new_id_number() -> str:
+    return id_number(secrets.randbelow(10**6))
 
 
 def seq(version: str) -> int:
@@ -101,7 +102,7 @@ def editor_fixture(engine: Engine, tmp_path: Path, mosquitto: int, monkeypatch: 
 
 
 def add(client: TestClient, **fields: Any) -> dict[str, Any]:
-    body = {"name_zh": "测试在逃", "id_number": id_number(), "notes": "案件 T-1", "photos": [face(1, 1)]} | fields
+    body = {"name_zh": "测试在逃", "id_number": new_id_number(), "notes": "案件 T-1", "photos": [face(1, 1)]} | fields
     response = client.post("/api/watchlist", json=body)
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
@@ -120,7 +121,7 @@ def audit(editor: Editor, action: str) -> list[dict[str, Any]]:
 
 def test_add_change_remove_each_make_a_version_and_are_audited(editor: Editor) -> None:
     police = editor.client("police")
-    number = id_number()
+    number = new_id_number()
     added = add(police, name_zh="韩测试", id_number=number, photos=[face(2, 1), face(2, 3)])
     entry = added["entry"]
     assert (entry["jurisdiction"], entry["templates"], entry["id_number"]) == (JURISDICTION, 2, number)

@@ -21,6 +21,7 @@ from central.watchlist.sync import generate_keys
 from tests.central.web.test_browser import shot, text_of
 from tests.fixtures.browser import Live, login
 from tests.fixtures.faces import frame
+from tests.fixtures.identity import id_number
 from tests.fixtures.tenants import PASSWORDS
 
 pytestmark = pytest.mark.mosquitto
@@ -33,7 +34,7 @@ def test_police_add_a_wanted_person_through_the_page_and_push(
     assert cv2.imwrite(str(photo), frame(7, 1))
     generate_keys(tmp_path / "central-watchlist.pem", tmp_path / "watchlist.pub.pem")
     monkeypatch.setenv(KEY_ENV, str(tmp_path / "central-watchlist.pem"))  # central runs in this process
-    number = f"110105{secrets.randbelow(10**11):011d}X"
+    number = id_number(secrets.randbelow(10**6))
 
     login(browser, live.url, "police", PASSWORDS["police"])
     browser.find_element(By.ID, "nav-watchlist").click()
