@@ -119,8 +119,8 @@ class ResidentIdMock(ReaderMock[IdCardFields]):
     kind: ClassVar[str] = "resident_id"
     faults: ClassVar[frozenset[str]] = COMMON_FAULTS | {"select_failed", "read_failed"}
 
-    def __init__(self, link: str | None = None) -> None:
-        super().__init__(link)
+    def __init__(self, link: str | None = None, variant: str | None = None) -> None:
+        super().__init__(link, variant)
         self._rx = host_command_splitter()
         self._card: IdCardFields | None = None
         self._fail: Counter[str] = Counter()  # failures still to answer, per step

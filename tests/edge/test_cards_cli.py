@@ -101,12 +101,13 @@ def test_cards_exits_on_unplug() -> None:
     assert "读卡器已断开 / reader disconnected" in err
 
 
+@pytest.mark.parametrize("variant", [[], ["--variant", "id12"]])
 def test_mock_reader_command_serves_a_link_and_taps_from_a_file(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], variant: list[str]
 ) -> None:
     link, taps = tmp_path / "em4100", tmp_path / "taps.txt"
     taps.write_text("# two cards\n0102030405\n\n0A0B0C0D0E\n", encoding="utf-8")
-    argv = ["mock", "reader", "em4100", "--link", str(link), "--taps", str(taps), "--interval", "1.0"]
+    argv = ["mock", "reader", "em4100", "--link", str(link), "--taps", str(taps), "--interval", "1.0", *variant]
     proc = subprocess.Popen([sys.executable, "-m", "guardpost", *argv], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
