@@ -1,5 +1,8 @@
 """``guardpost cards``: read cards from a real port and print one JSON line per read.
 
+Each line carries the card's number in canonical form (``canonical``) and in
+every form printed on cards or sent by other readers (``forms``, see
+docs/cards.md), so an operator can see which number to register.
 ID numbers are masked unless ``--show-id``; framing errors go to stderr with
 their cause and reading goes on; an unplugged reader ends the command (exit 1);
 a reader that does not open is a configuration error (exit 2).
@@ -93,11 +96,12 @@ def _read_loop(reader: CardReader, args: argparse.Namespace) -> int:
 
 
 def card_json(card: CardRead, show_id: bool = False) -> dict[str, object]:
-    """One output line: kind and uid, then the ID-card fields or the reader's details."""
+    """One output line: kind and uid, the reader's details, the card number's forms, or the ID-card fields."""
     from protocol.checkin import CardKind
 
     out: dict[str, object] = {"kind": card.kind.value, "uid": card.uid}
     out.update(card.details)
+    out.update(card_number_json(card))
     if card.id_card is not None:
         out.update(card.id_card.model_dump(mode="json"))
     if card.kind is CardKind.RESIDENT_ID and not show_id:
@@ -105,6 +109,22 @@ def card_json(card: CardRead, show_id: bool = False) -> dict[str, object]:
         if "id_number" in out:
             out["id_number"] = mask_id(str(out["id_number"]))
     return out
+
+
+def card_number_json(card: CardRead) -> dict[str, object]:
+    """``canonical`` and ``forms`` of the tap's card number; none for an ID card (its number is the ID number).
+
+    A uid the family cannot deliver as a card number (an ASCII reader's line of
+    an unusual length) gets ``canonical: null`` and the reason, so the operator
+    sees why it could not be registered as read.
+    """
+    from protocol.cards import CardNumberError, from_tap
+
+    try:
+        number = from_tap(card.kind, card.uid)
+    except CardNumberError as exc:
+        return {"canonical": None, "forms": {}, "canonical_error": str(exc)}
+    return {} if number is None else {"canonical": number.canonical, "forms": number.forms()}
 
 
 def mask_id(number: str) -> str:

@@ -29,6 +29,11 @@ def _add_reader(mocks: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--link", required=True, help="伪终端链接路径 / symlink to the pty, for the driver")
     parser.add_argument("--taps", type=Path, help="卡号文件 / card ids, one per line (default: stdin)")
     parser.add_argument("--interval", type=float, default=1.0, help="刷卡间隔秒 / seconds between file taps")
+    parser.add_argument(
+        "--variant",
+        help="设备型号 / device variant: em4100 rdm6300 (default) or id12 (CR LF before ETX); "
+        "resident_id standard (default) or lowercase-x (ID numbers ending in x)",
+    )
     parser.set_defaults(func=_run_reader)
 
 

@@ -88,6 +88,11 @@ def test_mock_reader_link_folder_missing(tmp_path: Path) -> None:
     one_line_error(guardpost("mock", "reader", "pn532", "--link", str(link)), str(link.parent), "--link")
 
 
+def test_mock_reader_unknown_variant(tmp_path: Path) -> None:
+    proc = guardpost("mock", "reader", "em4100", "--link", str(tmp_path / "reader"), "--variant", "id20")
+    one_line_error(proc, "--variant", "id20", "rdm6300, id12")
+
+
 def test_face_search_watchlist_missing(tmp_path: Path) -> None:
     missing = tmp_path / "watchlist.npz"
     proc = guardpost("face", "search", str(tmp_path / "photo.jpg"), "--watchlist", str(missing))

@@ -36,7 +36,9 @@ TEXT_LAYOUT = {
     "id_number": (122, 158), "issuer": (158, 188), "valid_from": (188, 204), "valid_to": (204, 220),
 }  # fmt: skip
 STEP_ZH = {"find": "寻卡", "select": "选卡", "read": "读卡"}
-ID_NUMBER = re.compile(r"\d{17}[\dX]")
+# 17 digits and a check character; ASCII digits only (``\d`` would also take full-width ones).
+# Many readers send the check character X in lower case: accepted here, stored upper case.
+ID_NUMBER = re.compile(r"[0-9]{17}[0-9Xx]")
 _IDLE_S = 0.1  # 1295 bytes take 112 ms at 115200 baud, but arrive in a steady stream
 
 
@@ -94,6 +96,7 @@ def parse_text(text: bytes) -> IdCardFields:
     }
     if not ID_NUMBER.fullmatch(values["id_number"]):
         raise FramingError("ID card number is malformed")
+    values["id_number"] = values["id_number"].upper()  # the wire and the registry know only X
     birth = values.pop("birth_date")
     try:
         return IdCardFields(birth_date=date(int(birth[:4]), int(birth[4:6]), int(birth[6:8])), **values)

@@ -1,7 +1,7 @@
 """Reader mocks speaking the real byte formats over a pseudo-terminal, with fault injection.
 
-``create_mock(kind, link)`` returns an unstarted mock; use it as a context
-manager, or call ``start()`` and ``close()``.
+``create_mock(kind, link, variant)`` returns an unstarted mock; use it as a
+context manager, or call ``start()`` and ``close()``.
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ _MOCKS: dict[str, type[ReaderMock[Any]]] = {
 MOCK_KINDS: tuple[str, ...] = tuple(_MOCKS)
 
 
-def create_mock(kind: str, link: str | None = None) -> ReaderMock[Any]:
-    """A mock of reader family ``kind`` (the driver's ``type``); ``link`` is an optional stable symlink."""
+def create_mock(kind: str, link: str | None = None, variant: str | None = None) -> ReaderMock[Any]:
+    """A mock of reader family ``kind`` (the driver's ``type``); ``link`` is an optional stable symlink,
+    ``variant`` one of the family's ``variants`` (ValueError for another)."""
     try:
         cls = _MOCKS[kind]
     except KeyError:
         raise ValueError(f"no reader mock {kind!r}; known: {', '.join(MOCK_KINDS)}") from None
-    return cls(link)
+    return cls(link, variant=variant)
 
 
 __all__ = ["MOCK_KINDS", "ReaderMock", "create_mock"]

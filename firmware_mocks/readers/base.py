@@ -35,13 +35,22 @@ _CALL_TIMEOUT_S = 5.0
 
 
 class ReaderMock(ABC, Generic[C]):
-    """A reader on a pseudo-terminal. ``port`` is what a driver opens."""
+    """A reader on a pseudo-terminal. ``port`` is what a driver opens.
+
+    A family whose devices differ in what they send names its ``variants``
+    (the first is the default); ``variant`` picks one.
+    """
 
     kind: ClassVar[str]
     faults: ClassVar[frozenset[str]] = COMMON_FAULTS
     junk: ClassVar[bytes] = b"\xde\xad\xbe\xef\x55\x7e\x00\x13"  # no sync sequence of any family
+    variants: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, link: str | None = None) -> None:
+    def __init__(self, link: str | None = None, variant: str | None = None) -> None:
+        if variant is not None and variant not in self.variants:
+            known = ", ".join(self.variants) or "none"
+            raise ValueError(f"{self.kind} mock has no variant {variant!r}; known: {known}")
+        self.variant = variant or (self.variants[0] if self.variants else "")
         self._pty = PtyLink(link)
         self._commands: queue.SimpleQueue[tuple[Callable[[], None], _Result]] = queue.SimpleQueue()
         self._wake_r, self._wake_w = os.pipe()

@@ -1,4 +1,4 @@
-"""``guardpost mock reader KIND --link PATH``: a reader mock on a pty, tapping cards from a file or stdin.
+"""``guardpost mock reader KIND --link PATH [--variant V]``: a reader mock on a pty, tapping cards from a file or stdin.
 
 Each line is a card id (for Wiegand also ``FACILITY:CARD``) or a JSON object
 ``{"uid": …, "name": …}`` carrying fields; blank lines and ``#`` comments are
@@ -27,13 +27,17 @@ def run(args: argparse.Namespace) -> int:
     _check_paths(args)
     signal.signal(signal.SIGTERM, _interrupt)  # so a terminated mock still removes its link
     stop = threading.Event()
-    mock = create_mock(args.kind, args.link)
+    try:
+        mock = create_mock(args.kind, args.link, args.variant)
+    except ValueError as exc:  # a variant the family does not have
+        raise ConfigError(f"无效的设备型号 / invalid --variant: {exc}") from exc
     try:
         mock.start()  # here rather than by `with`, to report a link that cannot be made
     except OSError as exc:  # the link cannot be written there
         raise ConfigError(f"无法创建链接 / cannot create the link {args.link}: {exc.strerror}; check --link") from exc
     with mock:
-        print(f"模拟读卡器已就绪 / {args.kind} reader mock serving at {mock.port}", flush=True)
+        variant = f" ({mock.variant})" if mock.variant else ""
+        print(f"模拟读卡器已就绪 / {args.kind}{variant} reader mock serving at {mock.port}", flush=True)
         if args.taps is None:
             _tap_all(mock, sys.stdin, 0.0, stop)
         else:

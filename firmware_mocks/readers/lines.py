@@ -64,8 +64,10 @@ class WiegandMock(ReaderMock[bytes]):
     faults: ClassVar[frozenset[str]] = frozenset({"garbage", "bad_checksum", "truncated", "slow", "unplug", "replug"})
     junk: ClassVar[bytes] = b"\xde\xad\x13\x37\x7e"
 
-    def __init__(self, link: str | None = None, bits: Literal[26, 34] = 26, line_format: str = "bits") -> None:
-        super().__init__(link)
+    def __init__(
+        self, link: str | None = None, variant: str | None = None, bits: Literal[26, 34] = 26, line_format: str = "bits"
+    ) -> None:
+        super().__init__(link, variant)
         self.bits = bits
         self.line_format = line_format
 

@@ -115,8 +115,8 @@ class Pn532Mock(ReaderMock[bytes]):
     kind: ClassVar[str] = "pn532"
     faults: ClassVar[frozenset[str]] = COMMON_FAULTS | {"error_frame", "no_ack"}
 
-    def __init__(self, link: str | None = None) -> None:
-        super().__init__(link)
+    def __init__(self, link: str | None = None, variant: str | None = None) -> None:
+        super().__init__(link, variant)
         self._power_on()
 
     def _power_on(self) -> None:

@@ -2,7 +2,8 @@
 
 A tapped card stays on the reader until its text and photo have gone out
 intact once. Each ``select_failed`` or ``read_failed`` fault answers one
-select or read with SW3 81 / 41.
+select or read with SW3 81 / 41. Variant ``lowercase-x`` sends an ID number's
+check character X in lower case, as many readers do.
 
 Host commands are cut by this module's own parser, written from GA 467 and
 independent of the driver under test: ``AA AA AA 96 69``, Len (2 bytes,
@@ -88,10 +89,12 @@ def encode_response(sw3: int, data: bytes = b"") -> bytes:
     return encode_frame(b"\x00\x00" + bytes([sw3]) + data)
 
 
-def encode_text(card: IdCardFields) -> bytes:
-    """The 256-byte UTF-16LE text block, space padded."""
+def encode_text(card: IdCardFields, lowercase_x: bool = False) -> bytes:
+    """The 256-byte UTF-16LE text block, space padded; ``lowercase_x`` writes the check character X as x."""
     values = card.model_dump()
     values["birth_date"] = card.birth_date.strftime("%Y%m%d")
+    if lowercase_x:
+        values["id_number"] = card.id_number.lower()
     text = "".join(str(values[name])[:size].ljust(size) for name, size in TEXT_FIELDS)
     return text.ljust(TEXT_BYTES // 2).encode("utf-16-le")
 
@@ -102,8 +105,9 @@ def photo_for(card: IdCardFields) -> bytes:
     return (seed * (PHOTO_BYTES // len(seed) + 1))[:PHOTO_BYTES]
 
 
-def encode_read_reply(card: IdCardFields) -> bytes:
-    data = TEXT_BYTES.to_bytes(2, "big") + PHOTO_BYTES.to_bytes(2, "big") + encode_text(card) + photo_for(card)
+def encode_read_reply(card: IdCardFields, lowercase_x: bool = False) -> bytes:
+    text = encode_text(card, lowercase_x)
+    data = TEXT_BYTES.to_bytes(2, "big") + PHOTO_BYTES.to_bytes(2, "big") + text + photo_for(card)
     return encode_response(0x90, data)
 
 
@@ -118,9 +122,10 @@ def make_fields(id_number: str, **fields: Any) -> IdCardFields:
 class ResidentIdMock(ReaderMock[IdCardFields]):
     kind: ClassVar[str] = "resident_id"
     faults: ClassVar[frozenset[str]] = COMMON_FAULTS | {"select_failed", "read_failed"}
+    variants: ClassVar[tuple[str, ...]] = ("standard", "lowercase-x")
 
-    def __init__(self, link: str | None = None) -> None:
-        super().__init__(link)
+    def __init__(self, link: str | None = None, variant: str | None = None) -> None:
+        super().__init__(link, variant)
         self._rx = host_command_splitter()
         self._card: IdCardFields | None = None
         self._fail: Counter[str] = Counter()  # failures still to answer, per step
@@ -156,7 +161,7 @@ class ResidentIdMock(ReaderMock[IdCardFields]):
         elif command == b"\x30\x01":
             if self._card is None or self._failing("read_failed"):
                 self.transmit(encode_response(0x41))
-            elif self.transmit(encode_read_reply(self._card)):
+            elif self.transmit(encode_read_reply(self._card, self.variant == "lowercase-x")):
                 self._card = None  # read once; the guard takes the card away
         elif command == b"\x11\xff":
             self.transmit(encode_response(0x90))

@@ -1,4 +1,4 @@
-"""PN532 and EM4100 drivers against their firmware mocks through a real pseudo-terminal."""
+"""PN532 and EM4100 (RDM6300 and ID-12 frames) drivers against their firmware mocks through a real pseudo-terminal."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from edge.drivers import create_reader, parse_reader_config
 from edge.drivers.em4100 import Em4100Config, Em4100Reader
 from edge.drivers.pn532 import Pn532Config, Pn532Reader
 from edge.errors import ChecksumError, FramingError, ReaderDisconnected, ReaderError
-from firmware_mocks.readers import ReaderMock
+from firmware_mocks.readers import ReaderMock, create_mock
 from protocol.checkin import CardKind
 from tests.fixtures.readers import running_mock
 
@@ -24,9 +24,10 @@ def pn532() -> Iterator[ReaderMock[Any]]:
         yield mock
 
 
-@pytest.fixture
-def em4100() -> Iterator[ReaderMock[Any]]:
-    with running_mock("em4100") as mock:
+@pytest.fixture(params=["rdm6300", "id12"])
+def em4100(request: pytest.FixtureRequest) -> Iterator[ReaderMock[Any]]:
+    """Both kinds of EM4100 reader: RDM6300 frames, and ID-12/ID-20 frames with CR LF before the ETX."""
+    with running_mock("em4100", variant=request.param) as mock:
         yield mock
 
 
@@ -186,3 +187,11 @@ def test_mock_refuses_impossible_cards(pn532: ReaderMock[Any], em4100: ReaderMoc
         em4100.tap("DEADBEEF")
     with pytest.raises(ValueError, match="no fault"):
         em4100.inject("explode")
+
+
+def test_mock_variants_are_checked() -> None:
+    with pytest.raises(ValueError, match="no variant 'id20'; known: rdm6300, id12"):
+        create_mock("em4100", variant="id20")
+    with pytest.raises(ValueError, match="no variant 'id12'; known: none"):
+        create_mock("pn532", variant="id12")
+    assert create_mock("em4100").variant == "rdm6300"

@@ -116,6 +116,18 @@ def test_resident_id_reads_text_fields(sam: ReaderMock[Any], sam_reader: Residen
     assert card.wlt_photo == photo_for(card.id_card)  # kept raw: decoding WLT needs the vendor's library
 
 
+def test_resident_id_reader_sending_a_lowercase_x() -> None:
+    with (
+        running_mock("resident_id", variant="lowercase-x") as sam,
+        ResidentIdReader(ResidentIdConfig(port=sam.port, poll_interval_s=0.01, debounce_s=0)) as reader,
+    ):
+        sam.tap("11010519491231002X", name="李娜")
+        card = reader.read(2.0)
+    assert card is not None
+    assert card.id_card is not None
+    assert (card.uid, card.id_card.id_number, card.id_card.name) == ("11010519491231002X", "11010519491231002X", "李娜")
+
+
 @pytest.mark.parametrize("fault", ["select_failed", "read_failed", "bad_checksum", "truncated", "garbage", "slow"])
 def test_resident_id_one_failure_is_retried(sam: ReaderMock[Any], sam_reader: ResidentIdReader, fault: str) -> None:
     sam.tap("110101199003071234")

@@ -1,4 +1,4 @@
-"""EM4100 framing: the published frame, fault cases of READERS.md §4.4, and fuzzing of decode()."""
+"""EM4100 framing (RDM6300 and ID-12 frames): published frames, fault cases of READERS.md §4.4, fuzzing of decode()."""
 
 from __future__ import annotations
 
@@ -12,11 +12,28 @@ from firmware_mocks.readers.em4100 import encode
 from tests.fixtures.readers import FUZZ, decode_in_pieces, valid
 
 PUBLISHED = b"\x0213005D1DA5F6\x03"
+ID12_PUBLISHED = b"\x027C0055F8C415\r\n\x03"  # the example of Meadow.Foundation's IDxxLA driver
+VARIANTS = ("rdm6300", "id12")
 
 
 def test_published_frame() -> None:
     assert encode("13005D1DA5") == PUBLISHED
     assert decode(PUBLISHED) == ([Em4100Frame("13005D1DA5")], b"")
+
+
+def test_published_id12_frame() -> None:
+    assert encode("7C0055F8C4", "id12") == ID12_PUBLISHED
+    assert len(ID12_PUBLISHED) == 16
+    assert decode(ID12_PUBLISHED) == ([Em4100Frame("7C0055F8C4")], b"")
+
+
+def test_both_kinds_of_frame_in_one_stream_and_an_id12_frame_waits_for_its_tail() -> None:
+    assert decode(ID12_PUBLISHED + PUBLISHED + ID12_PUBLISHED) == (
+        [Em4100Frame("7C0055F8C4"), Em4100Frame("13005D1DA5"), Em4100Frame("7C0055F8C4")],
+        b"",
+    )
+    for cut in (13, 14, 15):
+        assert decode(ID12_PUBLISHED[:cut]) == ([], ID12_PUBLISHED[:cut])
 
 
 def test_lower_case_hex_is_normalised() -> None:
@@ -30,6 +47,9 @@ def test_lower_case_hex_is_normalised() -> None:
         (b"\x0213005D1DG5F6\x03", "non-hex", False),
         (b"\x0213005D1DA5F6\x04", "missing ETX", False),
         (b"\x0213005D", "cut short", False),  # followed by the next STX
+        (b"\x0213005D1DA5F6\r\x03", "missing ETX", False),  # CR without LF
+        (b"\x0213005D1DA5F6\r\n\x04", "missing ETX", False),
+        (b"\x027C0055F8C416\r\n\x03", "bad checksum", True),
     ],
 )
 def test_a_bad_frame_is_dropped_and_the_next_stx_resyncs(bad: bytes, reason: str, checksum: bool) -> None:
@@ -57,6 +77,7 @@ def test_debouncer_slides_with_repeats() -> None:
 
 
 uids = st.binary(min_size=5, max_size=5).map(lambda b: b.hex().upper())
+variants = st.sampled_from(VARIANTS)
 garbage = st.binary(max_size=20).filter(lambda b: b"\x02" not in b)
 
 
@@ -65,30 +86,41 @@ garbage = st.binary(max_size=20).filter(lambda b: b"\x02" not in b)
 def test_random_bytes_never_crash_and_pieces_do_not_matter(data: bytes, cuts: list[int]) -> None:
     whole, rest = decode(data)
     assert valid(decode_in_pieces(decode, data, cuts)[0]) == valid(whole)
-    assert len(rest) < 14
+    assert len(rest) < 16
     for frame in valid(whole):  # anything accepted is a checksummed frame that was in the input
         assert isinstance(frame, Em4100Frame)
-        assert encode(frame.uid) in data.upper()
+        assert any(encode(frame.uid, variant) in data.upper() for variant in VARIANTS)
 
 
 @FUZZ
-@given(st.lists(st.tuples(garbage, uids), min_size=1, max_size=6), st.lists(st.integers(0, 300)))
-def test_every_intact_frame_is_recovered(parts: list[tuple[bytes, str]], cuts: list[int]) -> None:
-    stream = b"".join(junk + encode(uid) for junk, uid in parts)
-    expected = [Em4100Frame(uid) for _, uid in parts]
+@given(st.lists(st.sampled_from([b"\x02", b"\x03", b"\r", b"\n", b"A", b"0", b"F6"]), max_size=60))
+def test_bytes_of_the_frame_alphabet_never_crash(pieces: list[bytes]) -> None:
+    data = b"".join(pieces)
+    whole, rest = decode(data)
+    assert len(rest) < 16
+    for frame in valid(whole):
+        assert isinstance(frame, Em4100Frame)
+        assert any(encode(frame.uid, variant) in data.upper() for variant in VARIANTS)
+
+
+@FUZZ
+@given(st.lists(st.tuples(garbage, uids, variants), min_size=1, max_size=6), st.lists(st.integers(0, 300)))
+def test_every_intact_frame_is_recovered(parts: list[tuple[bytes, str, str]], cuts: list[int]) -> None:
+    stream = b"".join(junk + encode(uid, variant) for junk, uid, variant in parts)
+    expected = [Em4100Frame(uid) for _, uid, _ in parts]
     assert valid(decode_in_pieces(decode, stream, cuts)[0]) == expected
     for cut in range(len(stream)):
         assert valid(decode_in_pieces(decode, stream, [cut])[0]) == expected
 
 
 @FUZZ
-@given(st.lists(uids, min_size=1, max_size=4), st.data())
-def test_a_bit_flip_loses_at_most_its_own_frame(tags: list[str], data: st.DataObject) -> None:
-    stream = bytearray(b"".join(encode(uid) for uid in tags))
+@given(st.lists(uids, min_size=1, max_size=4), variants, st.data())
+def test_a_bit_flip_loses_at_most_its_own_frame(tags: list[str], variant: str, data: st.DataObject) -> None:
+    stream = bytearray(b"".join(encode(uid, variant) for uid in tags))
     position = data.draw(st.integers(0, len(stream) - 1))
     stream[position] ^= 1 << data.draw(st.integers(0, 7))
     found = valid(decode(bytes(stream) + b"\x02")[0])  # a following STX ends a frame left open
-    damaged = position // 14
+    damaged = position // len(encode(tags[0], variant))
     everything = [Em4100Frame(uid) for uid in tags]
     # A flip either kills its own frame or is harmless (upper to lower case hex); never a false id.
     assert found in (everything, [f for i, f in enumerate(everything) if i != damaged])

@@ -59,6 +59,27 @@ def test_malformed_text_is_a_framing_error() -> None:
         parse_read_reply(data[:-1])
 
 
+def _text_data(text: bytes) -> bytes:
+    return (256).to_bytes(2, "big") + (0).to_bytes(2, "big") + text
+
+
+def test_a_lowercase_x_is_read_as_x() -> None:
+    card = make_fields("11010119900307123X", name="王小明")
+    text = encode_text(card, lowercase_x=True)
+    assert "123x".encode("utf-16-le") in text  # as many readers send it
+    fields, _ = parse_read_reply(_text_data(text))
+    assert fields == card
+    assert fields.id_number == "11010119900307123X"
+
+
+@pytest.mark.parametrize("number", ["1101011990030712３4", "11010119900307123Y", "1101011990030712x4"])
+def test_other_characters_in_the_id_number_are_refused(number: str) -> None:
+    text = bytearray(encode_text(make_fields("110101199003071234")))
+    text[122:158] = number.encode("utf-16-le")
+    with pytest.raises(FramingError, match="number"):
+        parse_read_reply(_text_data(bytes(text)))
+
+
 bodies = st.binary(min_size=3, max_size=60)
 garbage = st.binary(max_size=20).filter(lambda b: b"\xaa" not in b)
 
