@@ -63,6 +63,13 @@ class SerialLink:
         except (serial.SerialException, OSError) as exc:
             raise self._disconnected(f"read from {self.url} failed: {exc}") from exc
 
+    def discard_input(self) -> None:
+        """Drop bytes received but not read yet (a late reply to a command already given up on)."""
+        try:
+            self._port.reset_input_buffer()
+        except (serial.SerialException, OSError, termios.error) as exc:
+            raise self._disconnected(f"flush of {self.url} failed: {exc}") from exc
+
     def close(self) -> None:
         # An unplugged port may fail to close; it is gone either way, which is what close() wants.
         with contextlib.suppress(serial.SerialException, OSError):
