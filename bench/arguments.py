@@ -46,6 +46,12 @@ def face_accuracy(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gallery-shots", type=int, default=3, help="images enrolled per wanted person")
 
 
+def fingerprint(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rounds", type=int, default=50, help="测量次数 / measured rounds per operation")
+    parser.add_argument("--packet-size", type=int, choices=(32, 64, 128, 256), default=128, help="data packet bytes")
+    parser.add_argument("--baud", type=int, default=57600, help="UART speed for the modelled line time (uart_ms)")
+
+
 def ingest(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--terminals", type=int, default=10, help="simulated terminals")
     parser.add_argument("--events", type=int, default=20_000, help="events per measured run (all terminals)")
@@ -91,6 +97,10 @@ BENCHMARKS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "face_accuracy": (
         "Face accuracy on ORL: FMR/FNMR (1:1) and FPIR/FNIR (watchlist) at the calibrated thresholds.",
         face_accuracy,
+    ),
+    "fingerprint": (
+        "Fingerprint module: template upload and download, and 1:1 match time, through the pty mock (median/p95).",
+        fingerprint,
     ),
     "ingest": (
         "Ingest throughput: N simulated terminals -> Mosquitto -> central -> PostgreSQL, receipted end to end.",

@@ -25,6 +25,62 @@ class ChecksumError(FramingError):
     """A frame whose checksum does not match its contents."""
 
 
+class FingerprintError(DriverError):
+    """The fingerprint module failed. ``code`` is its confirmation code when it answered with one."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class FingerprintDisconnected(FingerprintError):
+    """The module's port went away (unplug, pty closed); the caller reconnects."""
+
+
+class FingerprintTimeout(FingerprintError):
+    """The module did not answer in time, or stopped answering in the middle of a transfer."""
+
+
+class FingerprintPacketError(FingerprintError):
+    """A damaged or unexpected packet (bad checksum, wrong identifier, a reply too short)."""
+
+
+class FingerprintRefused(FingerprintError):
+    """The module answered with a confirmation code other than 00; ``name`` says which."""
+
+    def __init__(self, message: str, code: int, name: str) -> None:
+        super().__init__(message, code)
+        self.name = name
+
+
+class NoFingerError(FingerprintRefused):
+    """02: no finger on the sensor."""
+
+
+class PoorImageError(FingerprintRefused):
+    """03-07, 15, 17: the image could not be taken or gave too few features; place the finger again."""
+
+
+class NoMatchError(FingerprintRefused):
+    """08: the two character buffers are not the same finger."""
+
+
+class FingerNotFoundError(FingerprintRefused):
+    """09: a search found no template that matches."""
+
+
+class CombineFailedError(FingerprintRefused):
+    """0A: the two captures of an enrolment could not be combined (not the same finger)."""
+
+
+class BadPageError(FingerprintRefused):
+    """0B: a page id beyond the module's library."""
+
+
+class WrongPasswordError(FingerprintRefused):
+    """13, 21: the module's password is wrong, or must be verified first."""
+
+
 class CameraError(DriverError):
     """The camera gave no usable frame (unplugged, black frame, timeout)."""
 

@@ -71,6 +71,7 @@ LIGHT_HELP = [
     ["face", "watchlist-add"],
     ["mock"],
     ["mock", "reader"],
+    ["mock", "fingerprint"],
     ["mock", "camera"],
     ["bench"],
     *(["bench", name] for name in BENCHMARKS),

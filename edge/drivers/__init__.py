@@ -1,7 +1,9 @@
 """Reader registry: one config model per reader family, discriminated on ``type``, and ``create_reader``.
 
 Each driver class names its family in ``type_key``; ``create_reader`` looks
-the config's ``type`` up in the registry built from those classes.
+the config's ``type`` up in the registry built from those classes. Fingerprint
+modules are not card readers: they have their own config (``type = "as608"``)
+and ``create_fingerprint_reader``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pydantic import Field, TypeAdapter
 from edge.drivers.ascii_line import AsciiConfig, AsciiReader
 from edge.drivers.base import CardRead, CardReader
 from edge.drivers.em4100 import Em4100Config, Em4100Reader
+from edge.drivers.fingerprint import FingerprintConfig, FingerprintReader
 from edge.drivers.pn532 import Pn532Config, Pn532Reader
 from edge.drivers.resident_id import ResidentIdConfig, ResidentIdReader
 from edge.drivers.wiegand import WiegandConfig, WiegandReader
@@ -40,16 +43,24 @@ def create_reader(cfg: ReaderConfig) -> CardReader:
     return _DRIVERS[cfg.type](cfg)
 
 
+def create_fingerprint_reader(cfg: FingerprintConfig) -> FingerprintReader:
+    """Open the fingerprint module ``cfg`` describes; raises FingerprintDisconnected if its port cannot be opened."""
+    return FingerprintReader(cfg)
+
+
 __all__ = [
     "READER_TYPES",
     "AsciiConfig",
     "CardRead",
     "CardReader",
     "Em4100Config",
+    "FingerprintConfig",
+    "FingerprintReader",
     "Pn532Config",
     "ResidentIdConfig",
     "WiegandConfig",
     "ReaderConfig",
+    "create_fingerprint_reader",
     "create_reader",
     "parse_reader_config",
 ]

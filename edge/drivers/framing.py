@@ -25,12 +25,15 @@ class Rejected:
     raw: bytes = b""
     checksum: bool = False  # the frame was complete but its checksum or parity did not match
 
-    def error(self) -> FramingError:
-        """The exception a driver raises for this rejection (ChecksumError for a checksum mismatch)."""
+    def describe(self) -> str:
+        """The reason and the first bytes, for an exception message."""
         shown = self.raw[:_SHOWN_BYTES].hex(" ")
         more = " …" if len(self.raw) > _SHOWN_BYTES else ""
-        message = f"{self.reason} [{shown}{more}]" if self.raw else self.reason
-        return ChecksumError(message) if self.checksum else FramingError(message)
+        return f"{self.reason} [{shown}{more}]" if self.raw else self.reason
+
+    def error(self) -> FramingError:
+        """The exception a card reader raises for this rejection (ChecksumError for a checksum mismatch)."""
+        return ChecksumError(self.describe()) if self.checksum else FramingError(self.describe())
 
 
 class Debouncer:

@@ -1,9 +1,10 @@
 """The serial port under every reader driver, and the buffer that turns its bytes into frames.
 
 Ports are pyserial URLs (``/dev/ttyUSB0``, a pty path, ``socket://``,
-``rfc2217://``, ``loop://``). Every pyserial or OS failure surfaces as
-:class:`ReaderDisconnected`, chained to its cause, because for the pipeline
-they all mean the same thing: close, back off, reopen.
+``rfc2217://``, ``loop://``). Every pyserial or OS failure surfaces as one
+exception, chained to its cause (:class:`ReaderDisconnected` for card readers,
+the device's own class for others), because for the pipeline they all mean the
+same thing: close, back off, reopen.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import serial
 from pydantic import BaseModel, ConfigDict, Field
 
 from edge.drivers.framing import Rejected
-from edge.errors import ReaderDisconnected
+from edge.errors import DriverError, ReaderDisconnected
 
 # The port's own read timeout. Reads loop on it until the caller's deadline
 # instead of re-setting ``timeout`` per call: on rfc2217:// that setter sends
@@ -31,14 +32,15 @@ F = TypeVar("F")
 
 
 class SerialLink:
-    """An open serial port; raises ReaderDisconnected for anything the port or OS reports."""
+    """An open serial port; raises ``disconnected`` (ReaderDisconnected) for anything the port or OS reports."""
 
-    def __init__(self, url: str, baud: int) -> None:
+    def __init__(self, url: str, baud: int, disconnected: type[DriverError] = ReaderDisconnected) -> None:
         self.url = url
+        self._disconnected = disconnected
         try:
             self._port = serial.serial_for_url(url, baudrate=baud, timeout=_POLL_S, write_timeout=_WRITE_TIMEOUT_S)
         except (serial.SerialException, OSError) as exc:
-            raise ReaderDisconnected(f"cannot open {url}: {exc}") from exc
+            raise disconnected(f"cannot open {url}: {exc}") from exc
         # A ValueError (unknown URL scheme, impossible baud) is a configuration mistake: it propagates.
 
     def write(self, data: bytes) -> None:
@@ -47,7 +49,7 @@ class SerialLink:
             self._port.flush()
         # flush() is tcdrain(), which raises termios.error (not an OSError) for a pty or USB port gone away.
         except (serial.SerialException, OSError, termios.error) as exc:
-            raise ReaderDisconnected(f"write to {self.url} failed: {exc}") from exc
+            raise self._disconnected(f"write to {self.url} failed: {exc}") from exc
 
     def read_some(self, deadline: float) -> bytes:
         """Whatever arrives first, waiting until ``deadline`` (monotonic); b"" if nothing came."""
@@ -59,7 +61,14 @@ class SerialLink:
                 if time.monotonic() >= deadline:
                     return b""
         except (serial.SerialException, OSError) as exc:
-            raise ReaderDisconnected(f"read from {self.url} failed: {exc}") from exc
+            raise self._disconnected(f"read from {self.url} failed: {exc}") from exc
+
+    def discard_input(self) -> None:
+        """Drop bytes received but not read yet (a late reply to a command already given up on)."""
+        try:
+            self._port.reset_input_buffer()
+        except (serial.SerialException, OSError, termios.error) as exc:
+            raise self._disconnected(f"flush of {self.url} failed: {exc}") from exc
 
     def close(self) -> None:
         # An unplugged port may fail to close; it is gone either way, which is what close() wants.

@@ -1,8 +1,10 @@
-"""The common machinery of the reader mocks: a pty served by one background thread, taps and faults.
+"""The common machinery of the device mocks: a pty served by one background thread, taps and faults.
 
-All device state lives in the mock's own thread. ``tap()`` and ``inject()``
-hand that thread a command and return once it has run, so a caller knows the
-bytes are on the line (or the card is in the field) when they return.
+:class:`DeviceMock` is any serial device on a pty (the card readers, the
+fingerprint module); :class:`ReaderMock` adds the card tap. All device state
+lives in the mock's own thread. ``tap()``, ``inject()`` and a family's own
+commands hand that thread a command and return once it has run, so a caller
+knows the bytes are on the line (or the card is in the field) when they return.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ SLOW_GAP_S = 0.002  # between bytes of a "slow" frame: one byte per driver read
 _CALL_TIMEOUT_S = 5.0
 
 
-class ReaderMock(ABC, Generic[C]):
-    """A reader on a pseudo-terminal. ``port`` is what a driver opens.
+class DeviceMock:
+    """A serial device on a pseudo-terminal. ``port`` is what a driver opens; families subclass it.
 
     A family whose devices differ in what they send names its ``variants``
     (the first is the default); ``variant`` picks one.
@@ -69,11 +71,6 @@ class ReaderMock(ABC, Generic[C]):
         self._thread = threading.Thread(target=self._serve, name=f"mock-{self.kind}", daemon=True)
         self._thread.start()
 
-    def tap(self, uid: str, **fields: Any) -> None:
-        """Present one card; raises ValueError for a UID or field this reader cannot carry."""
-        card = self.make_card(uid, **fields)
-        self._call(lambda: self.on_tap(card))
-
     def inject(self, fault: str) -> None:
         """Apply a fault: one of ``faults`` (see module docstring)."""
         if fault not in self.faults:
@@ -102,16 +99,8 @@ class ReaderMock(ABC, Generic[C]):
 
     # --- what a family defines -------------------------------------------------
 
-    @abstractmethod
-    def make_card(self, uid: str, **fields: Any) -> C:
-        """Validate a tap in the caller's thread."""
-
-    @abstractmethod
-    def on_tap(self, card: C) -> None:
-        """Present the card (mock thread)."""
-
     def on_host_bytes(self, data: bytes) -> None:
-        """Bytes the driver sent (mock thread); readers that only transmit ignore them."""
+        """Bytes the driver sent (mock thread); devices that only transmit ignore them."""
 
     def corrupt(self, frame: bytes) -> bytes:
         """The frame with a wrong checksum (or parity)."""
@@ -205,6 +194,23 @@ class ReaderMock(ABC, Generic[C]):
             except (ValueError, OSError) as exc:  # handed back to the caller of tap()/inject()
                 result.error = exc
             result.done.set()
+
+
+class ReaderMock(DeviceMock, ABC, Generic[C]):
+    """A card reader on a pseudo-terminal: a device that cards are tapped on."""
+
+    def tap(self, uid: str, **fields: Any) -> None:
+        """Present one card; raises ValueError for a UID or field this reader cannot carry."""
+        card = self.make_card(uid, **fields)
+        self._call(lambda: self.on_tap(card))
+
+    @abstractmethod
+    def make_card(self, uid: str, **fields: Any) -> C:
+        """Validate a tap in the caller's thread."""
+
+    @abstractmethod
+    def on_tap(self, card: C) -> None:
+        """Present the card (mock thread)."""
 
 
 class _Result:
