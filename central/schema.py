@@ -19,6 +19,7 @@ from central.alerts import models as _alerts  # noqa: F401
 from central.checkins import models as _checkins  # noqa: F401
 from central.db import migrations
 from central.registry import credentials as _credentials  # noqa: F401
+from central.registry import employment as _employment  # noqa: F401
 from central.registry import models as _registry  # noqa: F401
 from central.registry import roster as _roster  # noqa: F401
 from central.watchlist import models as _watchlist  # noqa: F401

@@ -39,11 +39,11 @@ def timesheet(
 ) -> Response:
     """The site's daily timesheet for ``date``, or its monthly one for the month of ``date``."""
     site = found(registry_queries.get_site(session, scope, site_id), "site")
-    guard_ids = attendance_queries.attendance_guards(session, scope, site)
+    employer_id = attendance_queries.attendance_employer(scope, site)
     if kind == "daily":
-        sheet = timesheets.daily(session, site_ids=[site.id], guard_ids=guard_ids, day=day)
+        sheet = timesheets.daily(session, site_ids=[site.id], employer_id=employer_id, day=day)
     else:
-        sheet = timesheets.monthly(session, site_ids=[site.id], guard_ids=guard_ids, month=day, group=group)
+        sheet = timesheets.monthly(session, site_ids=[site.id], employer_id=employer_id, month=day, group=group)
     body = sheet.to_csv() if fmt == "csv" else sheet.to_xlsx()
     audit(session, scope, f"export.timesheet.{fmt}", site.id, f"{kind} {sheet.first}..{sheet.last}")
     name = f"timesheet-{site.id}-{kind}-{sheet.first:%Y%m%d}.{fmt}"

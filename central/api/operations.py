@@ -91,7 +91,7 @@ def attendance(
 ) -> Page[AttendancePublic]:
     """Per guard at ``site_id`` on ``date``: first tap in, last tap out, taps, violations, late / early / absent."""
     site = _site(session, scope, site_id)
-    rows = day_report(session, [site.id], day, attendance_queries.attendance_guards(session, scope, site))
+    rows = day_report(session, [site.id], day, attendance_queries.attendance_employer(scope, site))
     return page(paging.slice(rows), paging)
 
 

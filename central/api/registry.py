@@ -51,8 +51,10 @@ def _put(session: Session, model: type[SQLModel], body: dict[str, Any]) -> dict[
     try:
         row, outcome = upsert(session, model, body)
         session.commit()
-    except ValidationError as exc:
+    except ValueError as exc:  # pydantic's ValidationError is one; so is a bad "since"
         session.rollback()
+        if not isinstance(exc, ValidationError):
+            raise Unprocessable(str(exc), code="registry.invalid") from exc
         # Field names and reasons only, never the values: they may be ID numbers.
         reasons = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise Unprocessable(f"字段无效 / invalid fields: {reasons}", code="registry.invalid") from exc

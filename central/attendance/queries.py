@@ -6,25 +6,25 @@ from collections import defaultdict
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from central.access.models import Role
 from central.access.scope import Scope
 from central.attendance.models import CalendarDay, OnDutyRow
 from central.checkins.queries import list_checkins
 from central.registry.local_time import local_day_bounds
-from central.registry.models import Guard, Site
-from central.registry.queries import guard_scope
+from central.registry.models import Site
 
 
-def attendance_guards(session: Session, scope: Scope, site: Site) -> list[str] | None:
-    """The guard ids a visible ``site``'s attendance is restricted to, or None when ``scope`` sees every tap there.
+def attendance_employer(scope: Scope, site: Site) -> str | None:
+    """The employer a visible ``site``'s attendance is restricted to, or None when ``scope`` sees every tap there.
 
-    Mirrors ``scope.checkins`` for ``central.attendance``, which filters by site and guard ids.
+    Mirrors ``checkin_scope``: a company serving a site it does not manage sees
+    the duties and taps of the guards it employed on each day, not of those it employs now.
     """
     if scope.role in (Role.ADMIN, Role.POLICE) or site.managed_by == scope.company_id:
         return None
-    return list(session.exec(select(Guard.id).where(guard_scope(scope)).order_by(col(Guard.id))).all())
+    return scope.company_id
 
 
 def on_duty(session: Session, scope: Scope, site: Site, day: date) -> list[OnDutyRow]:

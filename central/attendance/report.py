@@ -29,6 +29,7 @@ from central.attendance.rules import (
     summarise,
 )
 from central.checkins.models import Checkin, Violation
+from central.registry.employment import employer_on, employments
 from central.registry.models import Guard, Site
 from central.registry.roster import Shift, ShiftAssignment
 from central.registry.snapshot import DEFAULT_ZONE
@@ -86,9 +87,18 @@ def _duties(assignment: ShiftAssignment, shift: Shift, site: Site, guard: Guard,
 
 
 def load_duties(
-    session: Session, *, site_ids: Collection[str] | None, guard_ids: Collection[str] | None, first: date, last: date
+    session: Session,
+    *,
+    site_ids: Collection[str] | None,
+    guard_ids: Collection[str] | None,
+    first: date,
+    last: date,
+    employer_id: str | None = None,
 ) -> list[Duty]:
-    """The rostered duties starting on the days ``first``..``last`` (None: no filter on that key)."""
+    """The rostered duties starting on the days ``first``..``last`` (None: no filter on that key).
+
+    ``employer_id``: only the duties of days on which the guard was that company's.
+    """
     query = (
         select(ShiftAssignment, Shift, Site, Guard)
         .join(Shift, col(Shift.id) == col(ShiftAssignment.shift_id))
@@ -103,9 +113,16 @@ def load_duties(
         query = query.where(col(Shift.site_id).in_(site_ids))
     if guard_ids is not None:
         query = query.where(col(ShiftAssignment.guard_id).in_(guard_ids))
+    found = list(session.exec(query).all())
+    history = employments(session, {guard.id for _a, _s, _site, guard in found}) if employer_id else {}
     duties: list[Duty] = []
-    for assignment, shift, site, guard in session.exec(query).all():
-        duties += _duties(assignment, shift, site, guard, first, last)
+    for assignment, shift, site, guard in found:
+        for duty in _duties(assignment, shift, site, guard, first, last):
+            if (
+                employer_id is None
+                or employer_on(history.get(guard.id, []), duty.day, guard.employer_id) == employer_id
+            ):
+                duties.append(duty)
     return duties
 
 
@@ -121,8 +138,12 @@ def load_taps(
     guard_ids: Collection[str] | None,
     start: datetime,
     end: datetime,
+    employer_id: str | None = None,
 ) -> list[Tap]:
-    """Every tap in [start, end) with its violation count (None: no filter on that key)."""
+    """Every tap in [start, end) with its violation count (None: no filter on that key).
+
+    ``employer_id``: only taps of that company's guards, by the employer of the day of the tap.
+    """
     counts = select(Violation.event_id, func.count().label("n")).group_by(col(Violation.event_id)).subquery()
     query: Any = (
         select(Checkin, Guard, counts.c.n)
@@ -134,6 +155,8 @@ def load_taps(
         query = query.where(col(Checkin.site_id).in_(site_ids))
     if guard_ids is not None:
         query = query.where(col(Checkin.guard_id).in_(guard_ids))
+    if employer_id is not None:
+        query = query.where(col(Checkin.employer_id) == employer_id)
     return [
         Tap(
             guard_id=checkin.guard_id,
@@ -161,12 +184,14 @@ def report(
     *,
     site_ids: Collection[str] | None = None,
     guard_ids: Collection[str] | None = None,
+    employer_id: str | None = None,
     first: date,
     last: date,
 ) -> list[AttendanceRow]:
     """Attendance rows for the local days ``first``..``last``: one per duty, one per unrostered guard-day.
 
-    ``site_ids`` / ``guard_ids`` restrict the sites and guards (None: all). A
+    ``site_ids`` / ``guard_ids`` restrict the sites and guards (None: all),
+    ``employer_id`` the guards to that company's on each day. A
     duty that starts on ``last`` and ends the next morning is included whole;
     one that started the day before ``first`` is not.
     """
@@ -174,18 +199,23 @@ def report(
         raise ValueError(f"结束日期早于开始日期 / last day {last} is before first day {first}")
     # Neighbouring days' duties claim their own taps near midnight; only ours are reported.
     duties = load_duties(
-        session, site_ids=site_ids, guard_ids=guard_ids, first=first - timedelta(1), last=last + timedelta(1)
+        session,
+        site_ids=site_ids,
+        guard_ids=guard_ids,
+        first=first - timedelta(1),
+        last=last + timedelta(1),
+        employer_id=employer_id,
     )
     # Two days of padding cover every time zone and the early / late windows.
     start = datetime.combine(first - timedelta(days=2), time(0), tzinfo=UTC)
     end = datetime.combine(last + timedelta(days=3), time(0), tzinfo=UTC)
-    taps = load_taps(session, site_ids=site_ids, guard_ids=guard_ids, start=start, end=end)
+    taps = load_taps(session, site_ids=site_ids, guard_ids=guard_ids, start=start, end=end, employer_id=employer_id)
     result = rows(duties, taps, _zones(session, site_ids), DEFAULT_ZONE)
     return [row for row in result if row.day is not None and first <= row.day <= last]
 
 
 def day_report(
-    session: Session, site_ids: Collection[str] | None, day: date, guard_ids: Collection[str] | None = None
+    session: Session, site_ids: Collection[str] | None, day: date, employer_id: str | None = None
 ) -> list[AttendanceRow]:
     """Attendance rows for one local day (see ``report``)."""
-    return report(session, site_ids=site_ids, guard_ids=guard_ids, first=day, last=day)
+    return report(session, site_ids=site_ids, employer_id=employer_id, first=day, last=day)

@@ -182,10 +182,15 @@ def _site_names(session: Session, rows: Iterable[AttendanceRow]) -> dict[str, st
 
 
 def daily(
-    session: Session, *, site_ids: Collection[str] | None = None, guard_ids: Collection[str] | None = None, day: date
+    session: Session,
+    *,
+    site_ids: Collection[str] | None = None,
+    guard_ids: Collection[str] | None = None,
+    employer_id: str | None = None,
+    day: date,
 ) -> Timesheet:
     """One line per duty or unrostered guard-day on ``day``."""
-    rows = report(session, site_ids=site_ids, guard_ids=guard_ids, first=day, last=day)
+    rows = report(session, site_ids=site_ids, guard_ids=guard_ids, employer_id=employer_id, first=day, last=day)
     names = _site_names(session, rows)
     return Timesheet("daily", day, day, tuple(_line(r, names) for r in rows))
 
@@ -201,11 +206,12 @@ def monthly(
     *,
     site_ids: Collection[str] | None = None,
     guard_ids: Collection[str] | None = None,
+    employer_id: str | None = None,
     month: date,
     group: Group = "site",
 ) -> Timesheet:
     """Sums over ``month``'s local days per site and guard (``group="site"``) or per guard (``"guard"``)."""
     first, last = month_bounds(month)
-    rows = report(session, site_ids=site_ids, guard_ids=guard_ids, first=first, last=last)
+    rows = report(session, site_ids=site_ids, guard_ids=guard_ids, employer_id=employer_id, first=first, last=last)
     names = _site_names(session, rows)
     return Timesheet("monthly", first, last, tuple(_sum((_line(r, names) for r in rows), group)))

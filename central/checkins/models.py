@@ -26,6 +26,8 @@ class Checkin(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UtcDateTime)
     site_id: str | None = Field(default=None, foreign_key="site.id", index=True)
     guard_id: str | None = Field(default=None, foreign_key="guard.id", index=True)
+    # The card holder's employer on the tap's local day: the check-in stays that employer's when the guard moves.
+    employer_id: str | None = Field(default=None, foreign_key="company.id", index=True)
     card_kind: str = Field(max_length=16)
     card_uid: str = Field(max_length=64)  # a resident ID card's number masked: it is sealed in the next column
     card_id_number: str | None = Field(default=None, max_length=18, sa_type=SealedIdNumber)  # see id_numbers

@@ -33,8 +33,8 @@ def checkin_scope(scope: Scope) -> ColumnElement[bool]:
         in_area = select(Site.id).where(Site.jurisdiction == scope.jurisdiction)
         return col(Checkin.site_id).in_(in_area)
     managed = select(Site.id).where(Site.managed_by == scope.company_id)
-    employed = select(Guard.id).where(Guard.employer_id == scope.company_id)
-    return or_(col(Checkin.site_id).in_(managed), col(Checkin.guard_id).in_(employed))
+    # The employer of the day of the tap, not today's: a guard who moved on stays in the old employer's records.
+    return or_(col(Checkin.site_id).in_(managed), col(Checkin.employer_id) == scope.company_id)
 
 
 def _checkins_between(scope: Scope, start: datetime, end: datetime) -> list[ColumnElement[bool]]:

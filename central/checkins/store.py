@@ -63,9 +63,11 @@ def _raw_json(event: CheckinEvent, cipher: Callable[[], IdCipher]) -> str:
 
 
 def _checkin_row(
-    event: CheckinEvent, site_id: str | None, guard_id: str | None, photo: str | None, cipher: Callable[[], IdCipher]
+    event: CheckinEvent, snap: RegistrySnapshot, photo: str | None, cipher: Callable[[], IdCipher]
 ) -> dict[str, Any]:
     face, hit = event.face, event.face.watchlist.hit
+    site_id = snap.site.id if snap.site else None
+    guard_id = snap.guard.id if snap.guard else None
     return {
         "event_id": event.event_id,
         "terminal_id": event.terminal_id,
@@ -74,6 +76,7 @@ def _checkin_row(
         "received_at": utcnow(),
         "site_id": site_id,
         "guard_id": guard_id,
+        "employer_id": snap.guard.employer_id if snap.guard else None,
         "card_kind": event.card.kind.value,
         **card_columns(event.card.kind.value, event.card.uid, cipher),
         "direction": event.direction.value,
@@ -215,12 +218,7 @@ def record_events(
         snapshot = _Snapshots(session)
         dialect = session.get_bind().dialect
         cipher = functools.partial(cipher_for, dialect)  # asked for only when an event carries an ID number
-        rows = []
-        for event in unique:
-            snap = snapshot(event)
-            site_id = snap.site.id if snap.site else None
-            guard_id = snap.guard.id if snap.guard else None
-            rows.append(_checkin_row(event, site_id, guard_id, photos[event.event_id], cipher))
+        rows = [_checkin_row(event, snapshot(event), photos[event.event_id], cipher) for event in unique]
         added = _insert_checkins(session, rows)
         for event in unique:
             if event.event_id not in added:

@@ -60,6 +60,7 @@ ALIASES = {
     "身份证号": "id_number",
     "用人单位": "employer_id",
     "等级": "level",
+    "生效日期": "since",
     "保安员证号": "cert_number",
     "证书发证日期": "cert_issued_on",
     "证书吊销日期": "cert_revoked_on",
@@ -82,6 +83,9 @@ ALIASES = {
 _KIND_WORDS = {
     "保安服务公司": CompanyKind.SECURITY_COMPANY,
     "自行招用单位": CompanyKind.SELF_RECRUITING,
+    "自招单位": CompanyKind.SELF_RECRUITING,
+    "自行招用保安员单位": CompanyKind.SELF_RECRUITING,
+    "保安公司": CompanyKind.SECURITY_COMPANY,
     "住宅小区": SiteKind.RESIDENTIAL,
     "写字楼": SiteKind.OFFICE,
     "娱乐场所": SiteKind.ENTERTAINMENT,
@@ -190,6 +194,8 @@ def _guard(row: Row) -> list[Write]:
         "id_number": id_number,
         "employer_id": text(row, "employer_id", False),
         "level": number(row, "level") or 5,
+        # The day a new employer or level applies from (central.registry.employment); default today.
+        "since": day(row, "since", False),
     }
     writes: list[Write] = [(Guard, guard)]
     if text(row, "cert_number", False):

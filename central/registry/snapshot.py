@@ -19,12 +19,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Date, Executable, and_, bindparam, or_
+from sqlalchemy import ColumnElement, Date, Executable, and_, bindparam, func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from central.db.sealing import lookup_hash
 from central.registry.credentials import Certificate, CompanyCredential, CredentialKind, CrossRegionFiling, GuardBar
+from central.registry.employment import Employment, GuardLevel, employer_on, level_on
 from central.registry.models import (
     Card,
     CertStatus,
@@ -202,8 +203,11 @@ def _holder_query(by_id_number: bool) -> Executable:
     filings), but each is limited to the days around the tap: a row or two each.
     """
     query = (
-        sa_select(Guard, Company, Certificate, GuardBar, CompanyCredential, CrossRegionFiling)
-        .outerjoin(Company, col(Company.id) == col(Guard.employer_id))
+        sa_select(Guard, Company, Certificate, GuardBar, CompanyCredential, CrossRegionFiling, Employment, GuardLevel)
+        .outerjoin(Employment, and_(col(Employment.guard_id) == col(Guard.id), *_overlaps(Employment)))
+        .outerjoin(GuardLevel, and_(col(GuardLevel.guard_id) == col(Guard.id), *_overlaps(GuardLevel)))
+        # Every company that employed the guard around the tap (or the current one, for a guard with no history).
+        .outerjoin(Company, col(Company.id) == func.coalesce(col(Employment.company_id), col(Guard.employer_id)))
         .outerjoin(Certificate, and_(col(Certificate.guard_id) == col(Guard.id), col(Certificate.issued_on) <= _HI))
         .outerjoin(GuardBar, and_(col(GuardBar.guard_id) == col(Guard.id), *_overlaps(GuardBar)))
         .outerjoin(
@@ -231,25 +235,27 @@ def _holder_side(session: Session, kind: CardKind, uid: str, lo: date, hi: date)
 
 
 def _guard_info(guard: Guard, rows: list[Any], on: date) -> GuardInfo:
-    """The guard's certificate and bar status as of ``on``."""
+    """The guard's employer, level, certificate and bar status as of ``on``."""
     return GuardInfo(
         id=guard.id,
         name_zh=guard.name_zh,
-        employer_id=guard.employer_id,
+        employer_id=employer_on(_unique(row[6] for row in rows), on, guard.employer_id),
         cert_status=cert_status_on(_unique(row[2] for row in rows), on),
-        level=guard.level,
+        level=level_on(_unique(row[7] for row in rows), on, guard.level),
         barred=barred_on(_unique(row[3] for row in rows), on),
     )
 
 
 def _company_info(company: Company, rows: list[Any], on: date) -> CompanyInfo:
     """The company's licence or filing, and its cross-region filings, as of ``on``."""
+    credentials = [c for c in _unique(row[4] for row in rows) if c.company_id == company.id]
+    filings = [f for f in _unique(row[5] for row in rows) if f.company_id == company.id]
     return CompanyInfo(
         id=company.id,
         kind=CompanyKind(company.kind),
-        licensed=company_licensed(company, _unique(row[4] for row in rows), on),
+        licensed=company_licensed(company, credentials, on),
         region=company.region,
-        filed_regions=filed_regions_on(_unique(row[5] for row in rows), on),
+        filed_regions=filed_regions_on(filings, on),
     )
 
 
@@ -265,12 +271,15 @@ def build_snapshot(session: Session, event: CheckinEvent) -> RegistrySnapshot:
     terminal, site, post = site_rows[0][:3] if site_rows else (None, None, None)
     on = local_date(event.occurred_at, site.timezone if site else DEFAULT_ZONE)
     contracts = _unique(row[3] for row in site_rows)
-    guard, employer = holder_rows[0][:2] if holder_rows else (None, None)
+    guard = holder_rows[0][0] if holder_rows else None
+    guard_info = _guard_info(guard, holder_rows, on) if guard else None
+    companies = {c.id: c for c in _unique(row[1] for row in holder_rows)}
+    employer = companies.get(guard_info.employer_id) if guard_info and guard_info.employer_id else None
     return RegistrySnapshot(
         on=on,
         terminal=TerminalInfo(terminal.id, terminal.site_id, required_level(terminal, post)) if terminal else None,
         site=_site_info(site) if site else None,
-        guard=_guard_info(guard, holder_rows, on) if guard else None,
+        guard=guard_info,
         employer=_company_info(employer, holder_rows, on) if employer else None,
         contract_company_ids=frozenset(c.company_id for c in contracts if c.valid_from <= on <= c.valid_to),
     )

@@ -170,7 +170,7 @@ def attendance_page(
     if site is None:
         return not_found(request, scope)
     shown = day or today_at(site)
-    rows = day_report(session, [site.id], shown, attendance_queries.attendance_guards(session, scope, site))
+    rows = day_report(session, [site.id], shown, attendance_queries.attendance_employer(scope, site))
     start, end = local_day_bounds(shown, site.timezone)
     checkins = checkin_queries.list_checkins(
         session, scope, site_id=site.id, start=start, end=end, paging=Paging(limit=PAGE_ROWS)

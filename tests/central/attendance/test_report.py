@@ -66,7 +66,7 @@ def test_day_report_reads_the_roster(engine: Engine, tmp_path: Path) -> None:
     with Session(engine) as session:
         saturday = [r for r in day_report(session, [site], date(2026, 3, 14)) if r.guard_id in (a, b)]
         only_a = report(session, site_ids=[site], guard_ids=[a], first=MONDAY, last=date(2026, 3, 15))
-        elsewhere = day_report(session, ["S3"], MONDAY, guard_ids=[a])
+        elsewhere = report(session, site_ids=["S3"], guard_ids=[a], first=MONDAY, last=MONDAY)
     assert saturday == []  # A works Monday to Friday; B was rostered on Monday only
     assert [(r.day, r.absent) for r in only_a] == [(date(2026, 3, 9 + i), i > 0) for i in range(5)]
     assert elsewhere == []

@@ -141,3 +141,36 @@ def test_upgrade_from_0001_keeps_access_tables_create_db_had_made(new_db: NewDb)
     assert schema.differences(engine) == []
     with engine.connect() as connection:
         assert connection.execute(text("SELECT username FROM account")).scalars().all() == ["kept"]
+
+
+def test_0007_gives_every_guard_its_history_and_every_checkin_its_employer(new_db: NewDb) -> None:
+    engine = new_db()
+    migrations.upgrade(engine, "0006")
+    at = datetime(2026, 3, 2, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO company (id, name_zh, name_en, kind, region) VALUES ('C1', '甲', '', 'x', '110105')")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO guard (id, name_zh, name_en, id_number, id_number_hash, employer_id, level) "
+                "VALUES ('G1', '张', '', 'v1:sealed', 'hash', 'C1', 4)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO checkin (event_id, terminal_id, seq, occurred_at, received_at, guard_id, card_kind, "
+                "card_uid, direction, face_status, decision_outcome, decision_code, raw_event) VALUES "
+                "(:event_id, 'T', 1, :at, :at, 'G1', 'mifare', 'AB', 'in', 'OK', 'accepted', 'OK', '{}')"
+            ),
+            {"event_id": uuid.uuid4().hex if engine.dialect.name == "sqlite" else str(uuid.uuid4()), "at": at},
+        )
+    migrations.upgrade(engine)
+    with engine.connect() as connection:
+        employment = connection.execute(text("SELECT guard_id, company_id, valid_from FROM employment")).all()
+        level = connection.execute(text("SELECT guard_id, level FROM guardlevel")).all()
+        employer = connection.execute(text("SELECT employer_id FROM checkin")).scalar_one()
+    assert [(g, c, str(since)) for g, c, since in employment] == [("G1", "C1", "1970-01-01")]
+    assert [tuple(row) for row in level] == [("G1", 4)]
+    assert employer == "C1"
+    assert schema.differences(engine) == []
