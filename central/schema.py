@@ -18,6 +18,7 @@ from central.access import models as _access  # noqa: F401
 from central.alerts import models as _alerts  # noqa: F401
 from central.checkins import models as _checkins  # noqa: F401
 from central.db import migrations
+from central.registry import cards as _cards  # noqa: F401
 from central.registry import credentials as _credentials  # noqa: F401
 from central.registry import employment as _employment  # noqa: F401
 from central.registry import models as _registry  # noqa: F401

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response, UploadFile, status
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -24,10 +24,12 @@ from central.api.paging import Page, PagingDep, page
 from central.attendance import timesheets
 from central.errors import Conflict, DomainError, NotFound, Unprocessable, found
 from central.paging import fetch
+from central.registry.cards import issue_to, return_card, tech_of
 from central.registry.import_specs import SPECS
 from central.registry.importer import import_bytes
-from central.registry.resources import KEPT, RESOURCES
+from central.registry.resources import KEPT, READ_ONLY, RESOURCES
 from central.registry.upsert import upsert
+from protocol.cards import FORM_LABELS
 
 router = APIRouter(prefix="/api/admin", tags=["registry"])
 
@@ -94,9 +96,49 @@ def _add_routes(name: str, model: type[SQLModel], filters: tuple[str, ...]) -> N
 
     label = model.__name__
     router.add_api_route(f"/{name}", list_rows, methods=["GET"], summary=f"List {label}")
-    router.add_api_route(f"/{name}", put_row, methods=["PUT"], summary=f"Create or update {label} by natural key")
     router.add_api_route(f"/{name}/{{key}}", get_row, methods=["GET"], summary=f"Read {label}")
+    if name in READ_ONLY:
+        return
+    router.add_api_route(f"/{name}", put_row, methods=["PUT"], summary=f"Create or update {label} by natural key")
     router.add_api_route(f"/{name}/{{key}}", delete_row, methods=["DELETE"], summary=f"Delete {label}", status_code=204)
+
+
+class CardIssueRequest(BaseModel):
+    number: str = Field(min_length=1, max_length=64, description="any form: printed decimal, FFF,CCCCC, hex, UID")
+    kind: str | None = Field(default=None, max_length=16, description="em4100 / ID卡, or iso14443a / IC卡 (default)")
+    guard_id: str = Field(min_length=1, max_length=32)
+    since: date | None = None  # default: as far back as the registry knows
+
+
+class CardReturnRequest(BaseModel):
+    on: date
+
+
+@router.post("/cards/issue")
+def issue_card(body: CardIssueRequest, session: SessionDep) -> dict[str, Any]:
+    """Issue a card to a guard, registering it if new; says which form the number was read as.
+
+    409 when another guard holds the card (return it first) or a reader could not tell it from a registered card.
+    """
+    issued = issue_to(session, body.number, tech_of(body.kind), body.guard_id, body.since)
+    card = issued.card.model_dump(mode="json")
+    session.commit()
+    number = issued.understood.number
+    return {
+        "outcome": "created" if issued.new else "unchanged",
+        "card": card,
+        "understood_as": issued.understood.form,
+        "understood_as_zh": FORM_LABELS[issued.understood.form],
+        "forms": number.forms(),
+    }
+
+
+@router.post("/cards/{card_uid}/return")
+def return_card_route(card_uid: str, body: CardReturnRequest, session: SessionDep) -> dict[str, Any]:
+    """The card is handed back on ``on``; it can then be issued to another guard."""
+    card = return_card(session, card_uid, body.on).model_dump(mode="json")
+    session.commit()
+    return {"card": card}
 
 
 for _name, (_model, _filters) in RESOURCES.items():

@@ -32,9 +32,11 @@ from sqlmodel import Session, select
 from central.attendance.rules import shift_bounds
 from central.checkins.models import Checkin
 from central.checkins.store import record_event
+from central.registry.cards import issue_to
 from central.registry.credentials import BarKind, Certificate, CompanyCredential, CredentialKind, GuardBar
-from central.registry.models import Card, Company, CompanyKind, Guard, ServiceContract, Site, SiteKind, Terminal
+from central.registry.models import Company, CompanyKind, Guard, ServiceContract, Site, SiteKind, Terminal
 from central.registry.roster import Shift, ShiftAssignment
+from protocol.cards import CardTech
 from protocol.checkin import Card as WireCard
 from protocol.checkin import (
     CardKind,
@@ -152,7 +154,7 @@ def _add_guard(
     employer = ROGUE if _rogue(i, k, sites) else f"MC{i % 5}"
     session.add(Guard(id=gid, name_zh=f"保安{i}-{k}", id_number=id_number, employer_id=employer))
     session.flush()
-    session.add(Card(uid=f"AB{i:02d}{k:02d}", kind=CardKind.MIFARE.value, guard_id=gid))
+    issue_to(session, card_of(i, k), CardTech.ISO14443A, gid)
     revoked = REVOKED_FROM if _revoked(i, k) else None
     session.add(Certificate(number=f"京保证{gid}", guard_id=gid, issued_on=date(2020, 1, 1), revoked_on=revoked))
     if _barred(i, k):
@@ -208,7 +210,7 @@ def plan(sites: int = 50, guards_per_site: int = 10, seed: int = 7) -> tuple[lis
     rng, month, taps = random.Random(seed), SeededMonth(), []  # noqa: S311  (reproducible test data)
     for i, sid in enumerate(_site_ids(sites)):
         for k in range(guards_per_site):
-            gid, uid, day_shift = f"MG{i:02d}{k:02d}", f"AB{i:02d}{k:02d}", k < guards_per_site // 2
+            gid, uid, day_shift = f"MG{i:02d}{k:02d}", card_of(i, k), k < guards_per_site // 2
             for d in range(DAYS):
                 day = FIRST + timedelta(days=d)
                 starts, ends = (time(8), time(20)) if day_shift else (time(20), time(8))
@@ -246,7 +248,12 @@ def _event(tap: Planned, seq: int) -> CheckinEvent:
     )
 
 
-def _row(tap: Planned, seq: int) -> dict[str, Any]:
+def card_of(i: int, k: int) -> str:
+    """The 4-byte UID of guard ``k`` of site ``i``."""
+    return f"AB{i:02d}{k:02d}00"
+
+
+def _row(tap: Planned, seq: int, employers: dict[str, str | None]) -> dict[str, Any]:
     return {
         "event_id": uuid.uuid4(),
         "terminal_id": f"MT-{tap.site_id}",
@@ -255,6 +262,7 @@ def _row(tap: Planned, seq: int) -> dict[str, Any]:
         "received_at": tap.at.astimezone(UTC),
         "site_id": tap.site_id,
         "guard_id": tap.guard_id,
+        "employer_id": employers[tap.guard_id],
         "card_kind": CardKind.MIFARE.value,
         "card_uid": tap.card_uid,
         "direction": tap.direction.value,
@@ -271,6 +279,7 @@ def generate(engine: Engine, data_dir: Path, sites: int = 50, guards_per_site: i
     """Seed the registry and the month's taps into the (empty) database behind ``engine``."""
     with Session(engine) as session:
         seed_registry(session, sites, guards_per_site)
+        employers = dict(session.exec(select(Guard.id, Guard.employer_id)).all())
     taps, month = plan(sites, guards_per_site, seed)
     bulk = []
     for seq, tap in enumerate(taps):
@@ -278,7 +287,7 @@ def generate(engine: Engine, data_dir: Path, sites: int = 50, guards_per_site: i
             record_event(engine, _event(tap, seq), data_dir=data_dir, default_jurisdiction="110105-WJ")
             month.through_rules += 1
         else:
-            bulk.append(_row(tap, seq))
+            bulk.append(_row(tap, seq, employers))
     with Session(engine) as session:
         for start in range(0, len(bulk), 2000):
             session.execute(insert(Checkin), bulk[start : start + 2000])

@@ -10,11 +10,13 @@ from datetime import date, time
 
 from sqlmodel import Session, SQLModel
 
+from central.registry.cards import issue_to
 from central.registry.credentials import Certificate, CompanyCredential, CredentialKind
-from central.registry.models import Card, Company, CompanyKind, Guard, ServiceContract, Site, SiteKind, Terminal
+from central.registry.models import Company, CompanyKind, Guard, ServiceContract, Site, SiteKind, Terminal
 from central.registry.roster import Post, Shift
 from central.registry.upsert import upsert
 from central.watchlist.models import WatchlistEntry
+from protocol.cards import CardTech
 
 JURISDICTION = "110105-WJ"  # 望京派出所
 REGION = "110105"  # 北京市朝阳区
@@ -111,7 +113,8 @@ GUARDS = [
     for gid, zh, en, employer, _uid, id_number in _GUARDS
 ]
 
-CARDS = [Card(uid=uid, kind="mifare", guard_id=gid) for gid, *_rest, uid, _idn in _GUARDS]
+# (guard, card number as the PN532 reads it): IC cards (ISO 14443A)
+CARDS = [(gid, uid) for gid, *_rest, uid, _idn in _GUARDS]
 
 # G4 (刘洋) holds none; G3's (王强) was revoked before the demo's days.
 CERTIFICATES = [
@@ -153,13 +156,14 @@ def seed_demo_registry(session: Session) -> None:
         list(POSTS),
         list(TERMINALS),
         list(GUARDS),
-        list(CARDS),
         list(CERTIFICATES),
         list(SHIFTS),
     ]
     for group in groups:
         for row in group:
             upsert(session, type(row), row.model_dump(exclude_unset=True))
+    for guard_id, card in CARDS:
+        issue_to(session, card, CardTech.ISO14443A, guard_id)
     for entry in WATCHLIST:
         upsert(session, WatchlistEntry, entry.model_dump(exclude_unset=True), key=("id",))
     session.commit()

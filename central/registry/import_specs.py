@@ -206,8 +206,9 @@ def _guard(row: Row) -> list[Write]:
         }
         writes.append((Certificate, cert | {"revoked_on": day(row, "cert_revoked_on", False)}))
     if text(row, "card_uid", False):
-        uid = (text(row, "card_uid") or "").upper()
-        writes.append((Card, {"uid": uid, "kind": text(row, "card_kind", False) or "mifare", "guard_id": guard_id}))
+        # Issued through central.registry.cards (the importer's card write), not upserted: see there.
+        card = {"number": text(row, "card_uid"), "kind": text(row, "card_kind", False), "guard_id": guard_id}
+        writes.append((Card, card | {"since": guard["since"]}))
     return writes
 
 

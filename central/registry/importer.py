@@ -25,7 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 from central.errors import DomainError
+from central.registry.cards import CardRefused, issue, tech_of
 from central.registry.import_specs import ALIASES, SPECS, ListSpec, Row, RowError, resolve
+from central.registry.models import Card, Guard
 from central.registry.upsert import NATURAL_KEYS, Outcome, upsert
 
 logger = logging.getLogger(__name__)
@@ -128,23 +130,42 @@ def _check_refs(session: Session, spec: ListSpec, values: dict[str, Any]) -> Non
             raise RowError(f"{column} 引用的记录不存在 / {column} names no existing {model.__name__.lower()}")
 
 
-def _write_row(session: Session, spec: ListSpec, row: Row) -> Outcome:
+def _write_row(session: Session, spec: ListSpec, row: Row, line: int, cards: dict[str, int]) -> Outcome:
     outcomes = []
     for model, values in spec.convert(row):
         _check_refs(session, spec, values)
         table: type[SQLModel] = model
-        outcomes.append(upsert(session, table, resolve(session, table, values))[1])
+        if table is Card:
+            outcomes.append(_issue_card(session, values, line, cards))
+        else:
+            outcomes.append(upsert(session, table, resolve(session, table, values))[1])
     for outcome in (Outcome.CREATED, Outcome.UPDATED):
         if outcome in outcomes:
             return outcome
     return Outcome.UNCHANGED
 
 
-def _refusal_reason(session: Session, spec: ListSpec, row: Row) -> tuple[Outcome | None, str | None]:
+def _issue_card(session: Session, values: dict[str, Any], line: int, cards: dict[str, int]) -> Outcome:
+    """A guard row's card: issued to the guard (a card another guard holds is refused, naming the row)."""
+    guard = session.get(Guard, values["guard_id"])
+    assert guard is not None  # written by the same row just before
+    try:
+        issued = issue(session, values["number"], tech_of(values["kind"]), guard, values.get("since"))
+    except CardRefused as exc:
+        earlier = cards.get(exc.card_uid or "")
+        where = f"（与第 {earlier} 行重复 / the same card as line {earlier}）" if earlier else ""
+        raise RowError(f"{exc}{where}") from exc
+    cards.setdefault(issued.card.uid, line)
+    return Outcome.CREATED if issued.new else Outcome.UNCHANGED
+
+
+def _refusal_reason(
+    session: Session, spec: ListSpec, row: Row, line: int, cards: dict[str, int]
+) -> tuple[Outcome | None, str | None]:
     try:
         with session.begin_nested():
-            return _write_row(session, spec, row), None
-    except RowError as exc:
+            return _write_row(session, spec, row, line, cards), None
+    except (RowError, DomainError) as exc:
         return None, str(exc)
     except ValidationError as exc:
         return None, _validation_reason(exc)
@@ -163,11 +184,12 @@ def import_rows(
     if spec is None:
         raise ValueError(f"无此名单类型 / unknown list kind {kind!r}; one of {', '.join(SPECS)}")
     report = ImportReport(kind, len(rows), ignored_columns=tuple(h for h in header if h and h not in _KNOWN))
+    cards: dict[str, int] = {}  # card -> the line of this file that issued it
     for number, row in enumerate(rows, start=2):
         if all(v is None or str(v).strip() == "" for v in row.values()):
             report.rows -= 1  # blank lines at the end of a sheet are not records
         else:
-            outcome, reason = _refusal_reason(session, spec, row)
+            outcome, reason = _refusal_reason(session, spec, row, number, cards)
             if outcome is not None:
                 report.outcomes[outcome] += 1
             else:

@@ -82,9 +82,12 @@ class Guard(SQLModel, table=True):
 
 
 class Card(SQLModel, table=True):
-    uid: str = Field(primary_key=True, max_length=64)
-    kind: str = Field(max_length=16)  # protocol.checkin.CardKind value
-    guard_id: str = Field(foreign_key="guard.id", index=True)
+    """A card of record (central.registry.cards): its canonical number, technology, and current holder."""
+
+    uid: str = Field(primary_key=True, max_length=64)  # canonical: em4100:67003B51C6, iso14443a:B0864D25
+    kind: str = Field(max_length=16)  # protocol.cards.CardTech value
+    guard_id: str | None = Field(default=None, foreign_key="guard.id", index=True)  # None: returned, not reissued
+    printed: str = Field(default="", max_length=64)  # the number as it was registered (e.g. the printed decimal)
 
 
 class ServiceContract(SQLModel, table=True):

@@ -25,3 +25,5 @@ RESOURCES: dict[str, tuple[type[SQLModel], tuple[str, ...]]] = {
     "assignments": (ShiftAssignment, ("shift_id", "guard_id")),
 }
 KEPT = frozenset({"contracts"})  # never deleted
+# Written only through their own actions: a card is issued and returned (central.registry.cards).
+READ_ONLY = frozenset({"cards"})

@@ -12,32 +12,30 @@ the rows around the tap's day that the ``*_on`` helpers then decide on.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Date, Executable, and_, bindparam, func, or_
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from central.db.sealing import lookup_hash
+from central.registry.cards import CardKey, holder_on
 from central.registry.credentials import Certificate, CompanyCredential, CredentialKind, CrossRegionFiling, GuardBar
-from central.registry.employment import Employment, GuardLevel, employer_on, level_on
+from central.registry.employment import employer_on, level_on
 from central.registry.models import (
     Card,
     CertStatus,
     Company,
     CompanyKind,
     Guard,
-    ServiceContract,
     Site,
     SiteKind,
     Terminal,
 )
 from central.registry.roster import Post
+from central.registry.snapshot_queries import holder_side, site_side, tap_keys
 from protocol.checkin import CardKind, CheckinEvent
 
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -137,8 +135,10 @@ def find_guard(session: Session, card_kind: CardKind, uid: str) -> Guard | None:
     """The guard a card belongs to; a resident ID card is matched by its ID number."""
     if card_kind == CardKind.RESIDENT_ID:  # the number is sealed at rest: found by its keyed hash
         return session.exec(select(Guard).where(Guard.id_number_hash == lookup_hash(session.get_bind(), uid))).first()
-    card = session.get(Card, uid)
-    return session.get(Guard, card.guard_id) if card is not None else None
+    keys = tap_keys(card_kind, uid)
+    found = session.exec(select(CardKey).where(col(CardKey.key).in_(keys))).first() if keys else None
+    card = session.get(Card, found.card_uid) if found is not None else None
+    return session.get(Guard, card.guard_id) if card is not None and card.guard_id else None
 
 
 def _site_info(site: Site) -> SiteInfo:
@@ -169,69 +169,13 @@ def _unique(rows: Iterable[_Row | None]) -> list[_Row]:
     return list({id(row): row for row in rows if row is not None}.values())  # the identity map: one object per row
 
 
-# The two statements are built once, with these parameters: building them per tap cost more than running them.
-_LO, _HI = bindparam("lo", type_=Date), bindparam("hi", type_=Date)
-
-
-def _overlaps(model: Any) -> list[ColumnElement[bool]]:
-    """``model``'s validity [valid_from, valid_to or open-ended] meets [lo, hi]."""
-    return [col(model.valid_from) <= _HI, or_(col(model.valid_to).is_(None), col(model.valid_to) >= _LO)]
-
-
-@functools.cache
-def _site_query() -> Executable:
-    """The terminal, its site and post, and the site's contracts in force within [lo, hi]."""
-    contracts = and_(
-        col(ServiceContract.site_id) == col(Site.id),
-        col(ServiceContract.valid_from) <= _HI,
-        col(ServiceContract.valid_to) >= _LO,
-    )
-    return (
-        sa_select(Terminal, Site, Post, ServiceContract)
-        .outerjoin(Site, col(Site.id) == col(Terminal.site_id))
-        .outerjoin(Post, col(Post.id) == col(Terminal.post_id))
-        .outerjoin(ServiceContract, contracts)
-        .where(col(Terminal.id) == bindparam("terminal_id"))
-    )
-
-
-@functools.cache
-def _holder_query(by_id_number: bool) -> Executable:
-    """The card holder, employer, certificates issued by ``hi`` and what was in force within [lo, hi].
-
-    The one-to-many joins multiply (certificates x bars x credentials x
-    filings), but each is limited to the days around the tap: a row or two each.
-    """
-    query = (
-        sa_select(Guard, Company, Certificate, GuardBar, CompanyCredential, CrossRegionFiling, Employment, GuardLevel)
-        .outerjoin(Employment, and_(col(Employment.guard_id) == col(Guard.id), *_overlaps(Employment)))
-        .outerjoin(GuardLevel, and_(col(GuardLevel.guard_id) == col(Guard.id), *_overlaps(GuardLevel)))
-        # Every company that employed the guard around the tap (or the current one, for a guard with no history).
-        .outerjoin(Company, col(Company.id) == func.coalesce(col(Employment.company_id), col(Guard.employer_id)))
-        .outerjoin(Certificate, and_(col(Certificate.guard_id) == col(Guard.id), col(Certificate.issued_on) <= _HI))
-        .outerjoin(GuardBar, and_(col(GuardBar.guard_id) == col(Guard.id), *_overlaps(GuardBar)))
-        .outerjoin(
-            CompanyCredential,
-            and_(col(CompanyCredential.company_id) == col(Company.id), *_overlaps(CompanyCredential)),
-        )
-        .outerjoin(
-            CrossRegionFiling,
-            and_(col(CrossRegionFiling.company_id) == col(Company.id), *_overlaps(CrossRegionFiling)),
-        )
-    )
-    if by_id_number:  # the number is sealed at rest: found by its keyed hash
-        return query.where(col(Guard.id_number_hash) == bindparam("key"))
-    return query.join(Card, col(Card.guard_id) == col(Guard.id)).where(col(Card.uid) == bindparam("key"))
-
-
-def _site_side(session: Session, terminal_id: str, lo: date, hi: date) -> list[Any]:
-    return list(session.execute(_site_query(), {"terminal_id": terminal_id, "lo": lo, "hi": hi}).all())
-
-
-def _holder_side(session: Session, kind: CardKind, uid: str, lo: date, hi: date) -> list[Any]:
-    by_id_number = kind == CardKind.RESIDENT_ID
-    key = lookup_hash(session.get_bind(), uid) if by_id_number else uid
-    return list(session.execute(_holder_query(by_id_number), {"key": key, "lo": lo, "hi": hi}).all())
+def _holder_on(rows: list[Any], on: date) -> list[Any]:
+    """The rows of the guard who held the tapped card on ``on`` (all rows for an ID-card tap)."""
+    issues = _unique(row[8] for row in rows)
+    if not issues:
+        return rows
+    holder = holder_on(issues, on)
+    return [row for row in rows if row[0].id == holder]
 
 
 def _guard_info(guard: Guard, rows: list[Any], on: date) -> GuardInfo:
@@ -266,10 +210,10 @@ def build_snapshot(session: Session, event: CheckinEvent) -> RegistrySnapshot:
     days around the tap; the ``*_on`` functions then decide for the exact day.
     """
     lo, hi = _window(event.occurred_at)
-    site_rows = _site_side(session, event.terminal_id, lo, hi)
-    holder_rows = _holder_side(session, event.card.kind, event.card.uid, lo, hi)
+    site_rows = site_side(session, event.terminal_id, lo, hi)
     terminal, site, post = site_rows[0][:3] if site_rows else (None, None, None)
     on = local_date(event.occurred_at, site.timezone if site else DEFAULT_ZONE)
+    holder_rows = _holder_on(holder_side(session, event.card.kind, event.card.uid, lo, hi), on)
     contracts = _unique(row[3] for row in site_rows)
     guard = holder_rows[0][0] if holder_rows else None
     guard_info = _guard_info(guard, holder_rows, on) if guard else None

@@ -17,7 +17,7 @@ from sqlmodel import Session, SQLModel, select
 
 from central.registry.credentials import Certificate, CompanyCredential, CrossRegionFiling, GuardBar
 from central.registry.employment import SINCE_ALWAYS, record_employment, record_level, today
-from central.registry.models import Card, Company, Guard, ServiceContract, Site, Terminal
+from central.registry.models import Company, Guard, ServiceContract, Site, Terminal
 from central.registry.roster import Post, Shift, ShiftAssignment
 
 # A list column / body key naming the day a guard's new employer or level applies from.
@@ -39,7 +39,6 @@ NATURAL_KEYS: dict[type[SQLModel], tuple[str, ...]] = {
     Guard: ("id",),
     Certificate: ("number",),
     GuardBar: ("guard_id", "kind", "valid_from"),
-    Card: ("uid",),
     ServiceContract: ("company_id", "site_id", "valid_from"),
     Terminal: ("id",),
     Shift: ("site_id", "name_zh"),

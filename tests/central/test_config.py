@@ -78,5 +78,5 @@ def test_cli_seed_demo_loads_the_registry(tmp_path: Path, capsys: pytest.Capture
     assert main(["central", "--config", str(config), "seed-demo"]) == 0
     engine = make_engine(f"sqlite:///{tmp_path / 'central.sqlite3'}")
     with Session(engine) as session:
-        assert {c.uid: c.guard_id for c in session.exec(select(Card)).all()}["DEADBEEF"] == "G1"
+        assert {c.uid: c.guard_id for c in session.exec(select(Card)).all()}["iso14443a:DEADBEEF"] == "G1"
     engine.dispose()

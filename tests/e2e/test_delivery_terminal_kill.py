@@ -55,7 +55,10 @@ _TERMINAL = textwrap.dedent(
     print("started", box.last_seq(), flush=True)
     while box.last_seq() < taps:
         event = box.append(lambda seq: make_event(seq, terminal_id))
-        print("committed", event.seq, event.event_id, flush=True)  # the guard is told only now
+        # one write per line: with PYTHONUNBUFFERED each print() piece is its own write,
+        # and a kill between two pieces would leave half a line in the pipe
+        sys.stdout.write(f"committed {event.seq} {event.event_id}\n")
+        sys.stdout.flush()  # the guard is told only now
         uplink.wake()
     while box.stats().depth:
         threading.Event().wait(0.05)

@@ -103,3 +103,39 @@ def test_timesheets_download_as_csv_and_xlsx(client: TestClient) -> None:
     assert as_json["first"] == "2026-03-01"
     assert as_json["last"] == "2026-03-31"
     assert client.get("/api/admin/timesheets/monthly", params={"month": "2026-13"}).status_code == 422
+
+
+def test_a_card_is_issued_by_any_form_and_held_by_one_guard_at_a_time(client: TestClient) -> None:
+    issued = client.post("/api/admin/cards/issue", json={"number": "0003887558", "kind": "ID卡", "guard_id": "G3"})
+    assert issued.status_code == 200, issued.text
+    body = issued.json()
+    assert (body["card"]["uid"], body["understood_as"], body["understood_as_zh"]) == (
+        "em4100:003B51C6",
+        "decimal",
+        "卡面号(十进制)",
+    )
+    assert body["forms"]["facility_card"] == "059,20934"
+
+    taken = client.post("/api/admin/cards/issue", json={"number": "059,20934", "kind": "em4100", "guard_id": "G4"})
+    assert taken.status_code == 409
+    assert taken.json()["code"] == "registry.card_refused"
+    assert "王强" in taken.json()["detail"]  # the holder is named
+
+    returned = client.post("/api/admin/cards/em4100:003B51C6/return", json={"on": "2026-05-01"})
+    assert returned.status_code == 200, returned.text
+    again = client.post(
+        "/api/admin/cards/issue", json={"number": "0003887558", "kind": "id", "guard_id": "G4", "since": "2026-05-01"}
+    )
+    assert again.status_code == 200, again.text
+    assert client.put("/api/admin/cards", json={"uid": "X", "kind": "x", "guard_id": "G1"}).status_code == 405
+
+
+def test_a_card_a_reader_could_not_tell_apart_is_refused(client: TestClient) -> None:
+    first = client.post("/api/admin/cards/issue", json={"number": "67003B51C6", "kind": "em4100", "guard_id": "G3"})
+    assert first.status_code == 200
+    # Another fob whose low 24 bits are the same: a Wiegand-26 reader would see one card.
+    clash = client.post("/api/admin/cards/issue", json={"number": "99FF3B51C6", "kind": "em4100", "guard_id": "G4"})
+    assert clash.status_code == 409
+    assert "em4100:67003B51C6" in clash.json()["detail"]
+    unreadable = client.post("/api/admin/cards/issue", json={"number": "38875", "kind": "em4100", "guard_id": "G4"})
+    assert unreadable.status_code == 422

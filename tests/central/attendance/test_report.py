@@ -12,9 +12,11 @@ from sqlmodel import Session
 
 from central.attendance.report import day_report, report
 from central.checkins.store import record_event
+from central.registry.cards import issue_to
 from central.registry.credentials import Certificate
-from central.registry.models import Card, Guard
+from central.registry.models import Guard
 from central.registry.roster import Shift, ShiftAssignment
+from protocol.cards import CardTech
 from protocol.checkin import Direction
 from tests.fixtures.central import add_terminal, make_event
 
@@ -31,7 +33,7 @@ def _roster(engine: Engine, site: str) -> tuple[str, str, str]:
             session.add(Guard(id=gid, name_zh="测试", id_number=uuid.uuid4().hex[:18], employer_id="C1"))
         session.flush()
         session.add(Certificate(number=f"N-{a}", guard_id=a, issued_on=date(2020, 1, 1)))
-        session.add(Card(uid=card, kind="mifare", guard_id=a))
+        issue_to(session, card, CardTech.ISO14443A, a)
         day = Shift(site_id=site, name_zh=f"白班{suffix}", starts=time(8), ends=time(20))
         night = Shift(site_id=site, name_zh=f"夜班{suffix}", starts=time(20), ends=time(8))
         session.add_all([day, night])

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from central.checkins.store import record_event
+from central.registry.cards import issue_to
 from central.registry.credentials import (
     BarKind,
     Certificate,
@@ -32,6 +33,7 @@ from central.registry.models import (
 )
 from central.registry.roster import Post
 from central.registry.snapshot import barred_on, cert_status_on, credential_valid_on, filed_regions_on, required_level
+from protocol.cards import CardTech
 from tests.fixtures.central import add_terminal, make_event
 
 D = date(2026, 3, 10)
@@ -124,7 +126,7 @@ def _new_guard(engine: Engine, revoked_on: date | None, barred_from: date | None
     with Session(engine) as session:
         session.add(Guard(id=gid, name_zh="测试", id_number=uuid.uuid4().hex[:18], employer_id="C1"))
         session.flush()
-        session.add(Card(uid=uid, kind="mifare", guard_id=gid))
+        issue_to(session, uid, CardTech.ISO14443A, gid)
         session.add(Certificate(number=f"N-{gid}", guard_id=gid, issued_on=date(2020, 1, 1), revoked_on=revoked_on))
         if barred_from is not None:
             session.add(GuardBar(guard_id=gid, kind=BarKind.BACKGROUND_CHECK, valid_from=barred_from))
@@ -177,7 +179,7 @@ def test_licence_contract_and_filing_as_of_the_day(engine: Engine, tmp_path: Pat
         assert guard is not None
     uid = _new_guard(engine, revoked_on=None, barred_from=None)
     with Session(engine) as session:
-        card = session.get(Card, uid)
+        card = session.get(Card, f"iso14443a:{uid}")
         assert card is not None
         moved = session.get(Guard, card.guard_id)
         assert moved is not None

@@ -60,8 +60,8 @@ def lists(p: str) -> list[tuple[str, str, bytes]]:
     guards = xlsx_bytes(
         [
             ["编号", "姓名", "身份证号", "用人单位", "保安员证号", "证书发证日期", "证书吊销日期", "卡号"],
-            [f"{p}G1", "甲", id_number(1), f"{p}C", f"证{p}1", date(2021, 1, 1), None, f"a{p}1"],
-            [f"{p}G2", "乙", id_number(2), f"{p}C", f"证{p}2", "2021-01-01", "2026-02-01", f"{p}2"],
+            [f"{p}G1", "甲", id_number(1), f"{p}C", f"证{p}1", date(2021, 1, 1), None, f"{p}01"],
+            [f"{p}G2", "乙", id_number(2), f"{p}C", f"证{p}2", "2021-01-01", "2026-02-01", f"{p}02"],
             [f"{p}G3", "丙", id_number(1), f"{p}C", None, None, None, None],  # G1's ID number
             [f"{p}G4", "丁", 110105198001010004.0, f"{p}C", None, None, None, None],  # a number cell
             [f"{p}G5", "戊", id_number(5), f"{p}NOPE", None, None, None, None],
@@ -128,7 +128,7 @@ def test_import_reports_every_refused_row_and_keeps_the_rest(engine: Engine) -> 
         g2 = session.exec(select(Certificate).where(Certificate.guard_id == f"{p}G2")).all()
         assert cert_status_on(g2, date(2026, 1, 31)).value == "valid"
         assert cert_status_on(g2, date(2026, 2, 1)).value == "revoked"
-        card = session.get(Card, f"A{p}1")
+        card = session.get(Card, f"iso14443a:{p}01")
         assert card is not None
         assert card.guard_id == f"{p}G1"
         shift = session.exec(select(Shift).where(Shift.site_id == f"{p}T")).one()
@@ -179,3 +179,21 @@ def test_gbk_csv_is_read() -> None:
     header, rows = read_csv("编号,名称\nC9,平安保安\n".encode("gb18030"))
     assert header == ["id", "name_zh"]
     assert rows == [{"id": "C9", "name_zh": "平安保安"}]
+
+
+def test_a_card_given_twice_is_refused_naming_both_rows_and_nothing_moves(engine: Engine) -> None:
+    rows: list[list[object]] = [
+        ["编号", "姓名", "身份证号", "用人单位", "卡号", "卡类型"],
+        ["DG1", "甲", id_number(11), "C1", "0003887558", "ID卡"],
+        ["DG2", "乙", id_number(12), "C1", "059,20934", "ID卡"],  # the same fob, as its other printed form
+        ["DG3", "丙", id_number(13), "C1", "DEADBEEF", "IC卡"],  # 张伟's (G1's) card in the demo registry
+    ]
+    with Session(engine) as session:
+        report = import_bytes(session, "guards", xlsx_bytes(rows), "guards.xlsx")
+        holders = {c.uid: c.guard_id for c in session.exec(select(Card)).all()}
+    reasons = {r.line: r.reason for r in report.refused}
+    assert sorted(reasons) == [3, 4]
+    assert "第 2 行" in reasons[3]
+    assert "张伟" in reasons[4]
+    assert holders["em4100:003B51C6"] == "DG1"
+    assert holders["iso14443a:DEADBEEF"] == "G1"  # not moved

@@ -1,0 +1,123 @@
+"""The two queries behind a registry snapshot: the terminal's side and the card holder's side of a tap.
+
+Each reads the rows around the tap's day (the day itself is decided once the
+site's zone is known, in ``central.registry.snapshot``). A card is found by any
+of the keys a tap of its reader family looks up (``protocol.cards``), through
+whoever held it around that day (``central.registry.cards``).
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Date, Executable, and_, bindparam, false, func, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
+
+from central.db.sealing import lookup_hash
+from central.registry.cards import CardIssue, CardKey
+from central.registry.credentials import Certificate, CompanyCredential, CrossRegionFiling, GuardBar
+from central.registry.employment import Employment, GuardLevel
+from central.registry.models import Company, Guard, ServiceContract, Site, Terminal
+from central.registry.roster import Post
+from protocol.cards import CardNumberError, from_tap, lookup_keys
+from protocol.checkin import CardKind
+
+# The two statements are built once, with these parameters: building them per tap cost more than running them.
+_LO, _HI = bindparam("lo", type_=Date), bindparam("hi", type_=Date)
+
+
+def _overlaps(model: Any) -> list[ColumnElement[bool]]:
+    """``model``'s validity [valid_from, valid_to or open-ended] meets [lo, hi]."""
+    return [col(model.valid_from) <= _HI, or_(col(model.valid_to).is_(None), col(model.valid_to) >= _LO)]
+
+
+@functools.cache
+def _site_query() -> Executable:
+    """The terminal, its site and post, and the site's contracts in force within [lo, hi]."""
+    contracts = and_(
+        col(ServiceContract.site_id) == col(Site.id),
+        col(ServiceContract.valid_from) <= _HI,
+        col(ServiceContract.valid_to) >= _LO,
+    )
+    return (
+        sa_select(Terminal, Site, Post, ServiceContract)
+        .outerjoin(Site, col(Site.id) == col(Terminal.site_id))
+        .outerjoin(Post, col(Post.id) == col(Terminal.post_id))
+        .outerjoin(ServiceContract, contracts)
+        .where(col(Terminal.id) == bindparam("terminal_id"))
+    )
+
+
+@functools.cache
+def _holder_query(by_id_number: bool) -> Executable:
+    """The card holder, employer, certificates issued by ``hi`` and what was in force within [lo, hi].
+
+    The one-to-many joins multiply (certificates x bars x credentials x
+    filings), but each is limited to the days around the tap: a row or two each.
+    """
+    query = (
+        sa_select(
+            Guard,
+            Company,
+            Certificate,
+            GuardBar,
+            CompanyCredential,
+            CrossRegionFiling,
+            Employment,
+            GuardLevel,
+            CardIssue,
+        )
+        .outerjoin(Employment, and_(col(Employment.guard_id) == col(Guard.id), *_overlaps(Employment)))
+        .outerjoin(GuardLevel, and_(col(GuardLevel.guard_id) == col(Guard.id), *_overlaps(GuardLevel)))
+        # Every company that employed the guard around the tap (or the current one, for a guard with no history).
+        .outerjoin(Company, col(Company.id) == func.coalesce(col(Employment.company_id), col(Guard.employer_id)))
+        .outerjoin(Certificate, and_(col(Certificate.guard_id) == col(Guard.id), col(Certificate.issued_on) <= _HI))
+        .outerjoin(GuardBar, and_(col(GuardBar.guard_id) == col(Guard.id), *_overlaps(GuardBar)))
+        .outerjoin(
+            CompanyCredential,
+            and_(col(CompanyCredential.company_id) == col(Company.id), *_overlaps(CompanyCredential)),
+        )
+        .outerjoin(
+            CrossRegionFiling,
+            and_(col(CrossRegionFiling.company_id) == col(Company.id), *_overlaps(CrossRegionFiling)),
+        )
+    )
+    if by_id_number:  # the number is sealed at rest: found by its keyed hash
+        return query.outerjoin(CardIssue, false()).where(col(Guard.id_number_hash) == bindparam("key"))
+    # Whoever held a card with one of the tap's keys around its day (central.registry.cards); decided per day below.
+    held = and_(
+        col(CardIssue.guard_id) == col(Guard.id),
+        col(CardIssue.issued_on) <= _HI,
+        or_(col(CardIssue.returned_on).is_(None), col(CardIssue.returned_on) > _LO),
+    )
+    return (
+        query.join(CardIssue, held)
+        .join(CardKey, col(CardKey.card_uid) == col(CardIssue.card_uid))
+        .where(col(CardKey.key).in_(bindparam("keys", expanding=True)))
+    )
+
+
+def site_side(session: Session, terminal_id: str, lo: date, hi: date) -> list[Any]:
+    return list(session.execute(_site_query(), {"terminal_id": terminal_id, "lo": lo, "hi": hi}).all())
+
+
+def holder_side(session: Session, kind: CardKind, uid: str, lo: date, hi: date) -> list[Any]:
+    if kind == CardKind.RESIDENT_ID:
+        key = lookup_hash(session.get_bind(), uid)
+        return list(session.execute(_holder_query(True), {"key": key, "lo": lo, "hi": hi}).all())
+    keys = tap_keys(kind, uid)
+    if not keys:
+        return []
+    return list(session.execute(_holder_query(False), {"keys": keys, "lo": lo, "hi": hi}).all())
+
+
+def tap_keys(kind: CardKind, uid: str) -> list[str]:
+    """The card keys a tap of ``uid`` from a reader of family ``kind`` looks up; none for a uid it cannot send."""
+    try:
+        number = from_tap(kind, uid)
+    except CardNumberError:
+        return []
+    return lookup_keys(number) if number is not None else []
