@@ -34,6 +34,7 @@ def checkin(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", default="0,10000,100000,1000000", help="watchlist sizes, comma-separated")
     parser.add_argument("--taps", type=int, default=40, help="measured taps per size (after 3 warm-up taps)")
     parser.add_argument("--reader", choices=CHECKIN_READERS, default="pn532")
+    parser.add_argument("--roster", type=int, default=0, help="card holders found on a roster of N guards")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--orl", type=Path, default=Path(DEFAULT_ORL), help="ORL directory (s1..s40)")
 

@@ -26,7 +26,7 @@ from central.access.audit import SYSTEM, audit
 from central.access.throttle import LoginThrottle
 from central.alerts.live import AlertHub
 from central.api import auth as auth_routes
-from central.api import exports, health, metrics, operations, police, registry, terminals, watchlist
+from central.api import enrolment, exports, health, metrics, operations, police, registry, terminals, watchlist
 from central.api.deps import LoginRequired, csrf_protect, require_admin
 from central.api.errors import error_json, is_api
 from central.api.metrics import Metrics, RecordsCollector, RequestLog
@@ -36,7 +36,9 @@ from central.config import CentralSettings
 from central.db import sealing
 from central.db.engine import make_engine
 from central.errors import DomainError
+from central.rosters.publisher import RosterPublisher
 from central.schema import create_db
+from central.watchlist.sync import load_private_key
 from central.web import pages
 from central.web import police as police_pages
 from central.web import watchlist as watchlist_pages
@@ -81,6 +83,7 @@ def create_app(settings: CentralSettings, *, engine: Engine | None = None, run_i
     )
     app.state.settings = settings
     app.state.ingest = None
+    app.state.rosters = None
     _install(app, settings)
     return app
 
@@ -95,7 +98,8 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
     for module in (health, operations, police, terminals, watchlist, auth_routes, exports, metrics):
         app.include_router(module.router)
     # The registry API is the administrator's: ID numbers in clear, writes.
-    app.include_router(registry.router, dependencies=[Depends(require_admin)])
+    app.include_router(registry.router, dependencies=[Depends(require_admin), Depends(wake_rosters)])
+    app.include_router(enrolment.router, dependencies=[Depends(wake_rosters)])
     for page_module in (pages, police_pages, watchlist_pages):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
@@ -114,6 +118,25 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     return error_json(exc) if is_api(request) else error_page(request, exc)
 
 
+def _roster_publisher(engine: Engine, settings: CentralSettings) -> RosterPublisher | None:
+    """The roster publisher, when rosters are on and a signing key is configured."""
+    path = settings.signing_key_path
+    if not settings.roster.enabled or path is None:
+        logger.warning("未配置签名私钥，终端名册不下发 / no signing key configured: terminals get no roster")
+        return None
+    key = load_private_key(path)
+    roster = settings.roster
+    return RosterPublisher(engine, settings.mqtt, key, roster.interval_s, roster.resend_after_s)
+
+
+async def wake_rosters(request: Request) -> AsyncIterator[None]:
+    """After a registry write through the API, rosters are rebuilt at once (not at the next round)."""
+    yield
+    publisher = getattr(request.app.state, "rosters", None)
+    if publisher is not None and request.method not in ("GET", "HEAD"):
+        publisher.wake()
+
+
 def _prepare_accounts(engine: Engine, settings: CentralSettings) -> None:
     with Session(engine) as session:
         if settings.access.demo:
@@ -129,9 +152,18 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
     app.state.alert_hub = hub
     ingest = app.state.ingest
     app.state.metrics.registry.register(
-        RecordsCollector(engine, lambda: hub.listeners, lambda: ingest.connected if ingest is not None else None)
+        RecordsCollector(
+            engine,
+            lambda: hub.listeners,
+            lambda: ingest.connected if ingest is not None else None,
+            lambda: ingest.verdict_differences if ingest is not None else {},
+        )
     )
     tasks = [asyncio.create_task(hub.run(), name="alert-hub")]
+    app.state.rosters = _roster_publisher(engine, settings) if ingest is not None else None
+    if app.state.rosters is not None:
+        ingest.on_status = app.state.rosters.wake  # a terminal spoke: does it hold its roster?
+        app.state.rosters.start()
     if settings.retention.purge_enabled:
         purged = app.state.metrics.purged
 
@@ -145,6 +177,8 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
     try:
         yield
     finally:
+        if app.state.rosters is not None:
+            app.state.rosters.stop()
         for task in tasks:
             task.cancel()
         for task in tasks:

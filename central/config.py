@@ -8,6 +8,7 @@ back to a default.
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -76,6 +77,16 @@ class IdProtectionSettings(BaseModel):
     key: SecretStr | None = None
 
 
+class RosterSettings(BaseModel):
+    """Terminal rosters (central.rosters): how often each terminal's is rebuilt and compared."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    interval_s: float = Field(default=10.0, gt=0)  # a registry write through the API wakes it at once
+    resend_after_s: float = Field(default=60.0, gt=0)  # sent and not confirmed by the terminal's status
+
+
 class ApiSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -117,6 +128,10 @@ class CentralSettings(FileSettings):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     # The key ID numbers are sealed with at rest (central.db.sealing); the demo key in demo mode only.
     id_protection: IdProtectionSettings = Field(default_factory=IdProtectionSettings)
+    # Central's Ed25519 private key (PEM) signing what it sends terminals: the watchlist and the rosters.
+    # Default: the file named by GUARDPOST_WATCHLIST_KEY; none: nothing is sent.
+    signing_key_file: Path | None = None
+    roster: RosterSettings = Field(default_factory=RosterSettings)
 
     @property
     def database_url_resolved(self) -> str:
@@ -128,6 +143,13 @@ class CentralSettings(FileSettings):
         """The ID-number cipher; IdProtectionError for a missing or demo key outside demo mode."""
         key = self.id_protection.key
         return cipher_from_key(key.get_secret_value() if key is not None else None, demo=self.access.demo)
+
+    @property
+    def signing_key_path(self) -> Path | None:
+        if self.signing_key_file is not None:
+            return self.signing_key_file
+        named = os.environ.get("GUARDPOST_WATCHLIST_KEY")
+        return Path(named) if named else None
 
     @property
     def photos_dir(self) -> Path:

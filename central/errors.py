@@ -21,6 +21,7 @@ NOT_FOUND: dict[str, str] = {
     "guard": "无此保安员 / unknown guard",
     "list_kind": "无此名单类型 / unknown list kind",
     "photo": "无此照片 / no photo for this check-in",
+    "portrait": "无登记照片 / no registered portrait for this guard",
     "record": "无此记录 / no such record",
     "site": "场所不存在 / unknown site",
     "watchlist_entry": "无此人员 / unknown watchlist entry",

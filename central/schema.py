@@ -21,8 +21,10 @@ from central.db import migrations
 from central.registry import cards as _cards  # noqa: F401
 from central.registry import credentials as _credentials  # noqa: F401
 from central.registry import employment as _employment  # noqa: F401
+from central.registry import faces as _faces  # noqa: F401
 from central.registry import models as _registry  # noqa: F401
 from central.registry import roster as _roster  # noqa: F401
+from central.rosters import models as _rosters  # noqa: F401
 from central.watchlist import models as _watchlist  # noqa: F401
 
 logger = logging.getLogger(__name__)

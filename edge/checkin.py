@@ -21,6 +21,7 @@ from edge.enrolment import Enrolment
 from edge.errors import CameraError, OutboxFull
 from edge.feedback import Feedback, decide
 from edge.outbox import Outbox
+from edge.roster import Roster, RosterEntry
 from edge.watchlist import Watchlist
 from protocol.checkin import (
     Card,
@@ -59,6 +60,7 @@ class CheckinPipeline:
         outbox: Outbox,
         on_recorded: Callable[[], None] = lambda: None,
         repeat_window_s: float = 3.0,
+        roster: Roster | None = None,
     ) -> None:
         self.terminal_id = terminal_id
         self._camera = camera
@@ -66,6 +68,9 @@ class CheckinPipeline:
         self._face_settings = face_settings
         self._enrolment = enrolment
         self.watchlist = watchlist
+        # Central's roster (edge.roster_sync swaps in new versions); the local enrolment file
+        # supplies templates only for guards central holds none for.
+        self.roster = roster if roster is not None else Roster()
         self._outbox = outbox
         self.on_recorded = on_recorded
         # Taps of one card within this window are one tap (a card left on the reader is read again).
@@ -82,8 +87,16 @@ class CheckinPipeline:
         occurred_at = datetime.now(UTC)
         frame, photo, photo_missing = self._snapshot()
         analysis = self._face.analyse(frame.image) if frame is not None else None
-        face = self._face_result(read, analysis)
-        feedback = decide(face, enrolled=face.enrolled, direction=direction)
+        roster = self.roster  # one version for the whole tap
+        entry = roster.find(read.kind, read.uid) if roster.held else None
+        face = self._face_result(read, analysis, entry)
+        feedback = decide(
+            face,
+            enrolled=face.enrolled,
+            direction=direction,
+            refusal=entry.refusal if entry is not None else None,
+            off_roster=roster.held and entry is None,
+        )
         try:
             event = self._outbox.append(
                 lambda seq: CheckinEvent(
@@ -124,11 +137,13 @@ class CheckinPipeline:
             logger.warning("check-in without photo: %s", exc)
             return None, None, str(exc)
 
-    def _face_result(self, read: CardRead, analysis: FaceAnalysis | None) -> FaceResult:
+    def _face_result(self, read: CardRead, analysis: FaceAnalysis | None, entry: RosterEntry | None) -> FaceResult:
         settings = self._face_settings
-        enrolled = self._enrolment.lookup(read.uid) is not None
+        enrolled = entry is not None or self._enrolment.lookup(read.uid) is not None
         embedding = analysis.embedding if analysis is not None else None
-        verify_score = self._enrolment.verify(read.uid, embedding) if embedding is not None else None
+        verify_score = entry.verify(embedding) if entry is not None and embedding is not None else None
+        if verify_score is None and embedding is not None:
+            verify_score = self._enrolment.verify(read.uid, embedding)
         id_number = read.id_card.id_number if read.id_card is not None else None
         watch: WatchlistCheck = self.watchlist.check(embedding, id_number, settings.watchlist_threshold)
         if analysis is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from protocol.checkin import Direction, FaceResult, FaceStatus, Outcome
+from protocol.roster_update import Refusal
 
 _FACE_PROBLEMS: dict[FaceStatus, tuple[str, str]] = {
     FaceStatus.NO_FACE: ("未检测到人脸，请正对摄像头", "no face found; please face the camera"),
@@ -55,9 +56,24 @@ def failed() -> Feedback:
     )
 
 
-def decide(face: FaceResult, enrolled: bool, direction: Direction) -> Feedback:
-    """The terminal's local decision; central re-evaluates every rule against the registry."""
+def decide(
+    face: FaceResult, enrolled: bool, direction: Direction, refusal: Refusal | None = None, off_roster: bool = False
+) -> Feedback:
+    """The terminal's local decision; central re-evaluates every rule against the registry.
+
+    ``refusal``: the roster's verdict on the card holder (certificate revoked, ...);
+    ``off_roster``: the terminal holds a roster and the card is not on it.
+    """
     hit = face.watchlist.hit is not None
+    if refusal is not None:
+        return Feedback(Outcome.REFUSED, refusal.code, refusal.message_zh, refusal.message_en)
+    if off_roster and not hit:
+        return Feedback(
+            Outcome.REFUSED,
+            "NOT_ON_ROSTER",
+            "本岗位名册中无此卡，不得上岗，已记录，请联系主管",
+            "card not on this post's roster: recorded; please see the supervisor",
+        )
     if not enrolled and not hit:
         return Feedback(
             Outcome.SEE_SUPERVISOR,
@@ -84,4 +100,6 @@ def decide(face: FaceResult, enrolled: bool, direction: Direction) -> Feedback:
             "face does not match the card holder: recorded; please see the supervisor",
         )
     zh, en = ("签到成功", "checked in") if direction is Direction.IN else ("签退成功", "checked out")
-    return Feedback(Outcome.ACCEPTED, "WANTED_MATCH" if hit else "OK", zh, en)
+    # A hit looks like any check-in, also in the event's decision: whoever reads the event (the
+    # employer's pages) must not learn of it; central alerts the police from the face result.
+    return Feedback(Outcome.ACCEPTED, "OK", zh, en)

@@ -13,14 +13,17 @@ from datetime import timedelta
 from pathlib import Path
 
 from edge.checkin import CheckinPipeline, CheckinResult
+from edge.commands import CommandRouter
 from edge.config import TerminalSettings
 from edge.drivers import create_reader
 from edge.drivers.base import Camera, CardReader
 from edge.drivers.camera import create_camera
 from edge.enrolment import Enrolment
-from edge.errors import DriverError, ReaderDisconnected, ReaderError
+from edge.errors import DriverError, ReaderDisconnected, ReaderError, TemplateFileError
 from edge.feedback import failed
 from edge.outbox import Outbox
+from edge.roster import Roster
+from edge.roster_sync import RosterSync
 from edge.uplink import Uplink
 from edge.watchlist import Watchlist
 from edge.watchlist_sync import WatchlistSync, load_public_key
@@ -40,8 +43,18 @@ def log_feedback(result: CheckinResult) -> None:
 def _load_enrolment(path: Path) -> Enrolment:
     if path.exists():
         return Enrolment.load(path)
-    logger.warning("no enrolment file at %s: every card is unknown until one is provided", path)
+    logger.info("no local enrolment file at %s: faces come with central's roster", path)
     return Enrolment()
+
+
+def _load_roster(path: Path) -> Roster:
+    if not path.exists():
+        return Roster()
+    try:
+        return Roster.load(path)
+    except TemplateFileError as exc:  # central sends the whole roster again: the status says "missing"
+        logger.error("终端名册文件不可用 / roster file unusable, waiting for central's: %s", exc)
+        return Roster()
 
 
 def _load_watchlist(path: Path) -> Watchlist:
@@ -65,6 +78,7 @@ class Terminal:
         self.outbox = Outbox(data_dir / "outbox.sqlite3", settings.outbox_max_rows, settings.outbox_max_bytes)
         self._camera: Camera = create_camera(settings.camera)
         watchlist_path = settings.watchlist_file or data_dir / "watchlist.npz"
+        roster_path = data_dir / "roster.json"
         self.pipeline = CheckinPipeline(
             terminal_id=settings.terminal_id,
             camera=self._camera,
@@ -74,22 +88,30 @@ class Terminal:
             watchlist=_load_watchlist(watchlist_path),
             outbox=self.outbox,
             repeat_window_s=settings.repeat_window_s,
+            roster=_load_roster(roster_path),
         )
+        self.watchlist_sync: WatchlistSync | None = None
+        self.roster_sync: RosterSync | None = None
         sync = settings.watchlist_sync
-        self.watchlist_sync = (
-            WatchlistSync(
-                self.pipeline, watchlist_path, load_public_key(sync.public_key_file), timedelta(hours=sync.max_age_h)
+        if sync is not None:  # one signing key for every command central sends
+            key = load_public_key(sync.public_key_file)
+            self.watchlist_sync = WatchlistSync(self.pipeline, watchlist_path, key, timedelta(hours=sync.max_age_h))
+            self.roster_sync = RosterSync(
+                self.pipeline,
+                roster_path,
+                key,
+                settings.terminal_id,
+                timedelta(hours=sync.max_age_h),
+                on_applied=lambda: self.uplink.report_status(),  # the uplink is built below
             )
-            if sync is not None
-            else None
-        )
+        commands = CommandRouter(h for h in (self.watchlist_sync, self.roster_sync) if h is not None)
         self.uplink = Uplink(
             settings.terminal_id,
             settings.mqtt,
             settings.uplink,
             self.outbox,
             status_extra=self._status_extra,
-            on_command=self.watchlist_sync.handle_command if self.watchlist_sync else None,
+            on_command=commands.handle_command if commands.handlers else None,
         )
         self.pipeline.on_recorded = self.uplink.wake
         self._reader_thread = threading.Thread(target=self._reader_loop, name="reader", daemon=True)
@@ -102,8 +124,9 @@ class Terminal:
         self._stop.set()
         self._reader_thread.join(timeout=5)
         self.uplink.stop()
-        if self.watchlist_sync is not None:
-            self.watchlist_sync.close()
+        for handler in (self.watchlist_sync, self.roster_sync):
+            if handler is not None:
+                handler.close()
         self._camera.close()
         self.outbox.close()
 
@@ -117,6 +140,8 @@ class Terminal:
         }
         if self.watchlist_sync is not None:
             fields |= self.watchlist_sync.status_fields()
+        if self.roster_sync is not None:
+            fields |= self.roster_sync.status_fields()
         return fields
 
     def _reader_loop(self) -> None:

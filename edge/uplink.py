@@ -62,6 +62,7 @@ class Uplink:
         self._status_extra = status_extra
         self._on_command_received = on_command
         self._wake = threading.Event()
+        self._status_due = threading.Event()  # something in the status changed: publish before the heartbeat
         self._stop = threading.Event()
         self._connected = threading.Event()
         self._resend_after = settings.resend_after_s  # doubles while re-sends get no receipt
@@ -110,6 +111,11 @@ class Uplink:
         self._thread.join(timeout=5)
 
     def wake(self) -> None:
+        self._wake.set()
+
+    def report_status(self) -> None:
+        """Publish the status soon (a new roster or list applied), not only at the next heartbeat."""
+        self._status_due.set()
         self._wake.set()
 
     # -- paho callbacks (network thread) --
@@ -191,7 +197,8 @@ class Uplink:
                 continue
             try:
                 self._send_due()
-                if time.monotonic() >= next_heartbeat:
+                if time.monotonic() >= next_heartbeat or self._status_due.is_set():
+                    self._status_due.clear()
                     next_heartbeat = time.monotonic() + self._settings.heartbeat_s
                     self._publish_status()
             except Exception:  # the thread's top: keep draining after an unexpected error
@@ -229,6 +236,8 @@ class Uplink:
             software_version=extra.get("software_version"),
             watchlist_version=extra.get("watchlist_version"),
             watchlist_stale=extra.get("watchlist_stale"),
+            roster_version=extra.get("roster_version"),
+            roster_stale=extra.get("roster_stale"),
             outbox_depth=stats.depth if stats else None,
             oldest_pending_s=(time.time() - stats.oldest_created_at) if stats and stats.oldest_created_at else None,
         )

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -25,19 +24,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from pydantic import BaseModel, ConfigDict, Field
 
+from edge.commands import CommandHandler
 from edge.errors import EdgeError
 from edge.watchlist import Watchlist, WatchlistEntry
 from edge.watchlist_index import IvfIndex
 from protocol.checkin import ProtocolError
+from protocol.signed import SignatureError, decode_template
 from protocol.watchlist_update import (
     ANNOUNCE_SCHEMA,
     UPDATE_SCHEMA,
-    SignatureError,
     UpdateEntry,
     WatchlistAnnounce,
     WatchlistUpdate,
-    decode_template,
-    schema_of,
     verify,
 )
 from shared.face import MODEL_ID, Embedding
@@ -133,8 +131,13 @@ class HoldsWatchlist(Protocol):
     watchlist: Watchlist
 
 
-class WatchlistSync:
+class WatchlistSync(CommandHandler):
     """Applies central's watchlist commands to ``holder`` and the file at ``path``; reports staleness."""
+
+    schemas = frozenset({UPDATE_SCHEMA, ANNOUNCE_SCHEMA})
+    what = "watchlist"
+    what_zh = "布控名单"
+    refused = WatchlistUpdateError
 
     def __init__(
         self,
@@ -144,6 +147,7 @@ class WatchlistSync:
         max_age: timedelta = timedelta(hours=48),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        super().__init__()
         self._holder, self._path, self._key = holder, Path(path), public_key
         self._max_age, self._clock = max_age, clock
         self._announced: str | None = None  # central's newest version, as it last told us
@@ -152,39 +156,10 @@ class WatchlistSync:
         self._needs_full = False
         self._reported: str | None = None
         self._lock = threading.Lock()
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="watchlist-sync")
 
     @property
     def watchlist(self) -> Watchlist:
         return self._holder.watchlist
-
-    def handle_command(self, topic: str, payload: bytes) -> None:
-        """Uplink hook for ``.../cmd`` messages: watchlist commands are queued, others ignored.
-
-        Returns at once (paho's network thread must not build a large index); commands are
-        applied one at a time, in arrival order.
-        """
-        if schema_of(payload) not in (UPDATE_SCHEMA, ANNOUNCE_SCHEMA):
-            logger.debug("command on %s is not a watchlist command", topic)
-            return
-        self._worker.submit(self._process_logged, payload)
-
-    def flush(self, timeout: float | None = None) -> None:
-        """Wait until the queued commands are applied (tests, shutdown)."""
-        done = self._worker.submit(lambda: None)
-        done.result(timeout)
-
-    def close(self) -> None:
-        self._worker.shutdown(wait=True)
-
-    def _process_logged(self, payload: bytes) -> Watchlist | None:
-        try:
-            return self.process(payload)
-        except WatchlistUpdateError as exc:
-            logger.error("布控名单更新被拒绝 / watchlist update refused: %s", exc)
-        except Exception:  # the worker thread's top: the list in use stays
-            logger.exception("watchlist update failed")
-        return None
 
     def process(self, payload: bytes) -> Watchlist | None:
         """Apply one signed command now; the new list, or None for an announcement.

@@ -59,6 +59,8 @@ def verify_outcomes(api_url: str, played: Sequence[tuple[Tap, CheckinResult]]) -
         if result.event is None:
             problems.append({"tap": tap.en, "expected": "recorded", "got": result.feedback.code})
             continue
+        if result.feedback.code != tap.shows:
+            problems.append({"tap": tap.en, "expected": f"terminal: {tap.shows}", "got": result.feedback.code})
         event_id = str(result.event.event_id)
         got = violations.get(event_id, set())
         if got != tap.expect_violations:

@@ -50,24 +50,54 @@ class Tap:
     photo: str | None  # "sN/K.pgm", or None for a frame with nobody's face in it
     expect_violations: frozenset[str] = frozenset()
     expect_alert: bool = False
+    shows: str = "OK"  # the terminal's answer (its feedback code): the verdict at the post
 
 
 SCRIPT = (
     Tap("张伟 正常签到", "Zhang Wei checks in", "DEADBEEF", "s1/5.pgm"),
     Tap("李娜 正常签到", "Li Na checks in", "04A1B2C3", "s2/5.pgm"),
-    Tap("王强 保安员证已吊销", "Wang Qiang: certificate revoked", "04C3D4E5", "s3/5.pgm", frozenset({"CERT_REVOKED"})),
-    Tap("刘洋 未取得保安员证", "Liu Yang: holds no certificate", "04E5F607", "s4/5.pgm", frozenset({"CERT_MISSING"})),
+    Tap(
+        "王强 保安员证已吊销",
+        "Wang Qiang: certificate revoked",
+        "04C3D4E5",
+        "s3/5.pgm",
+        frozenset({"CERT_REVOKED"}),
+        shows="CERT_REVOKED",
+    ),
+    Tap(
+        "刘洋 未取得保安员证",
+        "Liu Yang: holds no certificate",
+        "04E5F607",
+        "s4/5.pgm",
+        frozenset({"CERT_MISSING"}),
+        shows="CERT_MISSING",
+    ),
     Tap(
         "陈静 自招单位保安员在非本单位区域上岗",
         "Chen Jing: self-recruiting unit's guard outside its own premises",
         "11223344",
         "s5/5.pgm",
         frozenset({"SELF_RECRUITED_OUT_OF_AREA"}),
+        shows="NOT_ON_ROSTER",  # not expected at this site: not on its terminal's roster
     ),
-    Tap("他人冒用李娜的卡", "someone else taps Li Na's card", "04A1B2C3", "s8/5.pgm", frozenset({"FACE_MISMATCH"})),
-    Tap("未登记的卡", "an unregistered card", "0BADCAFE", "s9/5.pgm", frozenset({"CARD_UNKNOWN"})),
     Tap(
-        "张伟 签退时未拍到人脸", "Zhang Wei checks out, no face in the photo", "DEADBEEF", None, frozenset({"NO_FACE"})
+        "他人冒用李娜的卡",
+        "someone else taps Li Na's card",
+        "04A1B2C3",
+        "s8/5.pgm",
+        frozenset({"FACE_MISMATCH"}),
+        shows="FACE_MISMATCH",
+    ),
+    Tap(
+        "未登记的卡", "an unregistered card", "0BADCAFE", "s9/5.pgm", frozenset({"CARD_UNKNOWN"}), shows="NOT_ON_ROSTER"
+    ),
+    Tap(
+        "张伟 签退时未拍到人脸",
+        "Zhang Wei checks out, no face in the photo",
+        "DEADBEEF",
+        None,
+        frozenset({"NO_FACE"}),
+        shows="NO_FACE",
     ),
     Tap(
         "赵磊 签到（人脸命中网上逃犯）",

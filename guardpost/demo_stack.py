@@ -1,7 +1,9 @@
 """Everything the demo runs, started in order and stopped in reverse.
 
-Broker -> central (API + ingest on SQLite, seeded registry) -> police consumer
--> face templates for the terminal -> reader and camera mocks -> terminal.
+Broker -> central (API + ingest on SQLite, seeded registry, the cast's faces
+enrolled centrally, a signing key) -> police consumer -> the wanted list for the
+terminal -> reader and camera mocks -> terminal, which receives its signed roster
+(guards, cards, templates, the verdict of the day) from central before the first tap.
 """
 
 from __future__ import annotations
@@ -22,14 +24,16 @@ from central.app import create_app
 from central.config import AccessSettings, ApiSettings, CentralSettings
 from central.db.engine import make_engine
 from central.demo.seed import seed_demo_registry
+from central.registry.faces import enrol_photos, templates_of
 from central.registry.models import Terminal as TerminalRecord
 from central.schema import create_db
+from central.watchlist.sync import generate_keys
 from edge.checkin import CheckinResult
 from edge.config import TerminalSettings
 from edge.drivers.camera import SnapshotCameraConfig
-from edge.enrolment import Enrolment, enroll_images
 from edge.terminal import Terminal
 from edge.watchlist import WatchlistEntry, build_watchlist
+from edge.watchlist_sync import WatchlistSyncSettings
 from firmware_mocks.camera import MockCamera
 from firmware_mocks.readers import create_mock
 from guardpost.broker import EmbeddedBroker
@@ -50,6 +54,18 @@ from protocol.mqtt import MqttSettings
 from shared.face import FaceEngine, FaceSettings
 
 DELIVERY_TIMEOUT_S = 30.0
+
+
+def _enrol_cast(session: Session) -> None:
+    """Each guard's registration photos enrolled at central, as an administrator would upload them."""
+    for guard in GUARDS:
+        if templates_of(session, [guard.guard_id]):
+            continue  # enrolled by an earlier run on this data folder
+        photos = [(path.name, path.read_bytes()) for path in guard.enrolment_photos()]
+        result = enrol_photos(session, guard.guard_id, photos)
+        if result.templates == 0:
+            raise RuntimeError(f"no usable enrolment photo for {guard.guard_id}: {result.photos}")
+    session.commit()
 
 
 class DemoStack:
@@ -103,7 +119,7 @@ class DemoStack:
         face_settings = FaceSettings()
         engine = FaceEngine(face_settings)
         terminal_dir = self.data_dir / "terminal"
-        self._write_templates(engine, terminal_dir)
+        self._write_watchlist(engine, terminal_dir)
         self.reader = self._stack.enter_context(create_mock("pn532"))
         self.reader.start()
         self.camera = self._stack.enter_context(MockCamera())
@@ -115,12 +131,31 @@ class DemoStack:
             mqtt=mqtt,
             face=face_settings,
             repeat_window_s=0.5,  # the script taps a card again within seconds
+            watchlist_sync=WatchlistSyncSettings(public_key_file=self._public_key),
         )
         self.terminal = Terminal(settings, on_feedback=self._on_feedback, face=engine)
         self.terminal.start()
         self._stack.callback(self.terminal.stop)
         if not self.terminal.uplink.wait_connected(10):
             raise RuntimeError("terminal could not connect to the embedded broker")
+        self._wait_roster()
+
+    def _wait_roster(self, timeout: float = DELIVERY_TIMEOUT_S) -> None:
+        """Until the terminal holds the roster central signed for it (its verdicts answer the taps)."""
+        deadline = time.monotonic() + timeout
+        while not self.terminal.pipeline.roster.held:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the terminal received no roster from central within {timeout} s")
+            time.sleep(0.05)
+
+    def _signing_keys(self) -> Path:
+        """Central's command-signing key pair (made once per data folder); the terminal trusts the public key."""
+        keys = self.data_dir / "central" / "keys"
+        keys.mkdir(parents=True, exist_ok=True)
+        private, self._public_key = keys / "signing.pem", keys / "signing.pub.pem"
+        if not private.exists():
+            generate_keys(private, self._public_key)
+        return private
 
     def _start_central(self, mqtt: MqttSettings) -> None:
         settings = CentralSettings(
@@ -134,6 +169,7 @@ class DemoStack:
             api=ApiSettings(port=self.api_port),
             public_url=self.api_url,
             access=AccessSettings(demo=True),  # demo accounts and the demo API key (central.access.auth.DEMO_ACCOUNTS)
+            signing_key_file=self._signing_keys(),
         )
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.database_url_resolved, id_cipher=settings.id_cipher())
@@ -145,6 +181,7 @@ class DemoStack:
                 assert gate is not None, "the demo seed registers the gate terminal"
                 session.add(TerminalRecord.model_validate(gate.model_dump() | {"id": self.terminal_id}))
                 session.commit()
+            _enrol_cast(session)
         server = uvicorn.Server(
             uvicorn.Config(
                 create_app(settings),
@@ -169,13 +206,9 @@ class DemoStack:
 
         self._stack.callback(stop_server)
 
-    def _write_templates(self, engine: FaceEngine, terminal_dir: Path) -> None:
-        """Enrol the cast and build the wanted list: templates, not images, go to the terminal."""
+    def _write_watchlist(self, engine: FaceEngine, terminal_dir: Path) -> None:
+        """The wanted list as provisioned on the terminal: templates, not images."""
         terminal_dir.mkdir(parents=True, exist_ok=True)
-        enrolment = Enrolment()
-        for guard in GUARDS:
-            enrolment.add(guard.card_uid, guard.guard_id, guard.name, enroll_images(engine, guard.enrolment_photos()))
-        enrolment.save(terminal_dir / "enrolment.json")
         wanted = WatchlistEntry(WANTED_ID, WANTED_NAME, WANTED_ID_NUMBER, note="网上逃犯 / wanted")
         photos = [faces_dir() / WANTED_SUBJECT / f"{k}.pgm" for k in (9, 10)]
         build_watchlist(engine, [(wanted, photos)]).save(terminal_dir / "watchlist.npz")

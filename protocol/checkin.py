@@ -138,7 +138,7 @@ class FaceResult(_Wire):
 
 class TerminalDecision(_Wire):
     outcome: Outcome
-    code: str  # e.g. OK, FACE_MISMATCH, NO_FACE, CARD_UNKNOWN, WANTED_MATCH (never shown to the guard)
+    code: str  # e.g. OK, FACE_MISMATCH, NO_FACE, CERT_REVOKED, NOT_ON_ROSTER; a watchlist hit is OK here
     message_zh: str
     message_en: str
 

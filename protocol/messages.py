@@ -34,6 +34,8 @@ class TerminalStatus(_Wire):
     watchlist_stale: str | None = None  # why the list is stale (needs_full, behind, too_old); None when current
     outbox_depth: int | None = None
     oldest_pending_s: float | None = None
+    roster_version: str | None = None
+    roster_stale: str | None = None  # refused (the last update was), needs_full, missing, too_old
 
 
 class PoliceAlert(_Wire):

@@ -5,7 +5,7 @@ package, the quality gates that decide whether a photo allows a biometric
 decision at all, and cosine similarity between templates. The terminal matches
 taps against enrolled guards and the watchlist (``edge.enrolment``,
 ``edge.watchlist``); central computes the templates of wanted persons from
-their photos with this same engine (``central.watchlist.faces``), so that both
+their photos with this same engine (``central.faces``), so that both
 sides' templates compare.
 """
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func
 from sqlalchemy.exc import SQLAlchemyError
@@ -49,12 +49,19 @@ class Metrics:
 class RecordsCollector(Collector):
     """Gauges read from the database and the app at scrape time."""
 
-    def __init__(self, engine: Engine, listeners: Callable[[], int], mqtt_connected: Callable[[], bool | None]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        listeners: Callable[[], int],
+        mqtt_connected: Callable[[], bool | None],
+        verdict_differences: Callable[[], Mapping[str, int]] = dict,
+    ) -> None:
         self._engine = engine
         self._listeners = listeners
         self._mqtt_connected = mqtt_connected
+        self._verdict_differences = verdict_differences
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[Metric]:
         alerts = GaugeMetricFamily("guardpost_alerts", "Stored alerts by workflow status", labels=["status"])
         checkins = GaugeMetricFamily("guardpost_checkins", "Stored check-ins")
         try:
@@ -73,6 +80,14 @@ class RecordsCollector(Collector):
         connected = self._mqtt_connected()
         if connected is not None:
             yield GaugeMetricFamily("guardpost_ingest_connected", "Ingest on the broker", value=int(connected))
+        differences = CounterMetricFamily(
+            "guardpost_verdict_differences",
+            "Check-ins where the terminal's verdict differs from central's",
+            labels=["kind"],
+        )
+        for kind, count in sorted(self._verdict_differences().items()):
+            differences.add_metric([kind], count)
+        yield differences
 
 
 class RequestLog:

@@ -14,7 +14,8 @@ import json
 import logging
 import queue
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -27,6 +28,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from central.checkins.store import Recorded, record_dead_letter, record_events
+from central.checkins.verdicts import difference
 from central.config import CentralSettings
 from central.registry.terminals import record_status
 from protocol.checkin import CheckinEvent, ProtocolError, parse_event
@@ -83,6 +85,10 @@ class Ingest:
         self._stopping = threading.Event()
         self._sub_mid: int | None = None
         self._worker: threading.Thread | None = None
+        # New check-ins whose terminal verdict differs from central's, by kind (central.checkins.verdicts).
+        self.verdict_differences: Counter[str] = Counter()
+        # Called after a terminal's status is stored (the app wakes the roster publisher with it).
+        self.on_status: Callable[[str], None] = lambda terminal_id: None
         self._client = create_client(settings.mqtt, settings.client_id)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
@@ -237,13 +243,27 @@ class Ingest:
             # One bad event must not hold back the rest: retry them one transaction each.
             logger.warning("batch of %d events not stored; storing them one by one", len(events), exc_info=True)
             recorded = [r for r in (self._store_one(e) for e in events) if r is not None]
+        by_id = {e.event_id: e for e in events}
         terminals = {e.event_id: e.terminal_id for e in events}
         for item in recorded:
+            if item.new:
+                self._compare_verdicts(by_id[item.event_id], item.violations)
             # DEBUG: at thousands of events per second an INFO line each is the bottleneck.
             logger.debug("event %s %s", item.event_id, "stored" if item.new else "duplicate")
             receipts[terminals[item.event_id]].append(item.event_id)
             if item.alert is not None:
                 self._publish_alert(item.alert)
+
+    def _compare_verdicts(self, event: CheckinEvent, central: tuple[str, ...]) -> None:
+        kind = difference(event, central)
+        if kind is None:
+            return
+        self.verdict_differences[kind] += 1
+        logger.warning(
+            "终端判定与中心不一致 / verdicts differ at %s for event %s: terminal %s %s, central %s (%s)",
+            event.terminal_id, event.event_id, event.decision.outcome.value, event.decision.code,
+            ",".join(central) or "in order", kind,
+        )  # fmt: skip
 
     def _record(self, events: list[CheckinEvent]) -> list[Recorded]:
         s = self._settings
@@ -282,9 +302,12 @@ class Ingest:
             logger.warning("status of %s on topic of %s ignored", status.terminal_id, terminal_id)
             return
         try:
-            record_status(self._engine, status)
+            recorded = record_status(self._engine, status)
         except SQLAlchemyError:
             logger.exception("status of terminal %s not stored", terminal_id)
+            return
+        if recorded:
+            self.on_status(terminal_id)
 
     def _publish_alert(self, alert: PoliceAlert) -> None:
         payload = alert.model_dump_json(by_alias=True).encode()

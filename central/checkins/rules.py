@@ -29,6 +29,7 @@ class RuleViolation:
 
 
 Predicate = Callable[[CheckinEvent, RegistrySnapshot], bool]
+Standing = Callable[[RegistrySnapshot], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +39,16 @@ class Rule:
     reason_en: str
     article: str
     breached: Predicate
+    # Set for a rule about the guard's standing at the site that day, whatever the tap: such
+    # rules are judged ahead of the tap for the terminal's roster (the verdict at the post).
+    standing: Standing | None = None
 
     def violation(self) -> RuleViolation:
         return RuleViolation(self.code, self.reason_zh, self.reason_en, self.article)
+
+
+def _standing_rule(code: str, reason_zh: str, reason_en: str, article: str, standing: Standing) -> Rule:
+    return Rule(code, reason_zh, reason_en, article, lambda _e, s: standing(s), standing)
 
 
 def province(region: str) -> str:
@@ -53,13 +61,13 @@ def _security_company(s: RegistrySnapshot) -> CompanyInfo | None:
     return employer if employer is not None and employer.kind == CompanyKind.SECURITY_COMPANY else None
 
 
-def _self_recruited_out_of_area(_e: CheckinEvent, s: RegistrySnapshot) -> bool:
+def _self_recruited_out_of_area(s: RegistrySnapshot) -> bool:
     if s.site is None or s.employer is None or s.employer.kind != CompanyKind.SELF_RECRUITING:
         return False
     return s.site.managed_by != s.employer.id
 
 
-def _no_service_contract(_e: CheckinEvent, s: RegistrySnapshot) -> bool:
+def _no_service_contract(s: RegistrySnapshot) -> bool:
     company = _security_company(s)
     if s.site is None or company is None:
         return False
@@ -67,21 +75,21 @@ def _no_service_contract(_e: CheckinEvent, s: RegistrySnapshot) -> bool:
     return company.id not in s.contract_company_ids and s.site.managed_by != company.id
 
 
-def _cross_region_not_filed(_e: CheckinEvent, s: RegistrySnapshot) -> bool:
+def _cross_region_not_filed(s: RegistrySnapshot) -> bool:
     company = _security_company(s)
     if s.site is None or company is None or province(s.site.region) == province(company.region):
         return False
     return not any(s.site.region.startswith(prefix) for prefix in company.filed_regions)
 
 
-def _venue_needs_licensed_company(_e: CheckinEvent, s: RegistrySnapshot) -> bool:
+def _venue_needs_licensed_company(s: RegistrySnapshot) -> bool:
     if s.site is None or s.site.kind != SiteKind.ENTERTAINMENT or s.guard is None:
         return False
     company = _security_company(s)
     return company is None or not company.licensed
 
 
-def _level_insufficient(_e: CheckinEvent, s: RegistrySnapshot) -> bool:
+def _level_insufficient(s: RegistrySnapshot) -> bool:
     if s.guard is None or s.terminal is None or s.terminal.min_level is None:
         return False
     return s.guard.level > s.terminal.min_level  # level 1 is the highest
@@ -109,63 +117,63 @@ RULES: tuple[Rule, ...] = (
         "—",
         lambda _e, s: s.guard is None,
     ),
-    Rule(
+    _standing_rule(
         "CERT_MISSING",
         "保安员未取得保安员证，不得上岗",
         "Guard holds no security guard certificate (保安员证)",
         _CERT_ARTICLE,
-        lambda _e, s: s.guard is not None and s.guard.cert_status == CertStatus.NONE,
+        lambda s: s.guard is not None and s.guard.cert_status == CertStatus.NONE,
     ),
-    Rule(
+    _standing_rule(
         "CERT_REVOKED",
         "保安员证已被吊销，不得上岗",
         "Guard's security guard certificate has been revoked",
         _CERT_ARTICLE,
-        lambda _e, s: s.guard is not None and s.guard.cert_status == CertStatus.REVOKED,
+        lambda s: s.guard is not None and s.guard.cert_status == CertStatus.REVOKED,
     ),
-    Rule(
+    _standing_rule(
         "GUARD_BARRED",
         "保安员背景审查不合格或列入黑名单",
         "Guard failed the background check or is blacklisted",
         "保安服务管理条例 第17条",
-        lambda _e, s: s.guard is not None and s.guard.barred,
+        lambda s: s.guard is not None and s.guard.barred,
     ),
-    Rule(
+    _standing_rule(
         "EMPLOYER_UNLICENSED",
         "用人单位无有效保安服务许可证或未备案",
         "Employer has no valid security service licence, or a self-recruiting unit has not filed",
         "保安服务管理条例 第9条、第14条",
-        lambda _e, s: s.guard is not None and (s.employer is None or not s.employer.licensed),
+        lambda s: s.guard is not None and (s.employer is None or not s.employer.licensed),
     ),
-    Rule(
+    _standing_rule(
         "SELF_RECRUITED_OUT_OF_AREA",
         "自行招用的保安员在本单位以外的场所执勤",
         "Self-recruited guard on duty outside the unit's own premises or managed property",
         "保安服务管理条例 第15条",
         _self_recruited_out_of_area,
     ),
-    Rule(
+    _standing_rule(
         "NO_SERVICE_CONTRACT",
         "保安服务公司与该场所当日无有效保安服务合同",
         "Security company has no active service contract for this site on this day",
         "保安服务管理条例 第21条",
         _no_service_contract,
     ),
-    Rule(
+    _standing_rule(
         "CROSS_REGION_NOT_FILED",
         "保安服务公司跨省提供服务未向服务所在地公安机关备案",
         "Security company serves outside its licensed province without a cross-region filing",
         "保安服务管理条例 第23条",
         _cross_region_not_filed,
     ),
-    Rule(
+    _standing_rule(
         "VENUE_NEEDS_LICENSED_COMPANY",
         "娱乐场所须由持证保安服务公司派驻保安员",
         "Entertainment venues must be guarded by a licensed security company's guards",
         "保安服务管理条例 第13条；娱乐场所管理条例 第26条",
         _venue_needs_licensed_company,
     ),
-    Rule(
+    _standing_rule(
         "LEVEL_INSUFFICIENT",
         "保安员职业等级低于该岗位要求",
         "Guard's occupational level is below what the post requires",
@@ -209,3 +217,8 @@ def violation(code: str) -> RuleViolation:
 def evaluate(event: CheckinEvent, snapshot: RegistrySnapshot) -> list[RuleViolation]:
     """Every rule the event breaks, in catalogue order; empty when the tap is in order."""
     return [rule.violation() for rule in RULES if rule.breached(event, snapshot)]
+
+
+def evaluate_standing(snapshot: RegistrySnapshot) -> list[RuleViolation]:
+    """The rules the guard breaks by going on duty at the snapshot's site that day, whatever the tap."""
+    return [rule.violation() for rule in RULES if rule.standing is not None and rule.standing(snapshot)]

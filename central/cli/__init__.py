@@ -127,6 +127,12 @@ def _registry(sub: Subparsers) -> None:
     db.add_argument("-m", "--message", default="schema change")
     db.set_defaults(func=_handler("registry", "migrate"))
 
+    photos = actions.add_parser(
+        "photos", parents=_config(), help="批量登记人脸照片 / enrol guards' photos from a folder or ZIP"
+    )
+    photos.add_argument("source", type=Path, help="folder or ZIP of files named <guard id> or <ID number>[_N].jpg")
+    photos.set_defaults(func=_handler("registry", "enrol_photos"))
+
     month = actions.add_parser(
         "seed-month", parents=_config(), help="生成一个月的演示考勤 / seed a month of taps (empty database)"
     )

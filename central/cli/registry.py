@@ -4,6 +4,7 @@ guardpost registry import guards 保安员名单.xlsx
 guardpost registry list guards --filter employer_id=C1
 guardpost registry timesheet --month 2026-03 --site S2 --out 2026-03.xlsx
 guardpost registry db upgrade | current | stamp | revision -m "what changed"
+guardpost registry photos 登记照片.zip  # files named by guard id or ID number; one result per file
 guardpost registry seed-month          # 50 sites, 500 guards, March 2026, for trying timesheets
 """
 
@@ -47,6 +48,37 @@ def import_list(args: argparse.Namespace) -> int:
     if report.ignored_columns:
         print(f"  未使用的列 / ignored columns: {', '.join(report.ignored_columns)}")
     return EXIT_FAILED if report.refused else 0
+
+
+def enrol_photos(args: argparse.Namespace) -> int:
+    import zipfile
+
+    from rich.progress import Progress
+    from sqlmodel import Session
+
+    from central.registry.photo_files import FileResult, enrol_files, photo_files
+
+    if not args.source.exists():
+        raise CommandError(f"文件或文件夹不存在 / {args.source} does not exist")
+    engine = _engine(args)
+    try:
+        total = sum(1 for _ in photo_files(args.source))
+        with Progress() as bar, Session(engine) as session:
+            task = bar.add_task(f"登记 / enrolling {args.source.name}", total=total)
+
+            def show(done: int, result: FileResult) -> None:
+                bar.update(task, completed=done)
+                if not result.kept:
+                    bar.console.print(f"  {result.name}: {result.reason_zh} / {result.reason_en}")
+
+            results = enrol_files(session, args.source, show)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise CommandError(f"无法读取 / cannot read {args.source}: {exc}") from exc
+    kept = sum(r.kept for r in results)
+    guards = len({r.guard_id for r in results if r.kept})
+    print(f"照片 {len(results)} 张，采用 {kept} 张（{guards} 名保安员），未采用 {len(results) - kept} 张 / "
+          f"{len(results)} photos, {kept} kept for {guards} guards, {len(results) - kept} not")  # fmt: skip
+    return EXIT_FAILED if kept < len(results) else 0
 
 
 def list_records(args: argparse.Namespace) -> int:

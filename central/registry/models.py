@@ -119,6 +119,9 @@ class Terminal(SQLModel, table=True):
     watchlist_version: str | None = None
     # The terminal's own word on its list: None when current, else needs_full / behind / too_old.
     watchlist_stale: str | None = Field(default=None, max_length=16)
+    roster_version: str | None = Field(default=None, max_length=64)
+    # None when current, else needs_full / too_old / refused (an update that did not verify)
+    roster_stale: str | None = Field(default=None, max_length=16)
 
 
 track_lookup_hash(Guard)

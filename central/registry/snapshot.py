@@ -35,7 +35,7 @@ from central.registry.models import (
     Terminal,
 )
 from central.registry.roster import Post
-from central.registry.snapshot_queries import holder_side, site_side, tap_keys
+from central.registry.snapshot_queries import guards_side, holder_side, site_side, tap_keys
 from protocol.checkin import CardKind, CheckinEvent
 
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -227,3 +227,33 @@ def build_snapshot(session: Session, event: CheckinEvent) -> RegistrySnapshot:
         employer=_company_info(employer, holder_rows, on) if employer else None,
         contract_company_ids=frozenset(c.company_id for c in contracts if c.valid_from <= on <= c.valid_to),
     )
+
+
+def standing_snapshots(
+    session: Session, terminal_id: str, guard_ids: list[str], on: date
+) -> dict[str, RegistrySnapshot]:
+    """Each guard's snapshot at ``terminal_id`` on the local day ``on``, as if the guard tapped there.
+
+    Three queries whatever the number of guards: the terminal's side once, the guards' side at once.
+    """
+    site_rows = site_side(session, terminal_id, on, on)
+    terminal, site, post = site_rows[0][:3] if site_rows else (None, None, None)
+    contracts = frozenset(c.company_id for c in _unique(row[3] for row in site_rows))
+    terminal_info = TerminalInfo(terminal.id, terminal.site_id, required_level(terminal, post)) if terminal else None
+    by_guard: dict[str, list[Any]] = {}
+    for row in guards_side(session, guard_ids, on, on):
+        by_guard.setdefault(row[0].id, []).append(row)
+    snapshots = {}
+    for guard_id, rows in by_guard.items():
+        guard_info = _guard_info(rows[0][0], rows, on)
+        companies = {c.id: c for c in _unique(row[1] for row in rows)}
+        employer = companies.get(guard_info.employer_id) if guard_info.employer_id else None
+        snapshots[guard_id] = RegistrySnapshot(
+            on=on,
+            terminal=terminal_info,
+            site=_site_info(site) if site else None,
+            guard=guard_info,
+            employer=_company_info(employer, rows, on) if employer else None,
+            contract_company_ids=contracts,
+        )
+    return snapshots

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Date, Executable, and_, bindparam, false, func, or_
 from sqlalchemy import select as sa_select
@@ -52,7 +52,7 @@ def _site_query() -> Executable:
 
 
 @functools.cache
-def _holder_query(by_id_number: bool) -> Executable:
+def _holder_query(by: Literal["id_number", "card", "guard"]) -> Executable:
     """The card holder, employer, certificates issued by ``hi`` and what was in force within [lo, hi].
 
     The one-to-many joins multiply (certificates x bars x credentials x
@@ -85,8 +85,10 @@ def _holder_query(by_id_number: bool) -> Executable:
             and_(col(CrossRegionFiling.company_id) == col(Company.id), *_overlaps(CrossRegionFiling)),
         )
     )
-    if by_id_number:  # the number is sealed at rest: found by its keyed hash
+    if by == "id_number":  # the number is sealed at rest: found by its keyed hash
         return query.outerjoin(CardIssue, false()).where(col(Guard.id_number_hash) == bindparam("key"))
+    if by == "guard":  # a terminal's roster: the guards it expects, judged before any tap
+        return query.outerjoin(CardIssue, false()).where(col(Guard.id).in_(bindparam("guard_ids", expanding=True)))
     # Whoever held a card with one of the tap's keys around its day (central.registry.cards); decided per day below.
     held = and_(
         col(CardIssue.guard_id) == col(Guard.id),
@@ -107,11 +109,18 @@ def site_side(session: Session, terminal_id: str, lo: date, hi: date) -> list[An
 def holder_side(session: Session, kind: CardKind, uid: str, lo: date, hi: date) -> list[Any]:
     if kind == CardKind.RESIDENT_ID:
         key = lookup_hash(session.get_bind(), uid)
-        return list(session.execute(_holder_query(True), {"key": key, "lo": lo, "hi": hi}).all())
+        return list(session.execute(_holder_query("id_number"), {"key": key, "lo": lo, "hi": hi}).all())
     keys = tap_keys(kind, uid)
     if not keys:
         return []
-    return list(session.execute(_holder_query(False), {"keys": keys, "lo": lo, "hi": hi}).all())
+    return list(session.execute(_holder_query("card"), {"keys": keys, "lo": lo, "hi": hi}).all())
+
+
+def guards_side(session: Session, guard_ids: list[str], lo: date, hi: date) -> list[Any]:
+    """The holder-side rows of several guards at once (grouped by the caller on ``row[0].id``)."""
+    if not guard_ids:
+        return []
+    return list(session.execute(_holder_query("guard"), {"guard_ids": guard_ids, "lo": lo, "hi": hi}).all())
 
 
 def tap_keys(kind: CardKind, uid: str) -> list[str]:

@@ -24,6 +24,9 @@ def record_status(engine: Engine, status: TerminalStatus) -> bool:
         terminal.software_version = status.software_version
         terminal.watchlist_version = status.watchlist_version
         terminal.watchlist_stale = status.watchlist_stale
+        if status.online:  # the last will says nothing of the roster: keep what was last reported
+            terminal.roster_version = status.roster_version
+            terminal.roster_stale = status.roster_stale
         session.add(terminal)
         session.commit()
     return True

@@ -30,7 +30,7 @@ from central.watchlist.models import (
     WatchlistTemplate,
 )
 from protocol.id_number import check as check_id_number
-from protocol.watchlist_update import decode_template
+from protocol.signed import decode_template
 
 
 class ImportEntry(BaseModel):

@@ -41,7 +41,8 @@ from central.watchlist.store import (
 )
 from protocol import topics
 from protocol.mqtt import MqttSettings, connect_async, create_client, reason_ok
-from protocol.watchlist_update import ANNOUNCE_SCHEMA, UPDATE_SCHEMA, encode_template, sign
+from protocol.signed import encode_template, sign
+from protocol.watchlist_update import ANNOUNCE_SCHEMA, UPDATE_SCHEMA
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ def publish(settings: MqttSettings, payloads: Mapping[str, bytes], timeout_s: fl
             info.wait_for_publish(timeout=timeout_s)
             if not info.is_published():
                 raise WatchlistSyncError(f"发布失败 / not published to {terminal_id} within {timeout_s} s")
-            logger.info("watchlist command sent to %s (%d bytes)", terminal_id, len(payload))
+            logger.info("command sent to %s (%d bytes)", terminal_id, len(payload))
     finally:
         client.disconnect()
         client.loop_stop()

@@ -77,6 +77,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "connecting": ("连接中…", "Connecting…"),
     "disconnected": ("连接中断，正在重连", "Disconnected, reconnecting"),
     "checkin_photo": ("现场照片", "Check-in photo"),
+    "registered_portrait": ("登记照片", "Registered portrait"),
     "watchlist_photo": ("在逃人员照片", "Watchlist photo"),
     "no_watchlist_photo": ("无登记照片", "No enrolled photo"),
     "wanted": ("比中人员", "Wanted person"),

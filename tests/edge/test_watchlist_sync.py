@@ -25,7 +25,8 @@ from edge.watchlist_sync import (
     WatchlistSync,
     apply_update,
 )
-from protocol.watchlist_update import ANNOUNCE_SCHEMA, UPDATE_SCHEMA, sign
+from protocol.signed import sign
+from protocol.watchlist_update import ANNOUNCE_SCHEMA, UPDATE_SCHEMA
 from shared.face import MODEL_ID
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)

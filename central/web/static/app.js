@@ -1,12 +1,27 @@
-// Check-in photos open on click in a modal (the dashboard pages).
+// Check-in photos open on click in a modal (the dashboard pages), beside the guard's registered
+// portrait when there is one (a guard not enrolled centrally has none: the figure stays hidden).
 (function () {
   var modal = document.getElementById("photo-modal");
   var img = document.getElementById("photo-modal-img");
-  if (!modal || !img) return;
+  var portrait = document.getElementById("photo-modal-portrait");
+  if (!modal || !img || !portrait) return;
+  var portraitImg = portrait.querySelector("img");
+  portraitImg.addEventListener("load", function () { portrait.hidden = false; });
+  portraitImg.addEventListener("error", function () { portrait.hidden = true; });
   document.addEventListener("click", function (event) {
     var link = event.target.closest(".photo-link");
-    if (link) { img.src = link.dataset.photo; modal.hidden = false; return; }
-    if (event.target === modal || event.target.id === "photo-modal-close") { modal.hidden = true; img.removeAttribute("src"); }
+    if (link) {
+      img.src = link.dataset.photo;
+      portrait.hidden = true;
+      if (link.dataset.portrait) portraitImg.src = link.dataset.portrait; else portraitImg.removeAttribute("src");
+      modal.hidden = false;
+      return;
+    }
+    if (event.target === modal || event.target.id === "photo-modal-close") {
+      modal.hidden = true;
+      img.removeAttribute("src");
+      portraitImg.removeAttribute("src");
+    }
   });
 })();
 

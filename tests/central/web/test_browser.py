@@ -19,7 +19,10 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
+from sqlmodel import Session
 
+from central.registry.faces import enrol_photos
+from guardpost.demo_script import faces_dir
 from protocol.topics import event_topic
 from tests.fixtures.browser import Live, face_jpeg, login
 from tests.fixtures.central import make_event, wanted_hit
@@ -43,6 +46,10 @@ def text_of(driver: webdriver.Chrome) -> str:
 
 
 def test_firm_sees_its_site_and_nothing_else(live: Live, browser: webdriver.Chrome) -> None:
+    with Session(live.engine) as session:  # 陈静 enrolled centrally: her portrait shows beside the capture
+        photos = [(f"{k}.pgm", (faces_dir() / "s5" / f"{k}.pgm").read_bytes()) for k in (1, 2)]
+        assert enrol_photos(session, "G5", photos).templates == 2
+        session.commit()
     login(browser, live.url, "jinxiu", PASSWORDS["jinxiu"])
     browser.get(f"{live.url}/board")
     board = text_of(browser)
@@ -53,6 +60,10 @@ def test_firm_sees_its_site_and_nothing_else(live: Live, browser: webdriver.Chro
     browser.find_element(By.CSS_SELECTOR, "#board-S1 .photo-link").click()
     WebDriverWait(browser, 5).until(expected_conditions.visibility_of_element_located((By.ID, "photo-modal-img")))
     assert browser.execute_script("return document.getElementById('photo-modal-img').naturalWidth") > 0
+    portrait = (By.CSS_SELECTOR, "#photo-modal-portrait img")
+    WebDriverWait(browser, 5).until(expected_conditions.visibility_of_element_located(portrait))
+    assert browser.execute_script("return document.querySelector('#photo-modal-portrait img').naturalWidth") > 0
+    assert "登记照片" in browser.find_element(By.ID, "photo-modal-portrait").text
     shot(browser, "board-firm")
     browser.find_element(By.ID, "photo-modal-close").click()
     for url in ("/attendance?site_id=S2", "/calendar?site_id=S-T2", "/attendance?site_id=S-T2"):
