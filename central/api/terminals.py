@@ -1,10 +1,11 @@
 """``GET /api/terminals``: each terminal's health as central sees it: online, offline or silent.
 
 A terminal retains a status message (online, outbox depth, age of its oldest
-unreceipted event, versions, whether it considers its watchlist stale) on connect and every heartbeat; the broker
-publishes its last will (``online: false``) when the connection dies. Central
-also counts every event it receives as a sign of life (``last_seen_at``, on
-central's clock). From these:
+unreceipted event, versions, whether it considers its watchlist or roster
+stale) on connect and every heartbeat; the broker publishes its last will
+(``online: false``) when the connection dies. Central also counts every event
+it receives as a sign of life (``last_seen_at``, on central's clock). From
+these:
 
 - ``online``: it says so, and central heard from it within ``silent_after_s``;
 - ``offline``: its last word was ``online: false`` (clean stop or last will);
@@ -51,6 +52,8 @@ class TerminalHealthPublic(BaseModel):
     software_version: str | None
     watchlist_version: str | None
     watchlist_stale: str | None  # the terminal's own word: None when current, else needs_full / behind / too_old
+    roster_version: str | None
+    roster_stale: str | None  # None when current, else refused / needs_full / missing / too_old (docs/roster.md)
 
 
 def terminal_state(terminal: Terminal, now: datetime, silent_after_s: float) -> TerminalState:
@@ -70,7 +73,8 @@ def terminal_health(terminal: Terminal, now: datetime, silent_after_s: float) ->
         site_id=terminal.site_id,
         post_name_zh=terminal.post_name_zh,
         state=state,
-        flagged=state != "online",
+        # A refused roster update is someone tampering with commands, or a key mismatch: look at it.
+        flagged=state != "online" or terminal.roster_stale == "refused",
         last_seen_at=seen,
         silent_for_s=(now - seen).total_seconds() if seen is not None else None,
         outbox_depth=terminal.outbox_depth,
@@ -78,6 +82,8 @@ def terminal_health(terminal: Terminal, now: datetime, silent_after_s: float) ->
         software_version=terminal.software_version,
         watchlist_version=terminal.watchlist_version,
         watchlist_stale=terminal.watchlist_stale,
+        roster_version=terminal.roster_version,
+        roster_stale=terminal.roster_stale,
     )
 
 
