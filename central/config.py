@@ -119,6 +119,9 @@ class CentralSettings(FileSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     # Police alerts from a terminal whose site is unknown still go somewhere watched.
     default_jurisdiction: str = Field(default="unassigned", pattern=r"^[A-Za-z0-9_.-]+$")
+    # An event whose time is further than this from when central received it (allowing for its
+    # wait in the terminal's outbox) is stored with CLOCK_SKEW (central.checkins.clock).
+    clock_skew_margin_s: float = Field(default=300.0, gt=0)
     # A terminal not heard from for this long is flagged silent (three missed 30 s heartbeats).
     terminal_silent_after_s: float = Field(default=90.0, gt=0)
     # Base URL under which the police reach photos; None leaves photo_url out of alerts.

@@ -33,6 +33,7 @@ from protocol.checkin import (
     TerminalDecision,
     WatchlistCheck,
 )
+from protocol.roster_update import TerminalOverrides
 from shared.face import FaceAnalysis, FaceEngine, FaceSettings
 
 logger = logging.getLogger(__name__)
@@ -80,16 +81,18 @@ class CheckinPipeline:
     def handle(self, read: CardRead) -> CheckinResult | None:
         """Process one card read; None when it repeats the previous tap of the same card."""
         now = time.monotonic()
+        roster = self.roster  # one version for the whole tap: its guards and the settings central sent
+        overrides = roster.settings
+        window = overrides.repeat_window_s if overrides.repeat_window_s is not None else self.repeat_window_s
         previous = self._last_tap.get(read.uid)
-        if previous is not None and now - previous[0] < self.repeat_window_s:
+        if previous is not None and now - previous[0] < window:
             return None
         direction = self._direction(previous, now)
         occurred_at = datetime.now(UTC)
         frame, photo, photo_missing = self._snapshot()
         analysis = self._face.analyse(frame.image) if frame is not None else None
-        roster = self.roster  # one version for the whole tap
         entry = roster.find(read.kind, read.uid) if roster.held else None
-        face = self._face_result(read, analysis, entry)
+        face = self._face_result(read, analysis, entry, self._thresholds(overrides))
         feedback = decide(
             face,
             enrolled=face.enrolled,
@@ -137,8 +140,18 @@ class CheckinPipeline:
             logger.warning("check-in without photo: %s", exc)
             return None, None, str(exc)
 
-    def _face_result(self, read: CardRead, analysis: FaceAnalysis | None, entry: RosterEntry | None) -> FaceResult:
-        settings = self._face_settings
+    def _thresholds(self, overrides: TerminalOverrides) -> FaceSettings:
+        """The configured face settings with the thresholds central set, if any."""
+        changed = {
+            name: value
+            for name in ("verify_threshold", "watchlist_threshold")
+            if (value := getattr(overrides, name)) is not None
+        }
+        return self._face_settings.model_copy(update=changed) if changed else self._face_settings
+
+    def _face_result(
+        self, read: CardRead, analysis: FaceAnalysis | None, entry: RosterEntry | None, settings: FaceSettings
+    ) -> FaceResult:
         enrolled = entry is not None or self._enrolment.lookup(read.uid) is not None
         embedding = analysis.embedding if analysis is not None else None
         verify_score = entry.verify(embedding) if entry is not None and embedding is not None else None

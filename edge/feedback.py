@@ -70,7 +70,7 @@ def decide(
     if off_roster and not hit:
         return Feedback(
             Outcome.REFUSED,
-            "NOT_ON_ROSTER",
+            "NOT_ROSTERED",
             "本岗位名册中无此卡，不得上岗，已记录，请联系主管",
             "card not on this post's roster: recorded; please see the supervisor",
         )

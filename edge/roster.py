@@ -30,7 +30,7 @@ from edge.enrolment import as_template_matrix
 from edge.errors import TemplateFileError
 from protocol.cards import CardNumberError, from_tap, lookup_keys
 from protocol.checkin import CardKind
-from protocol.roster_update import Refusal, RosterGuard
+from protocol.roster_update import Refusal, RosterGuard, TerminalOverrides
 from protocol.signed import decode_template
 from shared.face import MODEL_ID, normalise
 from shared.files import atomic_writer
@@ -74,6 +74,7 @@ class _RosterFile(BaseModel):
     on: date
     version: str
     issued_at: datetime
+    settings: TerminalOverrides = TerminalOverrides()
     guards: list[RosterGuard]
 
 
@@ -89,9 +90,11 @@ class Roster:
         on: date | None = None,
         terminal_id: str = "",
         site_id: str = "",
+        settings: TerminalOverrides | None = None,
     ) -> None:
         self.version, self.issued_at, self.on = version, issued_at, on
         self.terminal_id, self.site_id = terminal_id, site_id
+        self.settings = settings or TerminalOverrides()  # what central set for this terminal
         self.entries: dict[str, RosterEntry] = {e.guard.guard_id: e for e in entries}
         self._by_key: dict[str, RosterEntry] = {}
         for entry in self.entries.values():
@@ -123,7 +126,8 @@ class Roster:
             raise ValueError("only a received roster is saved")
         document = _RosterFile(
             format=FORMAT, model=MODEL_ID, terminal_id=self.terminal_id, site_id=self.site_id, on=self.on,
-            version=self.version, issued_at=self.issued_at, guards=[e.guard for e in self.entries.values()],
+            version=self.version, issued_at=self.issued_at, settings=self.settings,
+            guards=[e.guard for e in self.entries.values()],
         )  # fmt: skip
         with atomic_writer(path) as handle:
             handle.write(document.model_dump_json(by_alias=True).encode("utf-8"))
@@ -139,4 +143,4 @@ class Roster:
         except (json.JSONDecodeError, UnicodeDecodeError, ValidationError, ValueError) as exc:
             raise TemplateFileError(f"not a roster file ({FORMAT}): {path}: {exc}") from exc
         return cls(entries, version=document.version, issued_at=document.issued_at, on=document.on,
-                   terminal_id=document.terminal_id, site_id=document.site_id)  # fmt: skip
+                   terminal_id=document.terminal_id, site_id=document.site_id, settings=document.settings)  # fmt: skip

@@ -128,7 +128,7 @@ class RosterSync(CommandHandler):
             kept = {gid: e for gid, e in current.entries.items() if gid not in update.removed}
             upserts = kept | upserts
         return Roster(upserts.values(), version=update.version, issued_at=update.issued_at, on=update.on,
-                      terminal_id=update.terminal_id, site_id=update.site_id)  # fmt: skip
+                      terminal_id=update.terminal_id, site_id=update.site_id, settings=update.settings)  # fmt: skip
 
     def staleness(self) -> str | None:
         """Why the roster in use may be out of date (refused, needs_full, missing, too_old), or None."""

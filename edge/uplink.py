@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from edge.outbox import Outbox
 from protocol import topics
+from protocol.checkin import with_outbox_age
 from protocol.messages import Receipt, TerminalStatus
 from protocol.mqtt import MqttSettings, connect_async, create_client, reason_ok
 
@@ -212,8 +213,9 @@ class Uplink:
         due = self._outbox.due(resend_after, limit=room)
         topic = topics.event_topic(self._terminal_id)
         sent = []
+        now = time.time()
         for row in due:
-            info = self._client.publish(topic, row.payload, qos=1)
+            info = self._client.publish(topic, with_outbox_age(row.payload, now - row.created_at), qos=1)
             if info.rc != mqtt.MQTT_ERR_SUCCESS:
                 break  # disconnected meanwhile; on_connect re-sends everything in order
             sent.append(row.seq)

@@ -78,7 +78,7 @@ SCRIPT = (
         "11223344",
         "s5/5.pgm",
         frozenset({"SELF_RECRUITED_OUT_OF_AREA"}),
-        shows="NOT_ON_ROSTER",  # not expected at this site: not on its terminal's roster
+        shows="NOT_ROSTERED",  # not expected at this site: not on its terminal's roster
     ),
     Tap(
         "他人冒用李娜的卡",
@@ -89,7 +89,7 @@ SCRIPT = (
         shows="FACE_MISMATCH",
     ),
     Tap(
-        "未登记的卡", "an unregistered card", "0BADCAFE", "s9/5.pgm", frozenset({"CARD_UNKNOWN"}), shows="NOT_ON_ROSTER"
+        "未登记的卡", "an unregistered card", "0BADCAFE", "s9/5.pgm", frozenset({"CARD_UNKNOWN"}), shows="NOT_ROSTERED"
     ),
     Tap(
         "张伟 签退时未拍到人脸",

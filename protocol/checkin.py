@@ -138,7 +138,7 @@ class FaceResult(_Wire):
 
 class TerminalDecision(_Wire):
     outcome: Outcome
-    code: str  # e.g. OK, FACE_MISMATCH, NO_FACE, CERT_REVOKED, NOT_ON_ROSTER; a watchlist hit is OK here
+    code: str  # e.g. OK, FACE_MISMATCH, NO_FACE, CERT_REVOKED, NOT_ROSTERED; a watchlist hit is OK here
     message_zh: str
     message_en: str
 
@@ -155,6 +155,9 @@ class CheckinEvent(_Wire):
     photo_missing: str | None = None  # why there is no photo (camera error), when photo is None
     face: FaceResult
     decision: TerminalDecision
+    # Seconds the event had waited in the terminal's outbox when this copy was sent: set at each
+    # send (``with_outbox_age``), not part of the event's content; central reads its clock offset.
+    outbox_age_s: float | None = Field(default=None, ge=0)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -165,7 +168,23 @@ class CheckinEvent(_Wire):
         return self
 
     def to_json(self) -> bytes:
-        return self.model_dump_json(by_alias=True).encode("utf-8")
+        """The event as stored in the outbox: its content, without the per-send ``outbox_age_s``."""
+        return self.model_dump_json(by_alias=True, exclude={"outbox_age_s"}).encode("utf-8")
+
+    def content_hash(self) -> str:
+        """SHA-256 of the event's content (the photo by its own hash): equal for every copy of one event."""
+        body = self.model_dump_json(by_alias=True, exclude={"outbox_age_s": True, "photo": {"data_b64"}})
+        return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def with_outbox_age(payload: bytes, age_s: float) -> bytes:
+    """A stored event payload (``CheckinEvent.to_json``) as sent now, after ``age_s`` in the outbox.
+
+    Spliced in front of the object's members rather than re-encoded: the photo is most of the bytes.
+    """
+    if not payload.startswith(b"{"):
+        raise ValueError("not a JSON object")
+    return b'{"outbox_age_s":%.3f,' % max(age_s, 0.0) + payload[1:]
 
 
 def parse_event(payload: bytes | bytearray) -> CheckinEvent:

@@ -11,8 +11,11 @@ same tap, also offline. Central's rules stay authoritative: the receipt of each
 event carries central's own verdict.
 
 ``full`` replaces what the terminal holds; ``incremental`` applies to
-``base_version`` only. Each message names its terminal, so a roster signed for
-one terminal is refused by another. Signed like every command (``protocol.signed``).
+``base_version`` only. Each update also carries, whole, the settings central
+manages for the terminal (``TerminalOverrides``: face thresholds, the repeat
+window); what it leaves out keeps the terminal's own configuration. Each
+message names its terminal, so a roster signed for one terminal is refused by
+another. Signed like every command (``protocol.signed``).
 """
 
 from __future__ import annotations
@@ -52,6 +55,14 @@ class RosterGuard(_Wire):
     refusals: list[Refusal] = []  # empty: the guard may go on duty here on ``on``
 
 
+class TerminalOverrides(_Wire):
+    """Settings central may change on a terminal; an absent one keeps the terminal's own configuration."""
+
+    verify_threshold: float | None = Field(default=None, ge=0.0, le=1.0)  # 1:1 card holder
+    watchlist_threshold: float | None = Field(default=None, ge=0.3, le=1.0)  # 1:N; never below 0.3 (floods police)
+    repeat_window_s: float | None = Field(default=None, ge=0.0, le=600.0)
+
+
 class RosterUpdate(_Wire):
     schema_: Literal["guardpost.roster_update/1"] = Field(default="guardpost.roster_update/1", alias="schema")
     kind: Literal["full", "incremental"]
@@ -64,6 +75,7 @@ class RosterUpdate(_Wire):
     model: str  # face model of the templates
     upserts: list[RosterGuard] = []
     removed: list[str] = []  # guard ids
+    settings: TerminalOverrides = TerminalOverrides()  # in every update, whole: what central sets now
     key_id: str
     signature: str
 

@@ -35,6 +35,8 @@ router = APIRouter(prefix="/api", tags=["terminals"])
 
 # Three missed heartbeats at the terminal's default heartbeat_s (30 s).
 DEFAULT_SILENT_AFTER_S = 90.0
+# A terminal clock further off than this stamps wrong times on check-ins (and flags CLOCK_SKEW soon).
+CLOCK_OFF_AFTER_S = 60.0
 
 TerminalState = Literal["online", "offline", "silent"]
 
@@ -54,6 +56,8 @@ class TerminalHealthPublic(BaseModel):
     watchlist_stale: str | None  # the terminal's own word: None when current, else needs_full / behind / too_old
     roster_version: str | None
     roster_stale: str | None  # None when current, else refused / needs_full / missing / too_old (docs/roster.md)
+    clock_offset_s: float | None  # the terminal's clock minus central's at its last status
+    clock_off: bool  # more than CLOCK_OFF_AFTER_S either way
 
 
 def terminal_state(terminal: Terminal, now: datetime, silent_after_s: float) -> TerminalState:
@@ -68,13 +72,14 @@ def terminal_state(terminal: Terminal, now: datetime, silent_after_s: float) -> 
 def terminal_health(terminal: Terminal, now: datetime, silent_after_s: float) -> TerminalHealthPublic:
     state = terminal_state(terminal, now, silent_after_s)
     seen = terminal.last_seen_at
+    clock_off = terminal.clock_offset_s is not None and abs(terminal.clock_offset_s) > CLOCK_OFF_AFTER_S
     return TerminalHealthPublic(
         id=terminal.id,
         site_id=terminal.site_id,
         post_name_zh=terminal.post_name_zh,
         state=state,
         # A refused roster update is someone tampering with commands, or a key mismatch: look at it.
-        flagged=state != "online" or terminal.roster_stale == "refused",
+        flagged=state != "online" or terminal.roster_stale == "refused" or clock_off,
         last_seen_at=seen,
         silent_for_s=(now - seen).total_seconds() if seen is not None else None,
         outbox_depth=terminal.outbox_depth,
@@ -84,6 +89,8 @@ def terminal_health(terminal: Terminal, now: datetime, silent_after_s: float) ->
         watchlist_stale=terminal.watchlist_stale,
         roster_version=terminal.roster_version,
         roster_stale=terminal.roster_stale,
+        clock_offset_s=terminal.clock_offset_s,
+        clock_off=clock_off,
     )
 
 

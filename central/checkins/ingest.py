@@ -269,8 +269,9 @@ class Ingest:
         s = self._settings
         jurisdiction = s.default_jurisdiction
         return record_events(
-            self._engine, events, data_dir=s.data_dir, default_jurisdiction=jurisdiction, public_url=s.public_url
-        )
+            self._engine, events, data_dir=s.data_dir, default_jurisdiction=jurisdiction, public_url=s.public_url,
+            clock_margin_s=s.clock_skew_margin_s,
+        )  # fmt: skip
 
     def _store_one(self, event: CheckinEvent) -> Recorded | None:
         try:

@@ -43,6 +43,8 @@ class Checkin(SQLModel, table=True):
     decision_outcome: str = Field(max_length=16)
     decision_code: str = Field(max_length=32)
     photo_path: str | None = None  # relative to data_dir
+    # CheckinEvent.content_hash: a later copy with another hash is a conflict, dead-lettered (None: stored before 0012)
+    content_hash: str | None = Field(default=None, max_length=64)
     # The event as received, photo bytes elided (they are in the file), an ID card's number sealed.
     raw_event: str = Field(sa_type=Text)
 

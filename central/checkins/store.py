@@ -22,18 +22,20 @@ from uuid import UUID
 from sqlalchemy import Engine, TextClause, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, SQLModel, col
+from sqlmodel import Session, SQLModel, col, select
 
 from central.alerts.models import Alert
 from central.alerts.workflow import new_alert, police_message
+from central.checkins.clock import DEFAULT_MARGIN_S, clock_violation
 from central.checkins.id_numbers import card_columns, seal_raw_event
-from central.checkins.models import DeadLetter, Violation
+from central.checkins.models import Checkin, DeadLetter, Violation
 from central.checkins.photos import photo_relpath, write_photos
 from central.checkins.rules import RuleViolation, evaluate
 from central.db.sealing import IdCipher, cipher_for
 from central.db.types import utcnow
 from central.registry.models import Site, Terminal
 from central.registry.snapshot import DEFAULT_ZONE, RegistrySnapshot, build_snapshot, local_date
+from protocol import topics
 from protocol.checkin import CardKind, CheckinEvent
 from protocol.messages import PoliceAlert
 
@@ -48,9 +50,10 @@ def mask(value: str, keep: int = 4) -> str:
 @dataclass(frozen=True, slots=True)
 class Recorded:
     event_id: UUID
-    new: bool  # False: a duplicate delivery, nothing was added
+    new: bool  # False: a duplicate delivery (nothing was added), or a conflict (dead-lettered)
     violations: tuple[str, ...]
     alert: PoliceAlert | None  # only for a new alert
+    conflict: bool = False  # the id was stored with other content: this copy is a dead letter
 
 
 def _raw_json(event: CheckinEvent, cipher: Callable[[], IdCipher]) -> str:
@@ -90,6 +93,7 @@ def _checkin_row(
         "decision_outcome": event.decision.outcome.value,
         "decision_code": event.decision.code,
         "photo_path": photo,
+        "content_hash": event.content_hash(),
         "raw_event": _raw_json(event, cipher),
     }
 
@@ -189,11 +193,13 @@ def record_event(
     data_dir: Path,
     default_jurisdiction: str,
     public_url: str | None = None,
+    clock_margin_s: float = DEFAULT_MARGIN_S,
 ) -> Recorded:
     """Store ``event`` once; raises SQLAlchemyError / OSError when nothing could be committed."""
     return record_events(
-        engine, [event], data_dir=data_dir, default_jurisdiction=default_jurisdiction, public_url=public_url
-    )[0]
+        engine, [event], data_dir=data_dir, default_jurisdiction=default_jurisdiction, public_url=public_url,
+        clock_margin_s=clock_margin_s,
+    )[0]  # fmt: skip
 
 
 def record_events(
@@ -203,27 +209,43 @@ def record_events(
     data_dir: Path,
     default_jurisdiction: str,
     public_url: str | None = None,
+    clock_margin_s: float = DEFAULT_MARGIN_S,
 ) -> list[Recorded]:
     """Store each event once, all in one transaction; one Recorded per distinct event id, in order.
 
     Photos are written (and fsynced, together) before the commit, so a committed
-    check-in always has its photo. Raises SQLAlchemyError / OSError when nothing was
+    check-in always has its photo. A copy of a stored event adds nothing; one with
+    other content (``CheckinEvent.content_hash``) is dead-lettered as a conflict.
+    An event whose time the terminal's clock cannot vouch for gets ``CLOCK_SKEW``
+    (``central.checkins.clock``). Raises SQLAlchemyError / OSError when nothing was
     committed; then no event of the batch may be receipted.
     """
+    received_at = utcnow()
     unique = list({event.event_id: event for event in events}.values())  # a batch may hold a re-delivery
-    photos = _store_photos(data_dir, unique)
     alerts: dict[UUID, Alert] = {}
     violations: dict[UUID, tuple[str, ...]] = {}
     with Session(engine) as session:
+        stored = _stored_hashes(session, [e.event_id for e in unique])
+        conflicts = {
+            e.event_id for e in unique if e.event_id in stored and stored[e.event_id] not in (None, e.content_hash())
+        }
+        for event in unique:
+            if event.event_id in conflicts:
+                session.add(_conflict_letter(event, stored[event.event_id]))
+        fresh = [e for e in unique if e.event_id not in stored]  # a copy of a stored event writes no photo
+        photos = _store_photos(data_dir, fresh)
         snapshot = _Snapshots(session)
         dialect = session.get_bind().dialect
         cipher = functools.partial(cipher_for, dialect)  # asked for only when an event carries an ID number
-        rows = [_checkin_row(event, snapshot(event), photos[event.event_id], cipher) for event in unique]
-        added = _insert_checkins(session, rows)
-        for event in unique:
+        rows = [_checkin_row(event, snapshot(event), photos[event.event_id], cipher) for event in fresh]
+        added = _insert_checkins(session, rows) if rows else set()
+        for event in fresh:
             if event.event_id not in added:
                 continue
             found = evaluate(event, snapshot(event))
+            skew = clock_violation(event, received_at, clock_margin_s)
+            if skew is not None:
+                found.append(skew)
             violations[event.event_id] = tuple(v.code for v in found)
             session.add_all(_violation_rows(event.event_id, found))
             alert = new_alert(session, event, snapshot(event), default_jurisdiction)
@@ -234,9 +256,28 @@ def record_events(
         messages = {event_id: police_message(session, a, public_url) for event_id, a in alerts.items()}
     _touch_terminals(engine, {event.terminal_id for event in unique})
     return [
-        Recorded(e.event_id, e.event_id in added, violations.get(e.event_id, ()), messages.get(e.event_id))
+        Recorded(e.event_id, e.event_id in added, violations.get(e.event_id, ()), messages.get(e.event_id),
+                 conflict=e.event_id in conflicts)
         for e in unique
-    ]
+    ]  # fmt: skip
+
+
+def _stored_hashes(session: Session, event_ids: list[UUID]) -> dict[UUID, str | None]:
+    """The content hash of each of these events already stored (None for one stored before hashes)."""
+    query = select(Checkin.event_id, Checkin.content_hash).where(col(Checkin.event_id).in_(event_ids))
+    return dict(session.exec(query).all())
+
+
+def _conflict_letter(event: CheckinEvent, stored: str | None) -> DeadLetter:
+    """A copy of a stored event id with other content: kept for an administrator, never stored as a check-in."""
+    received = event.content_hash()
+    logger.warning("event %s conflicts with the stored one: content %s, stored %s", event.event_id, received, stored)
+    reason = (
+        f"conflict: event {event.event_id} is stored with content sha256 {stored}; this copy has {received} "
+        f"/ 冲突：同一事件编号已存有不同内容"
+    )
+    return DeadLetter(topic=topics.event_topic(event.terminal_id), payload=event.to_json(), reason=reason,
+                      event_id=str(event.event_id))  # fmt: skip
 
 
 def _touch_terminals(engine: Engine, terminal_ids: Iterable[str]) -> None:

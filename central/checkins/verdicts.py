@@ -16,7 +16,7 @@ from protocol.checkin import CheckinEvent, Outcome
 
 STANDING = frozenset(rule.code for rule in RULES if rule.standing is not None)
 # The terminal's own refusals that no rule names: the card is not on its roster (or not known at all).
-_NOT_HERE = frozenset({"NOT_ON_ROSTER", "CARD_UNKNOWN"})
+_NOT_HERE = frozenset({"NOT_ROSTERED", "CARD_UNKNOWN"})
 _CENTRAL_NOT_HERE = STANDING | {"CARD_UNKNOWN"}
 
 

@@ -119,6 +119,12 @@ class Terminal(SQLModel, table=True):
     watchlist_version: str | None = None
     # The terminal's own word on its list: None when current, else needs_full / behind / too_old.
     watchlist_stale: str | None = Field(default=None, max_length=16)
+    # Settings central sends the terminal with its roster (None: the terminal's own configuration).
+    verify_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    watchlist_threshold: float | None = Field(default=None, ge=0.3, le=1.0)
+    repeat_window_s: float | None = Field(default=None, ge=0.0, le=600.0)
+    # The terminal's clock minus central's when its last status arrived (seconds; latency included).
+    clock_offset_s: float | None = None
     roster_version: str | None = Field(default=None, max_length=64)
     # None when current, else needs_full / too_old / refused (an update that did not verify)
     roster_stale: str | None = Field(default=None, max_length=16)

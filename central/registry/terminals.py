@@ -19,6 +19,8 @@ def record_status(engine: Engine, status: TerminalStatus) -> bool:
         terminal.online = status.online
         # Central's clock, not the terminal's: silence is judged by central, and terminal clocks drift.
         terminal.last_seen_at = utcnow()
+        if status.at is not None:  # published a moment ago by the terminal's clock: the offset, latency included
+            terminal.clock_offset_s = round((status.at - terminal.last_seen_at).total_seconds(), 3)
         terminal.outbox_depth = status.outbox_depth
         terminal.oldest_pending_s = status.oldest_pending_s
         terminal.software_version = status.software_version

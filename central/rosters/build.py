@@ -42,6 +42,7 @@ class Roster:
     on: date
     entries: dict[str, dict[str, Any]]  # guard id -> protocol.roster_update.RosterGuard, JSON-ready
     version: str
+    settings: dict[str, float]  # protocol.roster_update.TerminalOverrides: only what central sets
 
     def digests(self) -> dict[str, str]:
         return {guard_id: _digest(entry) for guard_id, entry in self.entries.items()}
@@ -147,5 +148,11 @@ def build_roster(session: Session, terminal: Terminal, on: date | None = None) -
                          names.get(snapshot.guard.employer_id or "", "") if snapshot.guard else "")
         for guard_id, snapshot in snapshots.items()
     }  # fmt: skip
-    version = _digest({"terminal": terminal.id, "on": day.isoformat(), "model": TEMPLATE_MODEL, "entries": entries})
-    return Roster(terminal.id, site.id, day, entries, f"r-{day:%Y%m%d}-{version[:16]}")
+    settings = {
+        name: value
+        for name in ("verify_threshold", "watchlist_threshold", "repeat_window_s")
+        if (value := getattr(terminal, name)) is not None
+    }
+    content = {"terminal": terminal.id, "on": day.isoformat(), "model": TEMPLATE_MODEL, "entries": entries}
+    version = _digest(content | {"settings": settings})
+    return Roster(terminal.id, site.id, day, entries, f"r-{day:%Y%m%d}-{version[:16]}", settings)

@@ -48,6 +48,7 @@ def roster_message(roster: Roster, key: Ed25519PrivateKey, base: RosterPush | No
         "version": roster.version,
         "issued_at": utcnow().isoformat(),
         "model": TEMPLATE_MODEL,
+        "settings": roster.settings,
     }
     if base is None:
         entries = [roster.entries[g] for g in sorted(roster.entries)]

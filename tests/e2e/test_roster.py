@@ -188,7 +188,7 @@ def test_a_guard_enrolled_once_is_recognised_at_a_second_site_seconds_after_bein
     assert face.verify_score is not None  # verified against the templates central enrolled
     assert face.verify_threshold is not None
     assert face.verify_score >= face.verify_threshold
-    assert second.tap("DEADBEEF", "s1/5.pgm").feedback.code == "NOT_ON_ROSTER"
+    assert second.tap("DEADBEEF", "s1/5.pgm").feedback.code == "NOT_ROSTERED"
 
     contracted_at = time.monotonic()
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the site's day

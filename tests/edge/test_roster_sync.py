@@ -24,7 +24,7 @@ from firmware_mocks.camera import MockCamera
 from guardpost.demo_script import faces_dir
 from protocol.cards import CardTech, match_keys, parse_card
 from protocol.checkin import CardKind, Outcome
-from protocol.roster_update import UPDATE_SCHEMA
+from protocol.roster_update import UPDATE_SCHEMA, TerminalOverrides
 from protocol.signed import encode_template, sign
 from shared.face import MODEL_ID, FaceEngine, FaceSettings
 
@@ -51,8 +51,10 @@ def update(
     terminal: str = "T1",
     at: datetime = T0,
     key: Ed25519PrivateKey = KEY,
+    settings: dict[str, float] | None = None,
 ) -> bytes:
     body = {
+        "settings": settings or {},
         "schema": UPDATE_SCHEMA, "kind": "incremental" if base else "full", "terminal_id": terminal, "site_id": "S2",
         "on": "2026-12-06", "base_version": base, "version": version, "issued_at": at.isoformat(), "model": MODEL_ID,
         "upserts": guards, "removed": list(removed),
@@ -195,7 +197,7 @@ def test_the_terminal_answers_with_the_roster_verdict(pipeline: tuple[CheckinPip
     stranger = line.handle(CardRead(kind=CardKind.MIFARE, uid="0BADCAFE"))
     assert stranger is not None
     assert stranger.event is not None
-    assert (stranger.feedback.outcome, stranger.feedback.code) == (Outcome.REFUSED, "NOT_ON_ROSTER")
+    assert (stranger.feedback.outcome, stranger.feedback.code) == (Outcome.REFUSED, "NOT_ROSTERED")
 
 
 def test_without_a_roster_nobody_is_refused_for_it(face: FaceEngine, tmp_path: Path) -> None:
@@ -210,3 +212,26 @@ def test_without_a_roster_nobody_is_refused_for_it(face: FaceEngine, tmp_path: P
 
 def test_the_day_of_the_verdict_is_kept(sync: RosterSync) -> None:
     assert sync.process(update("r1", [])).on == date(2026, 12, 6)
+
+
+def test_the_thresholds_central_sets_come_with_the_roster(pipeline: tuple[CheckinPipeline, MockCamera]) -> None:
+    line, camera = pipeline
+    camera.show(faces_dir() / "s1" / "5.pgm")
+    before = line.handle(CardRead(kind=CardKind.MIFARE, uid="DEADBEEF"))
+    assert before is not None
+    assert before.feedback.code == "OK"
+    line.roster.settings = TerminalOverrides(verify_threshold=0.99)  # as a roster update sets it
+    strict = line.handle(CardRead(kind=CardKind.MIFARE, uid="DEADBEEF"))
+    assert strict is not None
+    assert strict.event is not None
+    assert (strict.feedback.code, strict.event.face.verify_threshold) == ("FACE_MISMATCH", 0.99)
+    line.roster.settings = TerminalOverrides(repeat_window_s=600)
+    assert line.handle(CardRead(kind=CardKind.MIFARE, uid="DEADBEEF")) is None  # within central's repeat window
+
+
+def test_settings_travel_in_the_signed_update_and_survive_a_restart(sync: RosterSync, tmp_path: Path) -> None:
+    roster = sync.process(update("r1", [], settings={"watchlist_threshold": 0.6}))
+    assert roster.settings == TerminalOverrides(watchlist_threshold=0.6)
+    assert Roster.load(tmp_path / "roster.json").settings.watchlist_threshold == 0.6
+    with pytest.raises(RosterUpdateError):  # below what the terminal accepts: refused whole
+        sync.process(update("r2", [], settings={"watchlist_threshold": 0.1}, at=T0 + timedelta(minutes=1)))

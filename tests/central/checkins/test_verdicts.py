@@ -18,8 +18,8 @@ def told(outcome: Outcome, code: str) -> TerminalDecision:
     [
         (Outcome.ACCEPTED, "OK", [], None),
         (Outcome.REFUSED, "CERT_REVOKED", ["CERT_REVOKED"], None),
-        (Outcome.REFUSED, "NOT_ON_ROSTER", ["SELF_RECRUITED_OUT_OF_AREA"], None),
-        (Outcome.REFUSED, "NOT_ON_ROSTER", ["CARD_UNKNOWN"], None),
+        (Outcome.REFUSED, "NOT_ROSTERED", ["SELF_RECRUITED_OUT_OF_AREA"], None),
+        (Outcome.REFUSED, "NOT_ROSTERED", ["CARD_UNKNOWN"], None),
         (
             Outcome.SEE_SUPERVISOR,
             "FACE_MISMATCH",
@@ -28,7 +28,7 @@ def told(outcome: Outcome, code: str) -> TerminalDecision:
         ),  # not a standing rule: no verdict to compare
         (Outcome.ACCEPTED, "OK", ["CERT_REVOKED"], "terminal_allowed_central_refused"),  # a stale or missing roster
         (Outcome.REFUSED, "CERT_REVOKED", [], "terminal_refused_central_allowed"),  # restored since the roster
-        (Outcome.REFUSED, "NOT_ON_ROSTER", ["NO_FACE"], "terminal_refused_central_allowed"),
+        (Outcome.REFUSED, "NOT_ROSTERED", ["NO_FACE"], "terminal_refused_central_allowed"),
         (Outcome.REFUSED, "CERT_MISSING", ["CERT_REVOKED"], "other_reason"),
     ],
 )

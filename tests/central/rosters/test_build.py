@@ -94,3 +94,18 @@ def test_a_guard_rostered_on_a_shift_is_expected_and_judged(engine: Engine) -> N
 def test_the_contract_ending_ends_the_companys_place_on_the_roster(engine: Engine, day: date) -> None:
     entries = roster_of(engine, on=day)
     assert ("G1" in entries) is (day <= date(2027, 12, 31))
+
+
+def test_settings_central_manages_travel_with_the_roster(engine: Engine) -> None:
+    with Session(engine) as session:
+        terminal = session.get(Terminal, "T-S2-GATE")
+        assert terminal is not None
+        before = build_roster(session, terminal, DAY)
+        assert before.settings == {}  # the terminal's own configuration
+        terminal.verify_threshold, terminal.repeat_window_s = 0.55, 10.0
+        session.add(terminal)
+        session.commit()
+        after = build_roster(session, terminal, DAY)
+    assert after.settings == {"verify_threshold": 0.55, "repeat_window_s": 10.0}
+    assert after.version != before.version  # a settings change is sent like a registry change
+    assert after.entries == before.entries
