@@ -15,6 +15,7 @@ import logging
 import queue
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -74,9 +75,13 @@ def _valid_terminal_id(terminal_id: str) -> bool:
 class Ingest:
     """Subscribe to terminal events and status; store, receipt and alert."""
 
-    def __init__(self, settings: CentralSettings, engine: Engine) -> None:
+    def __init__(
+        self, settings: CentralSettings, engine: Engine, on_alert: Callable[[PoliceAlert], None] | None = None
+    ) -> None:
+        """``on_alert``: called (on the worker thread) for each police alert sent, e.g. to audit it."""
         self._settings = settings
         self._engine = engine
+        self._on_alert = on_alert
         self._inbox: queue.Queue[Inbound | None] = queue.Queue()
         self._connected = threading.Event()
         self._ready = threading.Event()  # connected and subscriptions acknowledged
@@ -244,6 +249,8 @@ class Ingest:
             receipts[terminals[item.event_id]].append(item.event_id)
             if item.alert is not None:
                 self._publish_alert(item.alert)
+                if self._on_alert is not None:
+                    self._on_alert(item.alert)
 
     def _record(self, events: list[CheckinEvent]) -> list[Recorded]:
         s = self._settings
@@ -298,6 +305,10 @@ class Ingest:
             alert.score,
             info.rc,
         )
+
+    def publish(self, topic: str, payload: bytes) -> bool:
+        """Publish on central's connection (QoS 1); True when sent, False when the broker is not reachable now."""
+        return self._client.publish(topic, payload, qos=1).rc == mqtt.MQTT_ERR_SUCCESS
 
     def _send_receipts(self, receipts: dict[str, list[UUID]]) -> None:
         for terminal_id, event_ids in receipts.items():

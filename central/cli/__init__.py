@@ -146,6 +146,10 @@ def _watchlist(sub: Subparsers) -> None:
     imp.add_argument("file", type=Path, metavar="FILE", help="guardpost.watchlist_import/1 JSON")
     imp.add_argument("--replace", action="store_true", help="the file is the whole list: remove other entries")
     imp.set_defaults(func=_handler("watchlist", "import_list"))
+    sweep = commands.add_parser(
+        "sweep", parents=_config(), help="登记保安员身份证号比对布控名单 / compare every registered guard with the list"
+    )
+    sweep.set_defaults(func=_handler("watchlist", "sweep"))
     for name, helptext, handler in (
         ("push", "向终端下发更新 / send each terminal the update it needs", "push"),
         ("announce", "通告当前版本 / announce central's current version", "announce"),

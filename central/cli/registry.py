@@ -42,11 +42,27 @@ def import_list(args: argparse.Namespace) -> int:
         except (ImportFileError, OSError) as exc:
             raise CommandError(str(exc)) from exc
     print(report.summary())
+    if args.kind == "guards" and report.changed:
+        _sweep(engine)
     for refusal in report.refused:
         print(f"  第{refusal.line}行 / line {refusal.line}: {refusal.reason}")
     if report.ignored_columns:
         print(f"  未使用的列 / ignored columns: {', '.join(report.ignored_columns)}")
     return EXIT_FAILED if report.refused else 0
+
+
+def _sweep(engine: Engine) -> None:
+    """Registered guards against the wanted list after a guards import (the service tells the police)."""
+    from sqlmodel import Session
+
+    from central.api.sweeps import sweep_and_notify
+    from central.cli.common import command_scope
+
+    with Session(engine) as session:
+        report = sweep_and_notify(session, command_scope(), None, why="guards imported")
+    if report.new:
+        print(f"  布控比中 {len(report.new)} 人：中心服务将通报公安 / {len(report.new)} guards on the wanted list: "
+              "the service alerts the police")  # fmt: skip
 
 
 def list_records(args: argparse.Namespace) -> int:
