@@ -28,6 +28,7 @@ from central.checkins.ingest import Ingest
 from central.errors import Conflict, DomainError, NotFound, Unprocessable, found
 from central.paging import fetch
 from central.registry.cards import issue_to, return_card, tech_of
+from central.registry.import_files import template_csv
 from central.registry.import_specs import SPECS
 from central.registry.importer import import_bytes
 from central.registry.models import Guard
@@ -160,6 +161,15 @@ for _name, (_model, _filters) in RESOURCES.items():
     _add_routes(_name, _model, _filters)
 
 
+@router.get("/import/{kind}/template")
+def import_template(kind: str, lang: Literal["zh", "en"] = "zh") -> Response:
+    """An empty list of ``kind`` to fill in: its header line, Chinese (or field names), as CSV (UTF-8, BOM)."""
+    if kind not in SPECS:
+        raise NotFound("list_kind", f"one of {', '.join(SPECS)}")
+    headers = {"Content-Disposition": f'attachment; filename="{kind}-template.csv"'}
+    return Response(template_csv(kind, lang), media_type=_MEDIA["csv"], headers=headers)
+
+
 @router.post("/import/{kind}")
 async def import_list(
     kind: str, file: UploadFile, session: SessionDep, scope: ScopeDep, ingest: IngestDep
@@ -178,7 +188,7 @@ async def import_list(
         "kind": report.kind,
         "rows": report.rows,
         "outcomes": {k.value: v for k, v in report.outcomes.items()},
-        "refused": [asdict(r) for r in report.refused],
+        "refused": [r.public() for r in report.refused],
         "ignored_columns": list(report.ignored_columns),
         "summary": report.summary(),
     }

@@ -107,6 +107,12 @@ def _registry(sub: Subparsers) -> None:
     load.add_argument("file", type=Path)
     load.set_defaults(func=_handler("registry", "import_list"))
 
+    blank = actions.add_parser("template", parents=_config(), help="名单模板（表头） / an empty list: its headers")
+    blank.add_argument("kind", choices=IMPORT_KINDS)
+    blank.add_argument("--lang", choices=["zh", "en"], default="zh", help="中文表头或字段名 / Chinese or field names")
+    blank.add_argument("--out", type=Path, default=None, help="*.csv (default: standard output)")
+    blank.set_defaults(func=_handler("registry", "template"))
+
     show = actions.add_parser("list", parents=_config(), help="列出登记记录 / list registry records as JSON lines")
     show.add_argument("kind", choices=RECORD_KINDS)
     show.add_argument("--filter", action="append", default=[], metavar="FIELD=VALUE")

@@ -1,6 +1,7 @@
 """``guardpost registry``: import lists, list records, write timesheets, migrate the database.
 
 guardpost registry import guards 保安员名单.xlsx
+guardpost registry template guards --out 保安员名单.csv     # the headers a guards list needs
 guardpost registry list guards --filter employer_id=C1
 guardpost registry timesheet --month 2026-03 --site S2 --out 2026-03.xlsx
 guardpost registry db upgrade | current | stamp | revision -m "what changed"
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -30,7 +32,8 @@ def import_list(args: argparse.Namespace) -> int:
     from rich.progress import Progress
     from sqlmodel import Session
 
-    from central.registry.importer import ImportFileError, import_file
+    from central.registry.import_files import ImportFileError
+    from central.registry.importer import import_file
 
     engine = _engine(args)
     with Progress() as bar, Session(engine) as session:
@@ -45,7 +48,7 @@ def import_list(args: argparse.Namespace) -> int:
     if args.kind == "guards" and report.changed:
         _sweep(engine)
     for refusal in report.refused:
-        print(f"  第{refusal.line}行 / line {refusal.line}: {refusal.reason}")
+        print(f"  {refusal.message}")
     if report.ignored_columns:
         print(f"  未使用的列 / ignored columns: {', '.join(report.ignored_columns)}")
     return EXIT_FAILED if report.refused else 0
@@ -63,6 +66,19 @@ def _sweep(engine: Engine) -> None:
     if report.new:
         print(f"  布控比中 {len(report.new)} 人：中心服务将通报公安 / {len(report.new)} guards on the wanted list: "
               "the service alerts the police")  # fmt: skip
+
+
+def template(args: argparse.Namespace) -> int:
+    """An empty list of KIND (its header line) to fill in, to --out or standard output."""
+    from central.registry.import_files import template_csv
+
+    body = template_csv(args.kind, args.lang)
+    if args.out is None:
+        sys.stdout.write(body.decode("utf-8-sig"))
+    else:
+        args.out.write_bytes(body)
+        print(f"模板 / template -> {args.out}")
+    return 0
 
 
 def list_records(args: argparse.Namespace) -> int:
