@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from central.access.models import AuditEntry
 from central.alerts.models import RegistryHit, RegistryHitStatus
 from central.alerts.sweep import mark_notified, pending_notices, sweep
 from central.registry.models import Guard, Site, SiteKind
 from central.registry.roster import Shift, ShiftAssignment
 from central.watchlist.models import WatchlistEntry
+from tests.fixtures.tenants import Apps
 
 WANTED_NUMBER = "23010319780615341X"  # W-0001 孙立军 of the demo list: no photo
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -89,3 +92,24 @@ def test_the_police_of_the_site_the_guard_is_rostered_at_are_told_once(engine: E
         assert pending_notices(session) == []
         sweep(session, now=T0 + timedelta(hours=1))
         assert pending_notices(session) == []
+
+
+def test_a_guard_written_and_a_list_entry_changed_are_swept_through_the_api(apps: Apps) -> None:
+    admin, police = apps.client("admin"), apps.client("police")
+    guard = {"id": "G-W", "name_zh": "孙立军", "id_number": WANTED_NUMBER, "employer_id": "C1"}
+    assert admin.put("/api/admin/guards", json=guard).status_code == 200
+    assert _open_hits(police) == [("G-W", "W-0001")]
+
+    # The police correct the entry: now it is 赵磊's (G6) number; G-W's hit is cleared.
+    changed = police.patch("/api/watchlist/W-0001", json={"id_number": "410105198306110035"})
+    assert changed.status_code == 200, changed.text
+    assert _open_hits(police) == [("G6", "W-0001")]
+    assert apps.client("pingan").get("/api/police/registry-hits").status_code == 403
+    with Session(apps.engine) as session:
+        audited = session.exec(select(AuditEntry.target).where(AuditEntry.action == "registry_hit.new")).all()
+    assert sorted(audited) == ["G-W/W-0001", "G6/W-0001"]
+
+
+def _open_hits(client: TestClient) -> list[tuple[str, str]]:
+    rows = client.get("/api/police/registry-hits", params={"status": "open"}).json()["data"]
+    return [(r["guard_id"], r["watchlist_entry_id"]) for r in rows]
