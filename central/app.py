@@ -19,6 +19,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from central.access import auth
@@ -119,9 +120,15 @@ def _alert_audit(engine: Engine) -> Callable[[PoliceAlert], None]:
     """Each police alert ingest sends, in the audit log (an ID-number match is a look-up of a person)."""
 
     def record(alert: PoliceAlert) -> None:
-        detail = f"比中方式 / matched_by={alert.matched_by} entry={alert.watchlist_entry_id} site={alert.site_id}"
-        with Session(engine) as session:
-            audit(session, SYSTEM, "alert.raise", str(alert.alert_id), f"{detail} jurisdiction={alert.jurisdiction}")
+        detail = (
+            f"比中方式 / matched_by={alert.matched_by} entry={alert.watchlist_entry_id} site={alert.site_id} "
+            f"jurisdiction={alert.jurisdiction}"
+        )
+        try:
+            with Session(engine) as session:
+                audit(session, SYSTEM, "alert.raise", str(alert.alert_id), detail)
+        except SQLAlchemyError:  # the alert is stored and sent: a lost audit line must not hold back receipts
+            logger.exception("alert %s not written to the audit log", alert.alert_id)
 
     return record
 
