@@ -3,8 +3,8 @@
 ``create_app`` builds the app (routers, pages, static files, the request log
 and metrics; it refuses placeholder secrets outside demo mode). Its lifespan
 opens and migrates the database, creates the bootstrap or demo accounts, and
-runs MQTT ingest, the live alert hub and the retention schedule for the app's
-lifetime.
+runs MQTT ingest (each police alert audited), the live alert hub, the retention
+schedule and the registry sweep (``central.api.sweeps``) for the app's lifetime.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from central.access import auth
@@ -26,7 +27,18 @@ from central.access.audit import SYSTEM, audit
 from central.access.throttle import LoginThrottle
 from central.alerts.live import AlertHub
 from central.api import auth as auth_routes
-from central.api import enrolment, exports, health, metrics, operations, police, registry, terminals, watchlist
+from central.api import (
+    enrolment,
+    exports,
+    health,
+    metrics,
+    operations,
+    police,
+    registry,
+    sweeps,
+    terminals,
+    watchlist,
+)
 from central.api.deps import LoginRequired, csrf_protect, require_admin
 from central.api.errors import error_json, is_api
 from central.api.metrics import Metrics, RecordsCollector, RequestLog
@@ -43,6 +55,7 @@ from central.web import pages
 from central.web import police as police_pages
 from central.web import watchlist as watchlist_pages
 from central.web.render import WEB_DIR, error_page
+from protocol.messages import PoliceAlert
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +76,7 @@ def create_app(settings: CentralSettings, *, engine: Engine | None = None, run_i
         sealing.bind(db, cipher)
         create_db(db)
         app.state.engine = db
-        app.state.ingest = Ingest(settings, db) if run_ingest else None
+        app.state.ingest = Ingest(settings, db, on_alert=_alert_audit(db)) if run_ingest else None
         if app.state.ingest is not None:
             app.state.ingest.start()
         try:
@@ -137,6 +150,23 @@ async def wake_rosters(request: Request) -> AsyncIterator[None]:
         publisher.wake()
 
 
+def _alert_audit(engine: Engine) -> Callable[[PoliceAlert], None]:
+    """Each police alert ingest sends, in the audit log (an ID-number match is a look-up of a person)."""
+
+    def record(alert: PoliceAlert) -> None:
+        detail = (
+            f"比中方式 / matched_by={alert.matched_by} entry={alert.watchlist_entry_id} site={alert.site_id} "
+            f"jurisdiction={alert.jurisdiction}"
+        )
+        try:
+            with Session(engine) as session:
+                audit(session, SYSTEM, "alert.raise", str(alert.alert_id), detail)
+        except SQLAlchemyError:  # the alert is stored and sent: a lost audit line must not hold back receipts
+            logger.exception("alert %s not written to the audit log", alert.alert_id)
+
+    return record
+
+
 def _prepare_accounts(engine: Engine, settings: CentralSettings) -> None:
     with Session(engine) as session:
         if settings.access.demo:
@@ -174,6 +204,8 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
                 audit(session, SYSTEM, "retention.purge", "", report.detail)
 
         tasks.append(asyncio.create_task(retention.run_schedule(engine, settings.data_dir, settings.retention, count)))
+    publish = ingest.publish if ingest is not None else None
+    tasks.append(asyncio.create_task(sweeps.run_schedule(engine, settings.registry_sweep_interval_s, publish)))
     try:
         yield
     finally:

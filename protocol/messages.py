@@ -57,3 +57,22 @@ class PoliceAlert(_Wire):
     score: float
     matched_by: Literal["face", "id_number"]
     photo_url: str | None = None
+
+
+class RegistryHitAlert(_Wire):
+    """Central to police consumers on ``guardpost/v1/police/{jurisdiction}/registry_hit``.
+
+    A registered guard whose ID number is on the wanted list (比中方式: 身份证号), found by a
+    registry sweep rather than by a tap. ``hit_id`` is the same for every sweep that finds the pair again.
+    """
+
+    schema_: Literal["guardpost.registry_hit/1"] = Field(default="guardpost.registry_hit/1", alias="schema")
+    hit_id: int
+    first_seen_at: AwareDatetime
+    jurisdiction: str
+    guard_id: str
+    guard_name: str
+    employer_id: str | None
+    watchlist_entry_id: str
+    watchlist_name: str | None
+    matched_by: Literal["id_number"] = "id_number"

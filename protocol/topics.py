@@ -54,6 +54,11 @@ def police_alert_topic(jurisdiction: str) -> str:
     return f"{PREFIX}/police/{jurisdiction}/alert"
 
 
+def police_registry_hit_topic(jurisdiction: str) -> str:
+    """Registered guards found on the wanted list by a registry sweep (``RegistryHitAlert``)."""
+    return f"{PREFIX}/police/{jurisdiction}/registry_hit"
+
+
 def split_terminal_topic(topic: str) -> tuple[str, str] | None:
     """``guardpost/v1/t/T1/event`` -> ``("T1", "event")``; None for other topics."""
     match = _TERMINAL_TOPIC.match(topic)

@@ -6,7 +6,9 @@ status, when, with a note. A face match the police marked false positive is
 remembered per (watchlist entry, guard) in ``FalsePositiveDecision``; a later
 match of the pair is stored already decided and linked to that decision in
 ``AlertSuppression``. Neither of the last two has a foreign key to ``alert``:
-a decision must outlive the purge of its alert.
+a decision must outlive the purge of its alert. ``RegistryHit`` is a registered
+guard whose ID number is on the wanted list, found by a registry sweep
+(``central.alerts.sweep``): one row per (guard, entry), whatever the number of sweeps.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from central.db.types import UtcDateTime, enum_column, utcnow
+from central.registry.models import GuardPublic
 from central.watchlist.models import WatchlistPublic
 
 
@@ -75,6 +79,46 @@ class AlertSuppression(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
+class RegistryHitStatus(StrEnum):
+    OPEN = "open"  # the guard's registered ID number is on the list (as of the last sweep)
+    CLEARED = "cleared"  # no longer: the entry was removed, or a number was corrected
+
+
+class RegistryHit(SQLModel, table=True):
+    """A registered guard whose ID number equals a wanted-list entry's (比中方式: 身份证号).
+
+    No foreign keys: the record outlives the guard's or the entry's removal.
+    """
+
+    __table_args__ = (UniqueConstraint("guard_id", "watchlist_entry_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guard_id: str = Field(max_length=32, index=True)
+    watchlist_entry_id: str = Field(max_length=32, index=True)
+    jurisdiction: str = Field(max_length=32, index=True)  # the police the hit is for
+    status: RegistryHitStatus = Field(default=RegistryHitStatus.OPEN, sa_type=enum_column())
+    first_seen_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    notified_at: datetime | None = Field(default=None, sa_type=UtcDateTime)  # police message published
+
+
+class RegistryHitPublic(SQLModel):
+    """A registry hit as the police see it: the guard as registered and the entry their number is on."""
+
+    id: int
+    guard_id: str
+    guard_name_zh: str | None  # None: the guard was removed from the registry since
+    employer_id: str | None
+    watchlist_entry_id: str
+    watchlist_name: str | None
+    matched_by: str = "id_number"
+    jurisdiction: str
+    status: RegistryHitStatus
+    first_seen_at: datetime
+    last_seen_at: datetime
+    notified_at: datetime | None
+
+
 class AlertPublic(SQLModel):
     alert_id: uuid.UUID
     watchlist_entry_id: str
@@ -106,3 +150,4 @@ class AlertDetail(AlertPublic):
     changed_at: datetime  # of the latest change (creation or status): the live stream's resume point
     watchlist: WatchlistPublic | None
     actions: list[AlertActionPublic]
+    guard: GuardPublic | None = None  # the card holder as registered (an ID-number match: the wanted person)

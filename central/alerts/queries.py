@@ -16,22 +16,58 @@ from sqlmodel import Session, col, select
 
 from central.access.models import Role
 from central.access.scope import Scope
-from central.alerts.models import Alert, AlertAction, AlertActionPublic, AlertDetail, AlertPublic, AlertStatus
+from central.alerts.models import (
+    Alert,
+    AlertAction,
+    AlertActionPublic,
+    AlertDetail,
+    AlertPublic,
+    AlertStatus,
+    RegistryHit,
+    RegistryHitPublic,
+    RegistryHitStatus,
+)
 from central.alerts.workflow import change_status, mark_false_positive
 from central.paging import Paged, Paging, fetch
 from central.registry.local_time import DEFAULT_ZONE
-from central.registry.models import Site
+from central.registry.models import Guard, GuardPublic, Site
 from central.watchlist.models import WatchlistEntry
 from central.watchlist.queries import watchlist_public
 
 
 def alert_scope(scope: Scope) -> ColumnElement[bool]:
     """Wanted-person alerts: the police of the jurisdiction and the administrator only."""
+    return _jurisdiction_scope(scope, Alert.jurisdiction)
+
+
+def _jurisdiction_scope(scope: Scope, column: object) -> ColumnElement[bool]:
     if scope.role is Role.ADMIN:
         return true()
     if scope.role is Role.POLICE:
-        return col(Alert.jurisdiction) == scope.jurisdiction
+        return col(column) == scope.jurisdiction
     return false()
+
+
+def list_registry_hits(
+    session: Session, scope: Scope, *, status: RegistryHitStatus | None, paging: Paging
+) -> Paged[RegistryHitPublic]:
+    """Registered guards found on the wanted list that ``scope`` may see, newest first."""
+    query = (
+        select(RegistryHit, Guard.name_zh, Guard.employer_id, WatchlistEntry.name_zh)
+        .outerjoin(Guard, col(Guard.id) == col(RegistryHit.guard_id))
+        .outerjoin(WatchlistEntry, col(WatchlistEntry.id) == col(RegistryHit.watchlist_entry_id))
+        .where(_jurisdiction_scope(scope, RegistryHit.jurisdiction))
+    )
+    if status is not None:
+        query = query.where(RegistryHit.status == status.value)
+    query = query.order_by(col(RegistryHit.first_seen_at).desc(), col(RegistryHit.id))
+    return fetch(session, query, paging).map(_hit_public)
+
+
+def _hit_public(row: tuple[RegistryHit, str | None, str | None, str | None]) -> RegistryHitPublic:
+    hit, guard_name, employer_id, entry_name = row
+    extra = {"guard_name_zh": guard_name, "employer_id": employer_id, "watchlist_name": entry_name}
+    return RegistryHitPublic.model_validate(hit, update=extra)
 
 
 def alert_public(alert: Alert) -> AlertPublic:
@@ -55,7 +91,7 @@ def get_alert(session: Session, scope: Scope, alert_id: uuid.UUID) -> Alert | No
     return session.exec(select(Alert).where(Alert.alert_id == alert_id, alert_scope(scope))).first()
 
 
-def alert_detail(session: Session, alert: Alert, data_dir: Path) -> AlertDetail:
+def alert_detail(session: Session, alert: Alert, data_dir: Path, guard: GuardPublic | None = None) -> AlertDetail:
     site = session.get(Site, alert.site_id) if alert.site_id else None
     entry = session.get(WatchlistEntry, alert.watchlist_entry_id)
     actions = session.exec(
@@ -70,6 +106,7 @@ def alert_detail(session: Session, alert: Alert, data_dir: Path) -> AlertDetail:
             "changed_at": alert.status_changed_at or alert.created_at,
             "watchlist": watchlist_public(entry, data_dir) if entry else None,
             "actions": [AlertActionPublic.model_validate(a) for a in actions],
+            "guard": guard,
         },
     )
 

@@ -19,21 +19,32 @@ import uuid
 
 from sqlmodel import Session, col, select
 
+from central.alerts.id_numbers import Wanted
 from central.alerts.models import Alert, AlertStatus, AlertSuppression, FalsePositiveDecision
 from central.db.types import utcnow
 from central.errors import Conflict, found
 from central.registry.models import Site
 from central.registry.snapshot import RegistrySnapshot
 from central.watchlist.models import WatchlistEntry
-from protocol.checkin import CheckinEvent
+from protocol.checkin import CheckinEvent, WatchlistHit
 from protocol.messages import PoliceAlert
 
 
 def new_alert(
-    session: Session, event: CheckinEvent, snapshot: RegistrySnapshot, default_jurisdiction: str
+    session: Session,
+    event: CheckinEvent,
+    snapshot: RegistrySnapshot,
+    default_jurisdiction: str,
+    wanted: Wanted | None = None,
 ) -> Alert | None:
-    """The Alert for ``event``'s watchlist hit, or None when there is no hit."""
+    """The Alert for ``event``'s watchlist hit, or None when there is no hit.
+
+    ``wanted``: the entry the card holder's registered ID number is on
+    (``central.alerts.id_numbers``), a hit by ID number when the terminal reported none.
+    """
     hit = event.face.watchlist.hit
+    if hit is None and wanted is not None:
+        hit = WatchlistHit(entry_id=wanted.entry_id, score=1.0, threshold=1.0, matched_by="id_number")
     if hit is None:
         return None
     entry = session.get(WatchlistEntry, hit.entry_id)

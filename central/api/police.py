@@ -19,12 +19,13 @@ from pydantic import BaseModel, Field
 from central.access.audit import audit
 from central.alerts import queries as alert_queries
 from central.alerts.live import AlertHub, alert_events, resume_point
-from central.alerts.models import AlertDetail, AlertPublic, AlertStatus
+from central.alerts.models import AlertDetail, AlertPublic, AlertStatus, RegistryHitPublic, RegistryHitStatus
 from central.api.deps import PoliceScopeDep, SessionDep, SettingsDep
 from central.api.paging import Page, PagingDep, page
 from central.checkins import queries as checkin_queries
 from central.checkins.models import ViolationCount
 from central.errors import Unprocessable, found
+from central.registry import queries as registry_queries
 from central.registry.snapshot import DEFAULT_ZONE
 from central.watchlist import queries as watchlist_queries
 from central.watchlist.models import WatchlistPublic
@@ -71,10 +72,12 @@ async def alert_stream(
 
 @router.get("/alerts/{alert_id}")
 def alert(alert_id: uuid.UUID, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> AlertDetail:
-    """One alert with its site, watchlist entry and workflow history."""
+    """One alert with its site, watchlist entry, the card holder as registered, and workflow history."""
     alert = found(alert_queries.get_alert(session, scope, alert_id), "alert")
     audit(session, scope, "alert.view", str(alert_id), alert.watchlist_entry_id)
-    return alert_queries.alert_detail(session, alert, settings.data_dir)
+    guard_id = checkin_queries.guard_of(session, alert_id)
+    guard = registry_queries.get_guard(session, scope, guard_id) if guard_id else None
+    return alert_queries.alert_detail(session, alert, settings.data_dir, guard)
 
 
 @router.post("/alerts/{alert_id}/status")
@@ -87,6 +90,16 @@ def set_alert_status(
     updated = alert_queries.decide(session, scope, alert, change.status, change.note, guard_id)
     audit(session, scope, "alert.status", str(alert_id), f"{change.status.value} {change.note}".strip())
     return alert_queries.alert_public(updated)
+
+
+@router.get("/police/registry-hits")
+def registry_hits(
+    session: SessionDep, scope: PoliceScopeDep, paging: PagingDep, status: RegistryHitStatus | None = None
+) -> Page[RegistryHitPublic]:
+    """Registered guards whose ID number is on the wanted list (比中方式: 身份证号), found by registry sweeps."""
+    hits = alert_queries.list_registry_hits(session, scope, status=status, paging=paging)
+    audit(session, scope, "registry_hit.list", scope.jurisdiction or "*", f"{hits.count} hits")
+    return page(hits, paging)
 
 
 @router.get("/watchlist")

@@ -19,14 +19,19 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from central.api.deps import SessionDep
+from central.access.scope import Scope
+from central.api.deps import IngestDep, ScopeDep, SessionDep
 from central.api.paging import Page, PagingDep, page
+from central.api.sweeps import sweep_and_notify
 from central.attendance import timesheets
+from central.checkins.ingest import Ingest
 from central.errors import Conflict, DomainError, NotFound, Unprocessable, found
 from central.paging import fetch
 from central.registry.cards import issue_to, return_card, tech_of
+from central.registry.import_files import template_csv
 from central.registry.import_specs import SPECS
 from central.registry.importer import import_bytes
+from central.registry.models import Guard
 from central.registry.resources import KEPT, READ_ONLY, RESOURCES
 from central.registry.upsert import upsert
 from protocol.cards import FORM_LABELS
@@ -67,6 +72,13 @@ def _put(session: Session, model: type[SQLModel], body: dict[str, Any]) -> dict[
     return {"outcome": outcome.value, "row": row.model_dump(mode="json", warnings=False)}
 
 
+def _after_write(session: Session, scope: Scope, ingest: Ingest | None, model: type[SQLModel], written: Any) -> None:
+    """A new guard, or a guard's new ID number: compared with the wanted list (``central.api.sweeps``)."""
+    if model is Guard and written["outcome"] != "unchanged":
+        publish = ingest.publish if ingest is not None else None
+        sweep_and_notify(session, scope, publish, why="guard written", guard_ids=[written["row"]["id"]])
+
+
 def _add_routes(name: str, model: type[SQLModel], filters: tuple[str, ...]) -> None:
     def list_rows(session: SessionDep, request: Request, paging: PagingDep) -> Page[dict[str, Any]]:
         query = select(model)
@@ -80,8 +92,12 @@ def _add_routes(name: str, model: type[SQLModel], filters: tuple[str, ...]) -> N
     def get_row(session: SessionDep, key: str) -> dict[str, Any]:
         return dict(_get(session, model, key).model_dump(mode="json", warnings=False))
 
-    def put_row(session: SessionDep, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-        return _put(session, model, body)
+    def put_row(
+        session: SessionDep, scope: ScopeDep, ingest: IngestDep, body: Annotated[dict[str, Any], Body()]
+    ) -> dict[str, Any]:
+        written = _put(session, model, body)
+        _after_write(session, scope, ingest, model, written)
+        return written
 
     def delete_row(session: SessionDep, key: str) -> Response:
         if name in KEPT:
@@ -145,18 +161,34 @@ for _name, (_model, _filters) in RESOURCES.items():
     _add_routes(_name, _model, _filters)
 
 
+@router.get("/import/{kind}/template")
+def import_template(kind: str, lang: Literal["zh", "en"] = "zh") -> Response:
+    """An empty list of ``kind`` to fill in: its header line, Chinese (or field names), as CSV (UTF-8, BOM)."""
+    if kind not in SPECS:
+        raise NotFound("list_kind", f"one of {', '.join(SPECS)}")
+    headers = {"Content-Disposition": f'attachment; filename="{kind}-template.csv"'}
+    return Response(template_csv(kind, lang), media_type=_MEDIA["csv"], headers=headers)
+
+
 @router.post("/import/{kind}")
-async def import_list(kind: str, file: UploadFile, session: SessionDep) -> dict[str, Any]:
-    """Import a CSV or XLSX list (companies, sites, guards, contracts, …); refused rows come back with reasons."""
+async def import_list(
+    kind: str, file: UploadFile, session: SessionDep, scope: ScopeDep, ingest: IngestDep
+) -> dict[str, Any]:
+    """Import a CSV or XLSX list (companies, sites, guards, contracts, …); refused rows come back with reasons.
+
+    After a guards list, every registered guard is compared with the wanted list (``central.api.sweeps``).
+    """
     if kind not in SPECS:
         raise NotFound("list_kind", f"one of {', '.join(SPECS)}")
     data = await file.read()
     report = import_bytes(session, kind, data, file.filename or "upload.csv")
+    if kind == "guards" and report.changed:
+        sweep_and_notify(session, scope, ingest.publish if ingest is not None else None, why="guards imported")
     return {
         "kind": report.kind,
         "rows": report.rows,
         "outcomes": {k.value: v for k, v in report.outcomes.items()},
-        "refused": [asdict(r) for r in report.refused],
+        "refused": [r.public() for r in report.refused],
         "ignored_columns": list(report.ignored_columns),
         "summary": report.summary(),
     }

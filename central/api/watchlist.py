@@ -20,7 +20,9 @@ from sqlmodel import Session
 
 from central.access.audit import audit
 from central.access.scope import Scope
-from central.api.deps import PoliceScopeDep, SessionDep, SettingsDep
+from central.api.deps import IngestDep, PoliceScopeDep, SessionDep, SettingsDep
+from central.api.sweeps import sweep_and_notify
+from central.checkins.ingest import Ingest
 from central.errors import found
 from central.watchlist import editor as crud_watchlist
 from central.watchlist import queries as watchlist_queries
@@ -42,8 +44,15 @@ def _entry(session: Session, scope: Scope, entry_id: str) -> WatchlistEntry:
     return found(watchlist_queries.get_watchlist_entry(session, scope, entry_id), "watchlist_entry")
 
 
+def _sweep(session: Session, scope: Scope, ingest: Ingest | None, entry_id: str, why: str) -> None:
+    """Registered guards against the changed entry (``central.api.sweeps``): a hit is a police alert."""
+    sweep_and_notify(session, scope, ingest.publish if ingest is not None else None, why=why, entry_ids=[entry_id])
+
+
 @router.post("", status_code=201)
-def add_entry(new: EntryCreate, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> EntryChange:
+def add_entry(
+    new: EntryCreate, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep, ingest: IngestDep
+) -> EntryChange:
     """A wanted person with one or more photos; central computes a face template per photo.
 
     A photo without a usable face is refused (422) with the reason in Chinese and English; nothing is added.
@@ -52,27 +61,37 @@ def add_entry(new: EntryCreate, session: SessionDep, scope: PoliceScopeDep, sett
     assert change.entry is not None
     added = change.entry
     audit(session, scope, "watchlist.add", added.id, f"{change.version} {added.name_zh} templates={added.templates}")
+    _sweep(session, scope, ingest, added.id, "watchlist entry added")
     return change
 
 
 @router.patch("/{entry_id}")
 def update_entry(
-    entry_id: EntryId, change: EntryUpdate, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep
+    entry_id: EntryId,
+    change: EntryUpdate,
+    session: SessionDep,
+    scope: PoliceScopeDep,
+    settings: SettingsDep,
+    ingest: IngestDep,
 ) -> EntryChange:
     """Change name, ID number, note or photos (new photos replace all templates); a new list version."""
     entry = _entry(session, scope, entry_id)
     changed = crud_watchlist.update(session, scope, settings.data_dir, entry, change)
     audit(session, scope, "watchlist.update", entry_id, f"{changed.version} changed={','.join(changed.changed)}")
+    _sweep(session, scope, ingest, entry_id, "watchlist entry changed")
     return changed
 
 
 @router.delete("/{entry_id}")
-def remove_entry(entry_id: EntryId, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> EntryChange:
+def remove_entry(
+    entry_id: EntryId, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep, ingest: IngestDep
+) -> EntryChange:
     """Remove the entry, its templates and its photo; terminals drop it with the next update."""
     entry = _entry(session, scope, entry_id)
     name = entry.name_zh
     change = crud_watchlist.remove(session, scope, settings.data_dir, entry)
     audit(session, scope, "watchlist.remove", entry_id, f"{change.version} {name}")
+    _sweep(session, scope, ingest, entry_id, "watchlist entry removed")  # its hits are cleared
     return change
 
 

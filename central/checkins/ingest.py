@@ -76,9 +76,13 @@ def _valid_terminal_id(terminal_id: str) -> bool:
 class Ingest:
     """Subscribe to terminal events and status; store, receipt and alert."""
 
-    def __init__(self, settings: CentralSettings, engine: Engine) -> None:
+    def __init__(
+        self, settings: CentralSettings, engine: Engine, on_alert: Callable[[PoliceAlert], None] | None = None
+    ) -> None:
+        """``on_alert``: called (on the worker thread) for each police alert sent, e.g. to audit it."""
         self._settings = settings
         self._engine = engine
+        self._on_alert = on_alert
         self._inbox: queue.Queue[Inbound | None] = queue.Queue()
         self._connected = threading.Event()
         self._ready = threading.Event()  # connected and subscriptions acknowledged
@@ -253,6 +257,8 @@ class Ingest:
             receipts[terminals[item.event_id]].append(item.event_id)
             if item.alert is not None:
                 self._publish_alert(item.alert)
+                if self._on_alert is not None:
+                    self._on_alert(item.alert)
 
     def _compare_verdicts(self, event: CheckinEvent, central: tuple[str, ...]) -> None:
         kind = difference(event, central)
@@ -322,6 +328,10 @@ class Ingest:
             alert.score,
             info.rc,
         )
+
+    def publish(self, topic: str, payload: bytes) -> bool:
+        """Publish on central's connection (QoS 1); True when sent, False when the broker is not reachable now."""
+        return self._client.publish(topic, payload, qos=1).rc == mqtt.MQTT_ERR_SUCCESS
 
     def _send_receipts(self, receipts: dict[str, list[UUID]]) -> None:
         for terminal_id, event_ids in receipts.items():

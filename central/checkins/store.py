@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, select
 
+from central.alerts.id_numbers import WantedNumbers, read_wanted
 from central.alerts.models import Alert
 from central.alerts.workflow import new_alert, police_message
 from central.checkins.clock import DEFAULT_MARGIN_S, clock_violation
@@ -186,6 +187,14 @@ def _violation_rows(event_id: UUID, violations: list[RuleViolation]) -> list[Vio
     ]
 
 
+def _wanted(session: Session, new_rows: dict[UUID, dict[str, Any]], events: Sequence[CheckinEvent]) -> WantedNumbers:
+    """The list entries of new check-ins' card holders (or ID numbers read) where the terminal found no hit."""
+    rows = [new_rows[e.event_id] for e in events if e.event_id in new_rows and e.face.watchlist.hit is None]
+    guard_ids = {row["guard_id"] for row in rows if row["guard_id"] is not None}
+    hashes = {row["card_id_number_hash"] for row in rows if row["guard_id"] is None and row["card_id_number_hash"]}
+    return read_wanted(session, guard_ids, hashes)
+
+
 def record_event(
     engine: Engine,
     event: CheckinEvent,
@@ -239,6 +248,8 @@ def record_events(
         cipher = functools.partial(cipher_for, dialect)  # asked for only when an event carries an ID number
         rows = [_checkin_row(event, snapshot(event), photos[event.event_id], cipher) for event in fresh]
         added = _insert_checkins(session, rows) if rows else set()
+        new_rows = {row["event_id"]: row for row in rows if row["event_id"] in added}
+        wanted = _wanted(session, new_rows, fresh)
         for event in fresh:
             if event.event_id not in added:
                 continue
@@ -248,7 +259,9 @@ def record_events(
                 found.append(skew)
             violations[event.event_id] = tuple(v.code for v in found)
             session.add_all(_violation_rows(event.event_id, found))
-            alert = new_alert(session, event, snapshot(event), default_jurisdiction)
+            row = new_rows[event.event_id]
+            on_list = wanted.of(row["guard_id"], row["card_id_number_hash"])
+            alert = new_alert(session, event, snapshot(event), default_jurisdiction, on_list)
             if alert is not None:
                 session.add(alert)
                 alerts[event.event_id] = alert

@@ -107,6 +107,12 @@ def _registry(sub: Subparsers) -> None:
     load.add_argument("file", type=Path)
     load.set_defaults(func=_handler("registry", "import_list"))
 
+    blank = actions.add_parser("template", parents=_config(), help="名单模板（表头） / an empty list: its headers")
+    blank.add_argument("kind", choices=IMPORT_KINDS)
+    blank.add_argument("--lang", choices=["zh", "en"], default="zh", help="中文表头或字段名 / Chinese or field names")
+    blank.add_argument("--out", type=Path, default=None, help="*.csv (default: standard output)")
+    blank.set_defaults(func=_handler("registry", "template"))
+
     show = actions.add_parser("list", parents=_config(), help="列出登记记录 / list registry records as JSON lines")
     show.add_argument("kind", choices=RECORD_KINDS)
     show.add_argument("--filter", action="append", default=[], metavar="FIELD=VALUE")
@@ -152,6 +158,10 @@ def _watchlist(sub: Subparsers) -> None:
     imp.add_argument("file", type=Path, metavar="FILE", help="guardpost.watchlist_import/1 JSON")
     imp.add_argument("--replace", action="store_true", help="the file is the whole list: remove other entries")
     imp.set_defaults(func=_handler("watchlist", "import_list"))
+    sweep = commands.add_parser(
+        "sweep", parents=_config(), help="登记保安员身份证号比对布控名单 / compare every registered guard with the list"
+    )
+    sweep.set_defaults(func=_handler("watchlist", "sweep"))
     for name, helptext, handler in (
         ("push", "向终端下发更新 / send each terminal the update it needs", "push"),
         ("announce", "通告当前版本 / announce central's current version", "announce"),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from central.access.scope import Scope
     from central.config import CentralSettings
 
 EXIT_FAILED = 1  # the command ran and could not do what was asked (bad input, refused rows)
@@ -76,3 +77,13 @@ def open_database(settings: CentralSettings, *, migrate: bool = True) -> Engine:
     if migrate:
         create_db(engine)
     return engine
+
+
+def command_scope() -> Scope:
+    """Who a command acts as in the audit log: the administrator, named by the login running it."""
+    import getpass
+
+    from central.access.models import Role
+    from central.access.scope import Scope
+
+    return Scope(f"cli:{getpass.getuser()}", Role.ADMIN)

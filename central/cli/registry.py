@@ -1,6 +1,7 @@
 """``guardpost registry``: import lists, list records, write timesheets, migrate the database.
 
 guardpost registry import guards 保安员名单.xlsx
+guardpost registry template guards --out 保安员名单.csv     # the headers a guards list needs
 guardpost registry list guards --filter employer_id=C1
 guardpost registry timesheet --month 2026-03 --site S2 --out 2026-03.xlsx
 guardpost registry db upgrade | current | stamp | revision -m "what changed"
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -31,7 +33,8 @@ def import_list(args: argparse.Namespace) -> int:
     from rich.progress import Progress
     from sqlmodel import Session
 
-    from central.registry.importer import ImportFileError, import_file
+    from central.registry.import_files import ImportFileError
+    from central.registry.importer import import_file
 
     engine = _engine(args)
     with Progress() as bar, Session(engine) as session:
@@ -43,8 +46,10 @@ def import_list(args: argparse.Namespace) -> int:
         except (ImportFileError, OSError) as exc:
             raise CommandError(str(exc)) from exc
     print(report.summary())
+    if args.kind == "guards" and report.changed:
+        _sweep(engine)
     for refusal in report.refused:
-        print(f"  第{refusal.line}行 / line {refusal.line}: {refusal.reason}")
+        print(f"  {refusal.message}")
     if report.ignored_columns:
         print(f"  未使用的列 / ignored columns: {', '.join(report.ignored_columns)}")
     return EXIT_FAILED if report.refused else 0
@@ -79,6 +84,33 @@ def enrol_photos(args: argparse.Namespace) -> int:
     print(f"照片 {len(results)} 张，采用 {kept} 张（{guards} 名保安员），未采用 {len(results) - kept} 张 / "
           f"{len(results)} photos, {kept} kept for {guards} guards, {len(results) - kept} not")  # fmt: skip
     return EXIT_FAILED if kept < len(results) else 0
+
+
+def _sweep(engine: Engine) -> None:
+    """Registered guards against the wanted list after a guards import (the service tells the police)."""
+    from sqlmodel import Session
+
+    from central.api.sweeps import sweep_and_notify
+    from central.cli.common import command_scope
+
+    with Session(engine) as session:
+        report = sweep_and_notify(session, command_scope(), None, why="guards imported")
+    if report.new:
+        print(f"  布控比中 {len(report.new)} 人：中心服务将通报公安 / {len(report.new)} guards on the wanted list: "
+              "the service alerts the police")  # fmt: skip
+
+
+def template(args: argparse.Namespace) -> int:
+    """An empty list of KIND (its header line) to fill in, to --out or standard output."""
+    from central.registry.import_files import template_csv
+
+    body = template_csv(args.kind, args.lang)
+    if args.out is None:
+        sys.stdout.write(body.decode("utf-8-sig"))
+    else:
+        args.out.write_bytes(body)
+        print(f"模板 / template -> {args.out}")
+    return 0
 
 
 def list_records(args: argparse.Namespace) -> int:

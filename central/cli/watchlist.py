@@ -6,6 +6,9 @@
   update from the version it reported (or was last sent), a full update when central does
   not know that version or ``--full`` is given, an announcement when it is current.
 - ``announce``: central's current version, so that terminals holding it are not stale.
+- ``sweep``: every registered guard's ID number against the list; prints each hit (new ones
+  marked), records them and writes new ones to the audit log. The running service tells the
+  police of new hits (``central.api.sweeps``); an import is followed by the same sweep.
 
 The signing key comes from ``--key`` or GUARDPOST_WATCHLIST_KEY; ``--out DIR`` writes the
 signed messages to files instead of publishing them (for a terminal reached by hand).
@@ -18,7 +21,9 @@ import sys
 
 from sqlmodel import Session, col, select
 
-from central.cli.common import EXIT_CONFIG, EXIT_FAILED, load, open_database
+from central.alerts.sweep import SweepReport
+from central.api.sweeps import sweep_and_notify
+from central.cli.common import EXIT_CONFIG, EXIT_FAILED, command_scope, load, open_database
 from central.registry.models import Terminal
 from central.watchlist.store import current_revision, import_entries, last_push, read_import_file, record_push
 from central.watchlist.sync import (
@@ -57,10 +62,37 @@ def import_list(args: argparse.Namespace) -> int:
         return _fail(f"模板模型不符 / templates of {document.model}; terminals use {TEMPLATE_MODEL}")
     engine = open_database(settings)
     with Session(engine) as session:
-        revision = import_entries(session, document.entries, replace=args.replace)
+        version = import_entries(session, document.entries, replace=args.replace).version
+        report = sweep_and_notify(session, command_scope(), None, why="watchlist imported")
     engine.dispose()
-    sys.stdout.write(f"已导入 / imported {len(document.entries)} entries: 版本 / version {revision.version}\n")
+    sys.stdout.write(f"已导入 / imported {len(document.entries)} entries: 版本 / version {version}\n")
+    _print_hits(report)
     return 0
+
+
+def sweep(args: argparse.Namespace) -> int:
+    """Every registered guard against the list; exit 0 either way (a hit is news, not a failure)."""
+    engine = open_database(load(args))
+    with Session(engine) as session:
+        report = sweep_and_notify(session, command_scope(), None, why="guardpost watchlist sweep")
+    engine.dispose()
+    _print_hits(report)
+    return 0
+
+
+def _print_hits(report: SweepReport) -> None:
+    new = len(report.new)
+    sys.stdout.write(
+        f"比中 {len(report.hits)} 人（新增 {new}，解除 {report.cleared}）/ "
+        f"{len(report.hits)} registered guards on the wanted list ({new} new, {report.cleared} cleared)\n"
+    )
+    for hit in report.hits:
+        mark = "新 / new" if hit.new else "已知 / known"
+        sys.stdout.write(
+            f"  [{mark}] 保安员 / guard {hit.guard_id} {hit.guard_name} — 布控 / entry {hit.entry_id} "
+            f"{hit.entry_name}; 比中方式: 身份证号 / matched by ID number; 辖区 / jurisdiction {hit.jurisdiction}; "
+            f"首次 / first seen {hit.first_seen_at:%Y-%m-%d %H:%M}Z\n"
+        )
 
 
 def _targets(session: Session, wanted: list[str] | None) -> dict[str, str | None]:

@@ -8,34 +8,35 @@ or an unknown kind is refused with a reason instead of stored.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, time
 from enum import StrEnum
 from typing import Any, get_args
 
 from sqlmodel import Session, SQLModel, select
 
 from central.registry.credentials import (
-    BarKind,
     Certificate,
     CompanyCredential,
     CredentialKind,
     CrossRegionFiling,
     GuardBar,
 )
-from central.registry.models import Card, Company, CompanyKind, Guard, ServiceContract, Site, SiteKind, Terminal
+from central.registry.import_cells import Row, RowError, clock, day, kind, number, text
+from central.registry.models import Card, Company, CompanyKind, Guard, ServiceContract, Site, Terminal
 from central.registry.roster import Post, Shift, ShiftAssignment
 from protocol.id_number import IdNumberError
 from protocol.id_number import check as check_id_number
 
-Row = dict[str, Any]
 Write = tuple[type[SQLModel], dict[str, Any]]
 
 
-class RowError(ValueError):
-    """A cell that cannot be used; the message is bilingual and never quotes an ID number."""
+@dataclass(frozen=True, slots=True)
+class Column:
+    field: str
+    label: str  # the Chinese header a template gives it
+    required: bool
 
 
 # Chinese headers as firms and police stations write them; English headers are the field names.
@@ -78,83 +79,10 @@ ALIASES = {
     "星期": "weekdays",
     "迟到宽限分钟": "late_grace_min",
     "早退宽限分钟": "early_grace_min",
+    "岗位名称": "post_name_zh",
+    "时区": "timezone",
+    "跨区域备案号": "number",
 }
-
-_KIND_WORDS = {
-    "保安服务公司": CompanyKind.SECURITY_COMPANY,
-    "自行招用单位": CompanyKind.SELF_RECRUITING,
-    "自招单位": CompanyKind.SELF_RECRUITING,
-    "自行招用保安员单位": CompanyKind.SELF_RECRUITING,
-    "保安公司": CompanyKind.SECURITY_COMPANY,
-    "住宅小区": SiteKind.RESIDENTIAL,
-    "写字楼": SiteKind.OFFICE,
-    "娱乐场所": SiteKind.ENTERTAINMENT,
-    "学校": SiteKind.SCHOOL,
-    "医院": SiteKind.HOSPITAL,
-    "其他": SiteKind.OTHER,
-    "背景审查": BarKind.BACKGROUND_CHECK,
-    "黑名单": BarKind.BLACKLIST,
-}
-
-
-def text(row: Row, name: str, required: bool = True) -> str | None:
-    value = row.get(name)
-    if value is None or str(value).strip() == "":
-        if required:
-            raise RowError(f"缺少 {name} / {name} is missing")
-        return None
-    if isinstance(value, float):
-        # Spreadsheets turn long numbers (ID numbers, card uids) into floats that lost digits.
-        raise RowError(f"{name} 须为文本格式 / {name} must be a text cell, not a number")
-    return str(value).strip()
-
-
-def day(row: Row, name: str, required: bool = True) -> date | None:
-    value = row.get(name)
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    raw = text(row, name, required)
-    if raw is None:
-        return None
-    match = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?", raw)
-    try:
-        if match is None:
-            raise ValueError(raw)
-        return date(*map(int, match.groups()))
-    except ValueError as exc:
-        raise RowError(f"{name} 日期无效 / {name} is not a date (YYYY-MM-DD)") from exc
-
-
-def clock(row: Row, name: str) -> time:
-    value = row.get(name)
-    if isinstance(value, time):
-        return value
-    raw = text(row, name) or ""
-    match = re.fullmatch(r"(\d{1,2})[:：](\d{2})", raw)
-    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
-        raise RowError(f"{name} 时间无效 / {name} is not a time (HH:MM)")
-    return time(int(match[1]), int(match[2]))
-
-
-def number(row: Row, name: str) -> int | None:
-    raw = row.get(name)
-    if raw is None or str(raw).strip() == "":
-        return None
-    try:
-        return int(float(raw)) if isinstance(raw, float) else int(str(raw).strip())
-    except ValueError as exc:
-        raise RowError(f"{name} 须为整数 / {name} must be a whole number") from exc
-
-
-def kind(row: Row, name: str, enum: type[Any]) -> Any:
-    raw = text(row, name) or ""
-    try:
-        return enum(_KIND_WORDS.get(raw, raw.lower()))
-    except ValueError as exc:
-        allowed = ", ".join(v.value for v in enum)
-        raise RowError(f"{name} 无效 / {name} must be one of {allowed}") from exc
 
 
 def _company(row: Row) -> list[Write]:
@@ -181,10 +109,12 @@ def _company(row: Row) -> list[Write]:
 
 def _guard(row: Row) -> list[Write]:
     guard_id = text(row, "id")
+    raw_number = text(row, "id_number") or ""
     try:
-        id_number = check_id_number(text(row, "id_number") or "")
+        id_number = check_id_number(raw_number)
     except IdNumberError as exc:
-        raise RowError(str(exc)) from exc
+        zh, _, en = str(exc).partition(" / ")
+        raise RowError(zh, en or zh, "id_number", raw_number) from exc
     guard: dict[str, Any] = {
         "id": guard_id,
         "name_zh": text(row, "name_zh"),
@@ -262,7 +192,7 @@ def resolve(session: Session, model: type[SQLModel], values: dict[str, Any]) -> 
     query = select(Shift).where(Shift.site_id == values["site_id"], Shift.name_zh == values["shift_name"])
     shift = session.exec(query).first()
     if shift is None:
-        raise RowError("该场所无此班次 / no shift of that name at the site")
+        raise RowError("该场所无此班次", "is no shift at that site", "shift_name", values["shift_name"])
     rest = {k: v for k, v in values.items() if k not in ("site_id", "shift_name")}
     return rest | {"shift_id": shift.id}
 
@@ -271,36 +201,59 @@ def resolve(session: Session, model: type[SQLModel], values: dict[str, Any]) -> 
 class ListSpec:
     convert: Callable[[Row], list[Write]]
     refs: dict[str, type[SQLModel]]  # column -> table the value must exist in
+    columns: tuple[Column, ...]  # in a template's order
 
+    @property
+    def required(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.required)
+
+
+# The header a template gives a field: its first Chinese alias, else the field name.
+_LABELS: dict[str, str] = {}
+for _zh, _field in ALIASES.items():
+    _LABELS.setdefault(_field, _zh)
+
+
+def label(field: str) -> str:
+    return _LABELS.get(field, field)
+
+
+def _columns(names: tuple[str, ...], labels: dict[str, str] | None = None) -> tuple[Column, ...]:
+    """``name?`` is optional; ``labels`` overrides a field's template header for this list."""
+    fields = [(n.rstrip("?"), not n.endswith("?")) for n in names]
+    return tuple(Column(f, (labels or {}).get(f) or label(f), required) for f, required in fields)
+
+
+def _list(model: type[SQLModel], names: tuple[str, ...], refs: dict[str, type[SQLModel]]) -> ListSpec:
+    """A list whose columns are the model's own fields."""
+    return ListSpec(_fields(model, *names), refs, _columns(names))
+
+
+_COMPANY = ("id", "name_zh", "name_en?", "kind", "region", "licence_number?", "licence_from?", "licence_to?",
+            "revoked_on?")  # fmt: skip
+_GUARD = ("id", "name_zh", "name_en?", "id_number", "employer_id?", "level?", "since?", "cert_number?",
+          "cert_issued_on?", "cert_revoked_on?", "card_uid?", "card_kind?")  # fmt: skip
+_SITE = ("id", "name_zh", "name_en?", "kind", "address?", "region", "jurisdiction", "managed_by?", "timezone?")
+_SHIFT = ("site_id", "name_zh", "name_en?", "starts", "ends", "post_id?", "late_grace_min?", "early_grace_min?")
+_ASSIGNMENT = ("site_id", "shift_name", "guard_id", "valid_from", "valid_to?", "weekdays?")
 
 SPECS: dict[str, ListSpec] = {
-    "companies": ListSpec(_company, {}),
-    "filings": ListSpec(
-        _fields(CrossRegionFiling, "company_id", "region", "number?", "valid_from", "valid_to?"),
-        {"company_id": Company},
+    "companies": ListSpec(_company, {}, _columns(_COMPANY)),
+    "filings": _list(
+        CrossRegionFiling, ("company_id", "region", "number?", "valid_from", "valid_to?"), {"company_id": Company}
     ),
-    "sites": ListSpec(
-        _fields(
-            Site, "id", "name_zh", "name_en?", "kind", "address?", "region", "jurisdiction", "managed_by?", "timezone?"
-        ),
-        {"managed_by": Company},
-    ),
-    "posts": ListSpec(_fields(Post, "id", "site_id", "name_zh", "name_en?", "min_level?"), {"site_id": Site}),
-    "guards": ListSpec(_guard, {"employer_id": Company}),
-    "bars": ListSpec(_fields(GuardBar, "guard_id", "kind", "reason?", "valid_from", "valid_to?"), {"guard_id": Guard}),
-    "contracts": ListSpec(
-        _fields(ServiceContract, "company_id", "site_id", "valid_from", "valid_to", "contract_number?"),
+    "sites": _list(Site, _SITE, {"managed_by": Company}),
+    "posts": _list(Post, ("id", "site_id", "name_zh", "name_en?", "min_level?"), {"site_id": Site}),
+    "guards": ListSpec(_guard, {"employer_id": Company}, _columns(_GUARD, {"name_zh": "姓名"})),
+    "bars": _list(GuardBar, ("guard_id", "kind", "reason?", "valid_from", "valid_to?"), {"guard_id": Guard}),
+    "contracts": _list(
+        ServiceContract,
+        ("company_id", "site_id", "valid_from", "valid_to", "contract_number?"),
         {"company_id": Company, "site_id": Site},
     ),
-    "terminals": ListSpec(
-        _fields(Terminal, "id", "site_id", "post_id?", "post_name_zh?", "min_level?"),
-        {"site_id": Site, "post_id": Post},
+    "terminals": _list(
+        Terminal, ("id", "site_id", "post_id?", "post_name_zh?", "min_level?"), {"site_id": Site, "post_id": Post}
     ),
-    "shifts": ListSpec(
-        _fields(
-            Shift, "site_id", "name_zh", "name_en?", "starts", "ends", "post_id?", "late_grace_min?", "early_grace_min?"
-        ),
-        {"site_id": Site, "post_id": Post},
-    ),
-    "assignments": ListSpec(_assignment, {"site_id": Site, "guard_id": Guard}),
+    "shifts": _list(Shift, _SHIFT, {"site_id": Site, "post_id": Post}),
+    "assignments": ListSpec(_assignment, {"site_id": Site, "guard_id": Guard}, _columns(_ASSIGNMENT)),
 }

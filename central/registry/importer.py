@@ -2,31 +2,33 @@
 
 A list is one kind of record (``central.registry.import_specs.SPECS``: companies,
 sites, guards, contracts, …), one row per record, headers in Chinese or
-English. Each row is written in its own savepoint: a refused row (a bad date,
-an unknown employer, an ID number held by another guard) is reported with its
-line number and reason and leaves the other rows standing. Rows are upserted
-by natural key, so importing the same file twice changes nothing.
+English (``central.registry.import_files`` reads and checks them). Each row is
+written in its own savepoint: a refused row (a bad date, an unknown employer,
+an ID number held by another guard) is reported in the user's own words — its
+line, the column by the file's header, the value (an ID number masked):
+``第 7 行「用人单位」: C99 不存在`` — and leaves the other rows standing. Rows
+are upserted by natural key, so importing the same file twice changes nothing.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
+from central.access.scope import mask_id_number
 from central.errors import DomainError
 from central.registry.cards import CardRefused, issue, tech_of
-from central.registry.import_specs import ALIASES, SPECS, ListSpec, Row, RowError, resolve
+from central.registry.import_cells import Row, RowError
+from central.registry.import_files import Sheet, check_headers, read_list, spec_of
+from central.registry.import_specs import ALIASES, ListSpec, label, resolve
 from central.registry.models import Card, Guard
 from central.registry.upsert import NATURAL_KEYS, Outcome, upsert
 
@@ -35,16 +37,29 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (rows done, rows in the list)
 
 
-class ImportFileError(DomainError):
-    """The file as a whole cannot be read (format, encoding, no header)."""
-
-    code = "import.unreadable"
-
-
 @dataclass(frozen=True, slots=True)
 class Refusal:
+    """A refused row, in the user's words: the line, the column by the file's own header, the value."""
+
     line: int  # as a spreadsheet program numbers it: the header is line 1
-    reason: str  # Chinese / English
+    reason_zh: str
+    reason_en: str
+    column: str | None = None  # the header as the file wrote it
+    value: str | None = None  # as written (an ID number masked)
+
+    @property
+    def reason(self) -> str:
+        """``「用人单位」: C99 不存在 / "用人单位": C99 does not exist``."""
+        return f"{self.reason_zh} / {self.reason_en}"
+
+    @property
+    def message(self) -> str:
+        """``第 7 行「用人单位」: C99 不存在 / line 7, "用人单位": C99 does not exist``."""
+        return f"第 {self.line} 行{self.reason_zh} / line {self.line}, {self.reason_en}"
+
+    def public(self) -> dict[str, object]:
+        return {"line": self.line, "column": self.column, "value": self.value, "reason": self.reason,
+                "message": self.message}  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -68,66 +83,42 @@ class ImportReport:
         )
 
 
-def _header(name: object) -> str:
-    text = str(name or "").strip()
-    return ALIASES.get(text, text.lower())
+def _shown(field: str | None, value: object) -> str:
+    """A cell's value as a refusal quotes it: an ID number masked, a long text cut."""
+    text = "" if value is None else str(value).strip()
+    if field == "id_number" and text:
+        return mask_id_number(text)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
-def _rows(header: Sequence[object], lines: Iterable[Iterable[object]]) -> list[Row]:
-    names = [_header(h) for h in header]
-    return [dict(zip(names, line, strict=False)) for line in lines]
+def _bilingual(message: str) -> tuple[str, str]:
+    zh, _, en = message.partition(" / ")
+    return zh, en or zh
 
 
-def read_csv(data: bytes) -> tuple[list[str], list[Row]]:
-    """Header and rows of a UTF-8 (BOM or not) or GB18030 CSV file."""
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK unless told otherwise
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError("无法识别文件编码 / the file is neither UTF-8 nor GB18030")
-    lines = list(csv.reader(io.StringIO(text)))
-    if not lines:
-        raise ImportFileError("文件为空 / the file is empty")
-    return [_header(h) for h in lines[0]], _rows(list(lines[0]), lines[1:])
+def _refusal(line: int, labels: dict[str, str], zh: str, en: str, field: str | None, value: object) -> Refusal:
+    if field is None:
+        return Refusal(line, zh, en)
+    column, shown = labels.get(field) or label(field), _shown(field, value)
+    quoted = f"{shown} " if shown else ""
+    return Refusal(line, f"「{column}」: {quoted}{zh}", f'"{column}": {quoted}{en}', column, shown or None)
 
 
-def read_xlsx(data: bytes) -> tuple[list[str], list[Row]]:
-    """Header and rows of the first sheet of an XLSX workbook."""
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001  (openpyxl raises many kinds for a file that is not XLSX)
-        raise ImportFileError(f"无法读取XLSX文件 / not a readable XLSX file: {type(exc).__name__}") from exc
-    sheet = book.worksheets[0]
-    lines = [list(line) for line in sheet.iter_rows(values_only=True)]
-    book.close()
-    if not lines:
-        raise ImportFileError("工作表为空 / the first sheet is empty")
-    return [_header(h) for h in lines[0]], _rows(lines[0], lines[1:])
-
-
-def read_list(data: bytes, filename: str) -> tuple[list[str], list[Row]]:
-    """Header and rows of ``data``, read as XLSX or CSV by ``filename``'s extension."""
-    suffix = Path(filename).suffix.lower()
-    if suffix == ".xlsx":
-        return read_xlsx(data)
-    if suffix in (".csv", ".txt"):
-        return read_csv(data)
-    raise ImportFileError(f"不支持的文件类型 / unsupported file type {suffix!r}: use .csv or .xlsx")
-
-
-def _validation_reason(exc: ValidationError) -> str:
-    # Field names and messages only: the input values may be ID numbers.
-    parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-    return "字段无效 / invalid field: " + "; ".join(parts)
+def _validation_refusal(line: int, labels: dict[str, str], exc: ValidationError) -> Refusal:
+    first = exc.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else None
+    return _refusal(line, labels, "无效", first["msg"], field, first.get("input"))
 
 
 def _check_refs(session: Session, spec: ListSpec, values: dict[str, Any]) -> None:
     for column, model in spec.refs.items():
         if values.get(column) is not None and session.get(model, values[column]) is None:
-            raise RowError(f"{column} 引用的记录不存在 / {column} names no existing {model.__name__.lower()}")
+            what = model.__name__.lower()
+            raise RowError(f"不存在（无此{_NAMES.get(what, what)}）", f"does not exist (no such {what})", column,
+                           values[column])  # fmt: skip
+
+
+_NAMES = {"company": "单位", "site": "场所", "guard": "保安员", "post": "岗位"}
 
 
 def _write_row(session: Session, spec: ListSpec, row: Row, line: int, cards: dict[str, int]) -> Outcome:
@@ -150,52 +141,61 @@ def _issue_card(session: Session, values: dict[str, Any], line: int, cards: dict
     guard = session.get(Guard, values["guard_id"])
     assert guard is not None  # written by the same row just before
     try:
-        issued = issue(session, values["number"], tech_of(values["kind"]), guard, values.get("since"))
+        tech = tech_of(values["kind"])
+    except DomainError as exc:
+        raise RowError(*_bilingual(str(exc)), "card_kind", values["kind"]) from exc
+    try:
+        issued = issue(session, values["number"], tech, guard, values.get("since"))
     except CardRefused as exc:
+        zh, en = _bilingual(str(exc))
         earlier = cards.get(exc.card_uid or "")
-        where = f"（与第 {earlier} 行重复 / the same card as line {earlier}）" if earlier else ""
-        raise RowError(f"{exc}{where}") from exc
+        if earlier:
+            zh, en = f"{zh}（与第 {earlier} 行重复）", f"{en} (the same card as line {earlier})"
+        raise RowError(zh, en, "card_uid", values["number"]) from exc
+    except DomainError as exc:
+        raise RowError(*_bilingual(str(exc)), "card_uid", values["number"]) from exc
     cards.setdefault(issued.card.uid, line)
     return Outcome.CREATED if issued.new else Outcome.UNCHANGED
 
 
-def _refusal_reason(
-    session: Session, spec: ListSpec, row: Row, line: int, cards: dict[str, int]
-) -> tuple[Outcome | None, str | None]:
+def _try_row(
+    session: Session, spec: ListSpec, row: Row, line: int, cards: dict[str, int], labels: dict[str, str]
+) -> Outcome | Refusal:
     try:
         with session.begin_nested():
-            return _write_row(session, spec, row, line, cards), None
-    except (RowError, DomainError) as exc:
-        return None, str(exc)
+            return _write_row(session, spec, row, line, cards)
+    except RowError as exc:
+        return _refusal(line, labels, exc.zh, exc.en, exc.field, exc.value)
+    except DomainError as exc:
+        return _refusal(line, labels, *_bilingual(str(exc)), None, None)
     except ValidationError as exc:
-        return None, _validation_reason(exc)
+        return _validation_refusal(line, labels, exc)
     except IntegrityError:
-        return (
-            None,
-            "与已有记录冲突（如身份证号已属于其他保安员）/ conflicts with an existing record (e.g. an ID number)",
-        )
+        zh = "与已有记录冲突（如身份证号已属于其他保安员）"
+        return _refusal(line, labels, zh, "conflicts with an existing record (e.g. an ID number)", None, None)
 
 
-def import_rows(
-    session: Session, kind: str, header: list[str], rows: list[Row], progress: Progress | None = None
-) -> ImportReport:
-    """Upsert ``rows`` of list ``kind`` and commit; refused rows are in the report, not raised."""
-    spec = SPECS.get(kind)
-    if spec is None:
-        raise ValueError(f"无此名单类型 / unknown list kind {kind!r}; one of {', '.join(SPECS)}")
-    report = ImportReport(kind, len(rows), ignored_columns=tuple(h for h in header if h and h not in _KNOWN))
+def import_rows(session: Session, kind: str, sheet: Sheet, progress: Progress | None = None) -> ImportReport:
+    """Upsert the rows of list ``kind`` and commit; refused rows are in the report, not raised.
+
+    Raises ImportHeaderError (nothing written) when a column the list needs is missing.
+    """
+    spec = spec_of(kind)
+    check_headers(kind, sheet)
+    ignored = tuple(sheet.labels.get(h, h) for h in sheet.header if h and h not in _KNOWN)
+    report = ImportReport(kind, len(sheet.rows), ignored_columns=ignored)
     cards: dict[str, int] = {}  # card -> the line of this file that issued it
-    for number, row in enumerate(rows, start=2):
+    for number, row in enumerate(sheet.rows, start=2):
         if all(v is None or str(v).strip() == "" for v in row.values()):
             report.rows -= 1  # blank lines at the end of a sheet are not records
         else:
-            outcome, reason = _refusal_reason(session, spec, row, number, cards)
-            if outcome is not None:
-                report.outcomes[outcome] += 1
+            result = _try_row(session, spec, row, number, cards, sheet.labels)
+            if isinstance(result, Refusal):
+                report.refused.append(result)
             else:
-                report.refused.append(Refusal(number, reason or ""))
+                report.outcomes[result] += 1
         if progress is not None:
-            progress(number - 1, len(rows))
+            progress(number - 1, len(sheet.rows))
     session.commit()
     logger.debug("import of %s: %s", kind, report.summary())
     return report
@@ -205,8 +205,8 @@ def import_bytes(
     session: Session, kind: str, data: bytes, filename: str, progress: Progress | None = None
 ) -> ImportReport:
     """Read ``data`` (CSV or XLSX, by ``filename``) and import it as list ``kind``."""
-    header, rows = read_list(data, filename)
-    return import_rows(session, kind, header, rows, progress)
+    spec_of(kind)  # an unknown kind before reading the file
+    return import_rows(session, kind, read_list(data, filename), progress)
 
 
 def import_file(session: Session, kind: str, path: Path, progress: Progress | None = None) -> ImportReport:

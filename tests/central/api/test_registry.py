@@ -16,7 +16,10 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
+from central.access.models import Role
+from central.access.scope import Scope
 from central.api import registry
+from central.api.deps import require_scope
 from central.app import domain_error
 from central.errors import DomainError
 from central.registry.resources import RESOURCES
@@ -26,7 +29,9 @@ from central.registry.resources import RESOURCES
 def client(sqlite_engine: Engine) -> Iterator[TestClient]:
     app = FastAPI()
     app.state.engine = sqlite_engine
+    app.state.ingest = None  # no broker: registry hits are recorded, the police told later
     app.include_router(registry.router)
+    app.dependency_overrides[require_scope] = lambda: Scope("admin", Role.ADMIN)  # who asks, for the audit log
     app.add_exception_handler(DomainError, domain_error)  # as create_app does
     with TestClient(app) as test_client:
         yield test_client

@@ -13,7 +13,8 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, SQLModel, select
 
 from central.registry.credentials import Certificate, CompanyCredential
-from central.registry.importer import ImportFileError, ImportReport, import_bytes
+from central.registry.import_files import ImportFileError
+from central.registry.importer import ImportReport, import_bytes
 from central.registry.models import Card, Company, Guard, ServiceContract, Site
 from central.registry.roster import Shift, ShiftAssignment
 from central.registry.snapshot import cert_status_on
@@ -117,7 +118,8 @@ def test_import_reports_every_refused_row_and_keeps_the_rest(engine: Engine) -> 
     assert [line for line, _ in refused["sites"]] == [4]
     assert [line for line, _ in refused["guards"]] == [4, 5, 6]
     assert "text cell" in refused["guards"][1][1]
-    assert "employer_id" in refused["guards"][2][1]
+    assert refused["guards"][2][1].startswith(f"「用人单位」: {p}NOPE 不存在")  # the file's header, the value
+    assert reports["guards"].refused[2].message.startswith(f"第 6 行「用人单位」: {p}NOPE 不存在")
     assert [line for line, _ in refused["shifts"]] == [3]
     assert [line for line, _ in refused["assignments"]] == [3]
     assert reports["guards"].rows == 5  # the blank line is no record
@@ -174,11 +176,12 @@ def test_unreadable_files_are_refused_whole(engine: Engine) -> None:
 
 
 def test_gbk_csv_is_read() -> None:
-    from central.registry.importer import read_csv
+    from central.registry.import_files import read_csv
 
-    header, rows = read_csv("编号,名称\nC9,平安保安\n".encode("gb18030"))
-    assert header == ["id", "name_zh"]
-    assert rows == [{"id": "C9", "name_zh": "平安保安"}]
+    sheet = read_csv("编号,名称\nC9,平安保安\n".encode("gb18030"))
+    assert sheet.header == ["id", "name_zh"]
+    assert sheet.rows == [{"id": "C9", "name_zh": "平安保安"}]
+    assert sheet.labels == {"id": "编号", "name_zh": "名称"}
 
 
 def test_a_card_given_twice_is_refused_naming_both_rows_and_nothing_moves(engine: Engine) -> None:

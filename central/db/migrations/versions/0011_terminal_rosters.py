@@ -5,7 +5,7 @@
 terminal; ``terminal`` gains the roster version and staleness it reports.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-06 20:30:00.000000
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from central.db.types import UtcDateTime
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
