@@ -22,6 +22,7 @@ from central.registry import cards as _cards  # noqa: F401
 from central.registry import credentials as _credentials  # noqa: F401
 from central.registry import employment as _employment  # noqa: F401
 from central.registry import faces as _faces  # noqa: F401
+from central.registry import fingerprints as _fingerprints  # noqa: F401
 from central.registry import models as _registry  # noqa: F401
 from central.registry import roster as _roster  # noqa: F401
 from central.rosters import models as _rosters  # noqa: F401

@@ -20,6 +20,7 @@ from edge.drivers.base import Camera, CardRead, Frame
 from edge.enrolment import Enrolment
 from edge.errors import CameraError, OutboxFull
 from edge.feedback import Feedback, decide
+from edge.fingerprint_check import FingerprintCheck
 from edge.outbox import Outbox
 from edge.roster import Roster, RosterEntry
 from edge.watchlist import Watchlist
@@ -29,6 +30,7 @@ from protocol.checkin import (
     Direction,
     FaceResult,
     FaceStatus,
+    FingerprintResult,
     Photo,
     TerminalDecision,
     WatchlistCheck,
@@ -62,6 +64,8 @@ class CheckinPipeline:
         on_recorded: Callable[[], None] = lambda: None,
         repeat_window_s: float = 3.0,
         roster: Roster | None = None,
+        fingerprint: FingerprintCheck | None = None,
+        on_prompt: Callable[[str, str], None] = lambda zh, en: logger.info("%s / %s", zh, en),
     ) -> None:
         self.terminal_id = terminal_id
         self._camera = camera
@@ -72,6 +76,8 @@ class CheckinPipeline:
         # Central's roster (edge.roster_sync swaps in new versions); the local enrolment file
         # supplies templates only for guards central holds none for.
         self.roster = roster if roster is not None else Roster()
+        self._fingerprint = fingerprint  # the module, when the terminal has one
+        self._on_prompt = on_prompt
         self._outbox = outbox
         self.on_recorded = on_recorded
         # Taps of one card within this window are one tap (a card left on the reader is read again).
@@ -93,12 +99,15 @@ class CheckinPipeline:
         analysis = self._face.analyse(frame.image) if frame is not None else None
         entry = roster.find(read.kind, read.uid) if roster.held else None
         face = self._face_result(read, analysis, entry, self._thresholds(overrides))
+        refusal = entry.refusal if entry is not None else None
+        fingerprint = self._finger(entry, face, overrides.check_policy) if refusal is None else None
         feedback = decide(
             face,
             enrolled=face.enrolled,
             direction=direction,
-            refusal=entry.refusal if entry is not None else None,
+            refusal=refusal,
             off_roster=roster.held and entry is None,
+            fingerprint=fingerprint,
         )
         try:
             event = self._outbox.append(
@@ -112,6 +121,7 @@ class CheckinPipeline:
                     photo=photo,
                     photo_missing=photo_missing,
                     face=face,
+                    fingerprint=fingerprint,
                     decision=TerminalDecision(
                         outcome=feedback.outcome,
                         code=feedback.code,
@@ -139,6 +149,15 @@ class CheckinPipeline:
         except CameraError as exc:
             logger.warning("check-in without photo: %s", exc)
             return None, None, str(exc)
+
+    def _finger(self, entry: RosterEntry | None, face: FaceResult, policy: str | None) -> FingerprintResult | None:
+        """The 1:1 on the module when the site's check asks for one: always (``fingerprint``), or when
+        the face did not confirm the card holder (``either``); None when there is nothing to match."""
+        if self._fingerprint is None or entry is None or not entry.fingerprints or policy in (None, "face"):
+            return None
+        if policy == "either" and _face_confirms(face):
+            return None
+        return self._fingerprint.verify(entry.fingerprints, self._on_prompt)
 
     def _thresholds(self, overrides: TerminalOverrides) -> FaceSettings:
         """The configured face settings with the thresholds central set, if any."""
@@ -170,6 +189,11 @@ class CheckinPipeline:
             enrolled=enrolled,
             watchlist=watch,
         )
+
+
+def _face_confirms(face: FaceResult) -> bool:
+    score, threshold = face.verify_score, face.verify_threshold
+    return face.status is FaceStatus.OK and score is not None and threshold is not None and score >= threshold
 
 
 def _photo(frame: Frame) -> Photo:

@@ -17,6 +17,7 @@ from pydantic_settings import SettingsConfigDict
 
 from edge.drivers import ReaderConfig
 from edge.drivers.camera import CameraConfig
+from edge.drivers.fingerprint import FingerprintConfig
 from edge.uplink import UplinkSettings
 from edge.watchlist_sync import WatchlistSyncSettings
 from protocol.errors import ConfigError
@@ -39,6 +40,9 @@ class TerminalSettings(FileSettings):
     face: FaceSettings = FaceSettings()
     # Signed watchlist updates from central; None keeps the list file as provisioned.
     watchlist_sync: WatchlistSyncSettings | None = None
+    # A serial fingerprint module (R30x / AS608 family): the site's check may ask for a finger (docs/fingerprint.md).
+    fingerprint: FingerprintConfig | None = None
+    finger_wait_s: float = Field(default=8.0, gt=0, le=60, description="how long a tap waits for a finger")
     enrolment_file: Path | None = Field(default=None, description="default: <data_dir>/enrolment file")
     watchlist_file: Path | None = Field(default=None, description="default: <data_dir>/watchlist file")
     repeat_window_s: float = Field(default=3.0, ge=0, description="taps of one card within this are one tap")

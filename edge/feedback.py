@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from protocol.checkin import Direction, FaceResult, FaceStatus, Outcome
+from protocol.checkin import Direction, FaceResult, FaceStatus, FingerprintResult, FingerprintStatus, Outcome
 from protocol.roster_update import Refusal
 
 _FACE_PROBLEMS: dict[FaceStatus, tuple[str, str]] = {
@@ -56,13 +56,37 @@ def failed() -> Feedback:
     )
 
 
+_FINGER: dict[FingerprintStatus, tuple[Outcome, str, str, str]] = {
+    FingerprintStatus.MISMATCH: (
+        Outcome.SEE_SUPERVISOR, "FINGERPRINT_MISMATCH",
+        "指纹与持卡人不符，已记录，请联系主管",
+        "fingerprint does not match the card holder: recorded; please see the supervisor",
+    ),
+    FingerprintStatus.NO_FINGER: (
+        Outcome.SEE_SUPERVISOR, "NO_FINGERPRINT",
+        "未检测到指纹，已记录，请联系主管", "no finger on the reader: recorded; please see the supervisor",
+    ),
+    FingerprintStatus.FAULT: (
+        Outcome.ACCEPTED, "NO_FINGERPRINT",
+        "指纹模块故障，已凭卡记录", "fingerprint reader fault; recorded by card only",
+    ),
+}  # fmt: skip
+
+
 def decide(
-    face: FaceResult, enrolled: bool, direction: Direction, refusal: Refusal | None = None, off_roster: bool = False
+    face: FaceResult,
+    enrolled: bool,
+    direction: Direction,
+    refusal: Refusal | None = None,
+    off_roster: bool = False,
+    fingerprint: FingerprintResult | None = None,
 ) -> Feedback:
     """The terminal's local decision; central re-evaluates every rule against the registry.
 
     ``refusal``: the roster's verdict on the card holder (certificate revoked, ...);
-    ``off_roster``: the terminal holds a roster and the card is not on it.
+    ``off_roster``: the terminal holds a roster and the card is not on it;
+    ``fingerprint``: the 1:1 on the module, when the site's check asked for one
+    (a matched finger confirms the card holder whatever the face showed).
     """
     hit = face.watchlist.hit is not None
     if refusal is not None:
@@ -74,6 +98,10 @@ def decide(
             "本岗位名册中无此卡，不得上岗，已记录，请联系主管",
             "card not on this post's roster: recorded; please see the supervisor",
         )
+    if fingerprint is not None and fingerprint.status in _FINGER and not hit:
+        return Feedback(*_FINGER[fingerprint.status])
+    if fingerprint is not None and fingerprint.status is FingerprintStatus.MATCHED:
+        return _checked_in(direction)
     if not enrolled and not hit:
         return Feedback(
             Outcome.SEE_SUPERVISOR,
@@ -99,7 +127,11 @@ def decide(
             "人脸与持卡人不符，已记录，请联系主管",
             "face does not match the card holder: recorded; please see the supervisor",
         )
-    zh, en = ("签到成功", "checked in") if direction is Direction.IN else ("签退成功", "checked out")
     # A hit looks like any check-in, also in the event's decision: whoever reads the event (the
     # employer's pages) must not learn of it; central alerts the police from the face result.
+    return _checked_in(direction)
+
+
+def _checked_in(direction: Direction) -> Feedback:
+    zh, en = ("签到成功", "checked in") if direction is Direction.IN else ("签退成功", "checked out")
     return Feedback(Outcome.ACCEPTED, "OK", zh, en)

@@ -14,6 +14,8 @@ without the network.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 from collections.abc import Iterable
@@ -44,14 +46,16 @@ FORMAT = "guardpost.roster/1"
 class RosterEntry:
     guard: RosterGuard
     templates: npt.NDArray[np.float32]  # (k, EMBEDDING_DIM), rows L2-normalised; k may be 0
+    fingerprints: tuple[bytes, ...] = ()  # module templates, for DownChar at a tap
 
     @classmethod
     def of(cls, guard: RosterGuard) -> RosterEntry:
         try:
             rows = [np.frombuffer(decode_template(t), dtype="<f4").astype(np.float32) for t in guard.templates]
-        except ValueError as exc:
+            fingers = tuple(base64.b64decode(t, validate=True) for t in guard.fingerprints)
+        except (ValueError, binascii.Error) as exc:
             raise ValueError(f"guard {guard.guard_id}: {exc}") from exc
-        return cls(guard, as_template_matrix(rows))
+        return cls(guard, as_template_matrix(rows), fingers)
 
     @property
     def refusal(self) -> Refusal | None:

@@ -21,6 +21,7 @@ from edge.drivers.camera import create_camera
 from edge.enrolment import Enrolment
 from edge.errors import DriverError, ReaderDisconnected, ReaderError, TemplateFileError
 from edge.feedback import failed
+from edge.fingerprint_check import FingerprintCheck
 from edge.outbox import Outbox
 from edge.roster import Roster
 from edge.roster_sync import RosterSync
@@ -79,6 +80,9 @@ class Terminal:
         self._camera: Camera = create_camera(settings.camera)
         watchlist_path = settings.watchlist_file or data_dir / "watchlist.npz"
         roster_path = data_dir / "roster.json"
+        self._fingerprint = (
+            FingerprintCheck(settings.fingerprint, settings.finger_wait_s) if settings.fingerprint is not None else None
+        )
         self.pipeline = CheckinPipeline(
             terminal_id=settings.terminal_id,
             camera=self._camera,
@@ -89,6 +93,7 @@ class Terminal:
             outbox=self.outbox,
             repeat_window_s=settings.repeat_window_s,
             roster=_load_roster(roster_path),
+            fingerprint=self._fingerprint,
         )
         self.watchlist_sync: WatchlistSync | None = None
         self.roster_sync: RosterSync | None = None
@@ -128,6 +133,8 @@ class Terminal:
             if handler is not None:
                 handler.close()
         self._camera.close()
+        if self._fingerprint is not None:
+            self._fingerprint.close()
         self.outbox.close()
 
     def wait(self) -> None:

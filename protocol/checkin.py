@@ -136,6 +136,21 @@ class FaceResult(_Wire):
     watchlist: WatchlistCheck
 
 
+class FingerprintStatus(StrEnum):
+    MATCHED = "matched"  # the module matched the card holder's template (score at or above its threshold)
+    MISMATCH = "mismatch"  # a finger was read and did not match the card holder's
+    NO_FINGER = "no_finger"  # none placed within the terminal's wait
+    FAULT = "fault"  # the module did not answer, or read no usable image
+
+
+class FingerprintResult(_Wire):
+    """1:1 on the terminal's fingerprint module: the card holder's templates against one capture."""
+
+    status: FingerprintStatus
+    score: int | None = None  # the module's Match score (R30x: 0..300; 50 and over is a match)
+    reason: str | None = None  # for a fault: what the module said
+
+
 class TerminalDecision(_Wire):
     outcome: Outcome
     code: str  # e.g. OK, FACE_MISMATCH, NO_FACE, CERT_REVOKED, NOT_ROSTERED; a watchlist hit is OK here
@@ -154,6 +169,7 @@ class CheckinEvent(_Wire):
     photo: Photo | None = None
     photo_missing: str | None = None  # why there is no photo (camera error), when photo is None
     face: FaceResult
+    fingerprint: FingerprintResult | None = None  # None: no fingerprint was asked for
     decision: TerminalDecision
     # Seconds the event had waited in the terminal's outbox when this copy was sent: set at each
     # send (``with_outbox_age``), not part of the event's content; central reads its clock offset.

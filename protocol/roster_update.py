@@ -50,6 +50,7 @@ class RosterGuard(_Wire):
     employer: str = ""  # the employer's name on ``on``
     card_keys: list[str]  # protocol.cards lookup keys of every card the guard holds on ``on``
     templates: list[str] = []  # base64 face templates; empty when none are enrolled centrally
+    fingerprints: list[Annotated[str, Field(max_length=2048)]] = []  # base64 module templates (R30x: 512 bytes)
     level: int | None = None
     certificate: Literal["valid", "revoked", "none"]
     refusals: list[Refusal] = []  # empty: the guard may go on duty here on ``on``
@@ -61,6 +62,9 @@ class TerminalOverrides(_Wire):
     verify_threshold: float | None = Field(default=None, ge=0.0, le=1.0)  # 1:1 card holder
     watchlist_threshold: float | None = Field(default=None, ge=0.3, le=1.0)  # 1:N; never below 0.3 (floods police)
     repeat_window_s: float | None = Field(default=None, ge=0.0, le=600.0)
+    # The site's check at the tap: card + face, card + fingerprint, or card + either (the fingerprint
+    # asked for when the face does not confirm the card holder). None: card + face.
+    check_policy: Literal["face", "fingerprint", "either"] | None = None
 
 
 class RosterUpdate(_Wire):

@@ -1,4 +1,4 @@
-"""Guards' faces enrolled at central: registration photos in, the registered portrait out.
+"""Guards' faces and fingerprints enrolled at central: photos and module templates in, the portrait out.
 
 The administrator, or the guard's employer, uploads one or more photos; each is
 checked by the face engine and kept or refused with the reason (Chinese first).
@@ -8,11 +8,15 @@ The templates reach the guard's terminals with their rosters within seconds
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Path, Response, UploadFile
+from fastapi import APIRouter, File, Response, UploadFile
+from fastapi import Path as PathParam
+from pydantic import BaseModel, Field
 from sqlmodel import select
 
 from central.access.audit import audit
@@ -21,16 +25,17 @@ from central.access.scope import Scope
 from central.api.deps import ScopeDep, SessionDep, SettingsDep
 from central.checkins import queries as checkin_queries
 from central.checkins.photos import read_photo
-from central.errors import DomainError, NotFound
+from central.errors import DomainError, NotFound, Unprocessable
 from central.faces import MAX_PHOTO_BYTES
 from central.registry.faces import enrol_photos, forget_faces, portrait_of
+from central.registry.fingerprints import enrol_fingerprint, fingerprints_of, forget_fingerprints
 from central.registry.models import Guard
 from central.registry.queries import guard_scope
 
 router = APIRouter(prefix="/api/guards", tags=["enrolment"])
 
 MAX_PHOTOS = 10
-GuardId = Annotated[str, Path(min_length=1, max_length=32)]
+GuardId = Annotated[str, PathParam(min_length=1, max_length=32)]
 
 
 class Forbidden(DomainError):
@@ -86,6 +91,44 @@ def enrol_from_checkin(
     outcome = result.photos[0]
     audit(session, scope, "guard.enrol_checkin", guard.id, f"event={event_id} kept={outcome.kept}")
     return {"guard_id": guard.id, "templates": result.templates, "photos": [asdict(outcome)]}
+
+
+class FingerprintUpload(BaseModel):
+    template_b64: Annotated[str, Field(min_length=4, max_length=2048, description="the template as UpChar sent it")]
+
+
+@router.put("/{guard_id}/fingerprints/{finger}")
+def enrol_finger(
+    guard_id: GuardId,
+    finger: Annotated[int, PathParam(ge=0, le=9, description="0 right thumb … 9 left little finger")],
+    upload: FingerprintUpload,
+    session: SessionDep,
+    scope: ScopeDep,
+) -> dict[str, Any]:
+    """Store one finger's module template (read at an enrolment station); it reaches the terminals with the roster."""
+    guard = _guard(session, scope, guard_id, write=True)
+    try:
+        template = base64.b64decode(upload.template_b64, validate=True)
+    except binascii.Error as exc:
+        raise Unprocessable("模板不是 base64 / the template is not base64", code="fingerprint.template") from exc
+    enrol_fingerprint(session, guard.id, finger, template)
+    session.commit()
+    audit(session, scope, "guard.enrol_finger", guard.id, f"finger={finger} bytes={len(template)}")
+    return {
+        "guard_id": guard.id,
+        "finger": finger,
+        "fingers": len(fingerprints_of(session, [guard.id]).get(guard.id, [])),
+    }
+
+
+@router.delete("/{guard_id}/fingerprints")
+def forget_fingers(guard_id: GuardId, session: SessionDep, scope: ScopeDep) -> dict[str, Any]:
+    """Remove the guard's fingerprint templates (the terminals drop them with the next roster)."""
+    guard = _guard(session, scope, guard_id, write=True)
+    removed = forget_fingerprints(session, guard.id)
+    session.commit()
+    audit(session, scope, "guard.forget_fingers", guard.id, f"removed={removed}")
+    return {"guard_id": guard.id, "removed": removed}
 
 
 @router.get("/{guard_id}/portrait", response_class=Response)

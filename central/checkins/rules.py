@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from central.registry.models import CertStatus, CompanyKind, SiteKind
 from central.registry.snapshot import CompanyInfo, RegistrySnapshot
-from protocol.checkin import CheckinEvent, FaceStatus
+from protocol.checkin import CheckinEvent, FaceStatus, FingerprintStatus
 
 _CERT_ARTICLE = "保安服务管理条例 第16条、第17条；公安机关实施保安服务管理条例办法 第24条"
 
@@ -93,6 +93,10 @@ def _level_insufficient(s: RegistrySnapshot) -> bool:
     if s.guard is None or s.terminal is None or s.terminal.min_level is None:
         return False
     return s.guard.level > s.terminal.min_level  # level 1 is the highest
+
+
+def _finger(e: CheckinEvent, status: FingerprintStatus) -> bool:
+    return e.fingerprint is not None and e.fingerprint.status is status
 
 
 def _face_mismatch(e: CheckinEvent, _s: RegistrySnapshot) -> bool:
@@ -192,7 +196,22 @@ RULES: tuple[Rule, ...] = (
         "未采集到可用人脸，已记录",
         "No usable face in the photo (recorded)",
         "—",
-        lambda e, _s: e.face.status != FaceStatus.OK,
+        # card + either: a matched fingerprint confirms the card holder where the face could not
+        lambda e, _s: e.face.status != FaceStatus.OK and not _finger(e, FingerprintStatus.MATCHED),
+    ),
+    Rule(
+        "FINGERPRINT_MISMATCH",
+        "指纹与持卡人不符（疑似冒用他人卡片）",
+        "Fingerprint does not match the card holder (someone else's card?)",
+        "考勤真实性；天津 影像和指纹采集",
+        lambda e, _s: _finger(e, FingerprintStatus.MISMATCH),
+    ),
+    Rule(
+        "NO_FINGERPRINT",
+        "未采集到指纹（未按指纹或指纹模块故障），已记录",
+        "No fingerprint captured (none placed, or the module failed): recorded",
+        "考勤真实性；天津 影像和指纹采集",
+        lambda e, _s: _finger(e, FingerprintStatus.NO_FINGER) or _finger(e, FingerprintStatus.FAULT),
     ),
 )
 

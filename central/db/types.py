@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, String, TypeDecorator, event, inspect
+from sqlalchemy import DateTime, Dialect, String, Text, TypeDecorator, event, inspect
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapper
 
@@ -75,6 +75,19 @@ class SealedIdNumber(TypeDecorator[str]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
         return None if value is None else cipher_for(dialect).open(str(value))
+
+
+class SealedBytes(TypeDecorator[bytes]):
+    """A biometric template: sealed in the database (central.db.sealing), bytes in Python."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: bytes | None, dialect: Dialect) -> str | None:
+        return None if value is None else cipher_for(dialect).seal_bytes(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> bytes | None:
+        return None if value is None else cipher_for(dialect).open_bytes(str(value))
 
 
 def hash_default(context: DefaultExecutionContext) -> str | None:

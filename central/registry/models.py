@@ -61,6 +61,8 @@ class Site(SQLModel, table=True):
     # A self-recruiting unit's own premises / managed property area.
     managed_by: str | None = Field(default=None, foreign_key="company.id")
     timezone: str = "Asia/Shanghai"
+    # The check at a tap: card + face, card + fingerprint, or card + either (docs/fingerprint.md).
+    check_policy: str = Field(default="face", max_length=16, regex=r"^(face|fingerprint|either)$")
 
 
 class Guard(SQLModel, table=True):

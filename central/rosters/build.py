@@ -11,6 +11,7 @@ content, so an unchanged registry gives an unchanged version and nothing to send
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from central.db.types import utcnow
 from central.registry.cards import CardIssue, CardKey
 from central.registry.employment import Employment
 from central.registry.faces import templates_of
+from central.registry.fingerprints import fingerprints_of
 from central.registry.local_time import local_date
 from central.registry.models import Company, Guard, ServiceContract, Site, Terminal
 from central.registry.roster import Shift, ShiftAssignment
@@ -42,7 +44,7 @@ class Roster:
     on: date
     entries: dict[str, dict[str, Any]]  # guard id -> protocol.roster_update.RosterGuard, JSON-ready
     version: str
-    settings: dict[str, float]  # protocol.roster_update.TerminalOverrides: only what central sets
+    settings: dict[str, float | str]  # protocol.roster_update.TerminalOverrides: only what central sets
 
     def digests(self) -> dict[str, str]:
         return {guard_id: _digest(entry) for guard_id, entry in self.entries.items()}
@@ -110,7 +112,13 @@ def _card_keys(session: Session, guard_ids: list[str], on: date) -> dict[str, li
     return keys
 
 
-def _entry(snapshot: RegistrySnapshot, keys: list[str], templates: list[bytes], employer: str) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class _Biometrics:
+    faces: dict[str, list[bytes]]
+    fingers: dict[str, list[bytes]]
+
+
+def _entry(snapshot: RegistrySnapshot, keys: list[str], biometrics: _Biometrics, employer: str) -> dict[str, Any]:
     guard = snapshot.guard
     assert guard is not None, "a standing snapshot is built for a guard"
     return {
@@ -118,7 +126,8 @@ def _entry(snapshot: RegistrySnapshot, keys: list[str], templates: list[bytes], 
         "name": guard.name_zh,
         "employer": employer,
         "card_keys": keys,
-        "templates": [encode_template(t) for t in templates],
+        "templates": [encode_template(t) for t in biometrics.faces.get(guard.id, [])],
+        "fingerprints": [base64.b64encode(t).decode("ascii") for t in biometrics.fingers.get(guard.id, [])],
         "level": guard.level,
         "certificate": guard.cert_status.value,
         "refusals": [
@@ -141,18 +150,20 @@ def build_roster(session: Session, terminal: Terminal, on: date | None = None) -
     keys = _card_keys(session, guard_ids, day)
     holders = [g for g in guard_ids if g in keys]
     snapshots = standing_snapshots(session, terminal.id, holders, day)
-    templates = templates_of(session, holders)
+    biometrics = _Biometrics(templates_of(session, holders), fingerprints_of(session, holders))
     names = dict(session.exec(select(Company.id, Company.name_zh)).all())
     entries = {
-        guard_id: _entry(snapshot, keys[guard_id], templates.get(guard_id, []),
+        guard_id: _entry(snapshot, keys[guard_id], biometrics,
                          names.get(snapshot.guard.employer_id or "", "") if snapshot.guard else "")
         for guard_id, snapshot in snapshots.items()
     }  # fmt: skip
-    settings = {
+    settings: dict[str, float | str] = {
         name: value
         for name in ("verify_threshold", "watchlist_threshold", "repeat_window_s")
         if (value := getattr(terminal, name)) is not None
     }
+    if site.check_policy != "face":
+        settings["check_policy"] = site.check_policy
     content = {"terminal": terminal.id, "on": day.isoformat(), "model": TEMPLATE_MODEL, "entries": entries}
     version = _digest(content | {"settings": settings})
     return Roster(terminal.id, site.id, day, entries, f"r-{day:%Y%m%d}-{version[:16]}", settings)

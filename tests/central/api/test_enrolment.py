@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+
 import cv2
 import numpy as np
+from sqlalchemy import text
 from sqlmodel import Session
 
 from central.checkins.store import record_event
 from central.registry.faces import templates_of
+from central.registry.models import Terminal
+from central.rosters.build import build_roster
 from guardpost.demo_script import faces_dir
 from tests.fixtures.browser import face_jpeg
 from tests.fixtures.central import make_event
@@ -79,3 +84,26 @@ def test_a_confirmed_check_in_photo_becomes_a_template_of_its_card_holder(apps: 
     # another guard's capture is never enrolled as this guard's, and another tenant cannot confirm at all
     assert apps.client("pingan").post(f"/api/guards/G1/photos/from-checkin/{theirs.event_id}").status_code == 404
     assert apps.client("jinxiu").post(f"/api/guards/G1/photos/from-checkin/{mine.event_id}").status_code == 404
+
+
+def test_a_fingerprint_template_is_stored_sealed_and_reaches_the_roster(apps: Apps) -> None:
+    template = bytes(range(256)) * 2  # 512 bytes, as an R30x module uploads (UpChar)
+    body = {"template_b64": base64.b64encode(template).decode()}
+    stored = apps.client("pingan").put("/api/guards/G1/fingerprints/1", json=body)
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["fingers"] == 1
+    with apps.engine.connect() as connection:  # at rest: sealed, not the template
+        raw = connection.execute(text("SELECT template FROM guardfingerprint WHERE guard_id = 'G1'")).scalar_one()
+    assert str(raw).startswith("v1:")
+    assert base64.b64encode(template).decode() not in str(raw)
+    with Session(apps.engine) as session:
+        gate = session.get(Terminal, "T-S2-GATE")
+        assert gate is not None
+        entry = build_roster(session, gate).entries["G1"]
+    assert entry["fingerprints"] == [body["template_b64"]]
+    short = apps.client("admin").put("/api/guards/G1/fingerprints/2", json={"template_b64": "AAAA"})
+    assert short.status_code == 422
+    assert "字节" in short.json()["detail"]
+    assert apps.client("admin").put("/api/guards/G1/fingerprints/10", json=body).status_code == 422
+    assert apps.client("jinxiu").put("/api/guards/G1/fingerprints/1", json=body).status_code == 404
+    assert apps.client("admin").delete("/api/guards/G1/fingerprints").json()["removed"] == 1

@@ -15,7 +15,7 @@ import pytest
 from central.checkins.rules import CATALOGUE, RULES, WANTED_MATCH, evaluate
 from central.registry.models import CertStatus, CompanyKind, SiteKind
 from central.registry.snapshot import CompanyInfo, GuardInfo, RegistrySnapshot, SiteInfo, TerminalInfo
-from protocol.checkin import FaceStatus
+from protocol.checkin import FaceStatus, FingerprintResult, FingerprintStatus
 from tests.fixtures.central import make_event, wanted_hit
 
 SECURITY_CO = CompanyInfo(id="C1", kind=CompanyKind.SECURITY_COMPANY, licensed=True, region="110105")
@@ -49,6 +49,12 @@ def guard(**changes: Any) -> GuardInfo:
 
 
 # (case id, code, event overrides, snapshot, whether the code must be among the results)
+def finger(status: FingerprintStatus, score: int | None = None) -> FingerprintResult:
+    return FingerprintResult(status=status, score=score)
+
+
+MATCHED = finger(FingerprintStatus.MATCHED, 262)
+
 CASES: list[tuple[str, str, dict[str, Any], RegistrySnapshot, bool]] = [
     ("in order", "CARD_UNKNOWN", {}, BASE, False),
     ("unknown terminal", "TERMINAL_UNKNOWN", {}, snap(terminal=None, site=None), True),
@@ -123,6 +129,25 @@ CASES: list[tuple[str, str, dict[str, Any], RegistrySnapshot, bool]] = [
     ("blurred", "NO_FACE", {"face_status": FaceStatus.BLURRED}, BASE, True),
     ("camera down", "NO_FACE", {"face_status": FaceStatus.PHOTO_MISSING, "with_photo": False}, BASE, True),
     ("face ok", "NO_FACE", {}, BASE, False),
+    (
+        "no face, the finger matched",
+        "NO_FACE",
+        {"face_status": FaceStatus.NO_FACE, "fingerprint": MATCHED},
+        BASE,
+        False,
+    ),
+    (
+        "someone else's finger",
+        "FINGERPRINT_MISMATCH",
+        {"fingerprint": finger(FingerprintStatus.MISMATCH, 3)},
+        BASE,
+        True,
+    ),
+    ("the holder's finger", "FINGERPRINT_MISMATCH", {"fingerprint": MATCHED}, BASE, False),
+    ("no finger asked for", "FINGERPRINT_MISMATCH", {}, BASE, False),
+    ("no finger placed", "NO_FINGERPRINT", {"fingerprint": finger(FingerprintStatus.NO_FINGER)}, BASE, True),
+    ("module fault", "NO_FINGERPRINT", {"fingerprint": finger(FingerprintStatus.FAULT)}, BASE, True),
+    ("finger read", "NO_FINGERPRINT", {"fingerprint": MATCHED}, BASE, False),
     ("out of province, no filing", "CROSS_REGION_NOT_FILED", {}, snap(employer=ZHEJIANG_CO), True),
     (
         "filed for another city",
@@ -175,7 +200,10 @@ CASES: list[tuple[str, str, dict[str, Any], RegistrySnapshot, bool]] = [
     ("code", "event_changes", "snapshot", "fires"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
 def test_rule(code: str, event_changes: dict[str, Any], snapshot: RegistrySnapshot, fires: bool) -> None:
-    codes = [v.code for v in evaluate(make_event(**event_changes), snapshot)]
+    changes = dict(event_changes)
+    fingerprint = changes.pop("fingerprint", None)
+    event = make_event(**changes).model_copy(update={"fingerprint": fingerprint})
+    codes = [v.code for v in evaluate(event, snapshot)]
     assert (code in codes) is fires, codes
 
 
