@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "watchlist": "central.cli",
     "registry": "central.cli",
     "terminal": "edge.cli",
+    "fingerprint": "edge.cli",
     "cards": "edge.cards_cli",
     "face": "edge.face_cli",
     "mock": "firmware_mocks.cli",

@@ -75,6 +75,10 @@ def play(stack: DemoStack, results: queue.Queue[CheckinResult]) -> list[PlayedTa
         if number > 1:
             time.sleep(TAP_INTERVAL_S)
         stack.camera.show(faces_dir() / tap.photo if tap.photo else no_face_frame())
+        if tap.finger is not None:
+            stack.fingerprint.place(tap.finger)
+        else:
+            stack.fingerprint.lift()
         stack.reader.tap(tap.card_uid)
         try:
             result = results.get(timeout=TAP_TIMEOUT_S)

@@ -51,7 +51,12 @@ class Tap:
     expect_violations: frozenset[str] = frozenset()
     expect_alert: bool = False
     shows: str = "OK"  # the terminal's answer (its feedback code): the verdict at the post
+    finger: str | None = None  # the finger on the fingerprint module during the tap (None: none)
 
+
+# The site's check is card + either (central.demo.seed): a finger is asked for when the face does
+# not confirm the card holder, from guards whose fingerprints are enrolled (李娜's right index).
+FINGERS = {"G2": "li-na-right-index"}
 
 SCRIPT = (
     Tap("张伟 正常签到", "Zhang Wei checks in", "DEADBEEF", "s1/5.pgm"),
@@ -81,12 +86,13 @@ SCRIPT = (
         shows="NOT_ROSTERED",  # not expected at this site: not on its terminal's roster
     ),
     Tap(
-        "他人冒用李娜的卡",
-        "someone else taps Li Na's card",
+        "他人冒用李娜的卡（人脸不符，再按指纹也不符）",
+        "someone else taps Li Na's card (the face does not match; their finger does not either)",
         "04A1B2C3",
         "s8/5.pgm",
-        frozenset({"FACE_MISMATCH"}),
-        shows="FACE_MISMATCH",
+        frozenset({"FACE_MISMATCH", "FINGERPRINT_MISMATCH"}),
+        shows="FINGERPRINT_MISMATCH",
+        finger="impostor-right-index",
     ),
     Tap(
         "未登记的卡", "an unregistered card", "0BADCAFE", "s9/5.pgm", frozenset({"CARD_UNKNOWN"}), shows="NOT_ROSTERED"
@@ -105,5 +111,13 @@ SCRIPT = (
         "55667788",
         "s6/6.pgm",
         expect_alert=True,
+    ),
+    Tap(
+        "李娜 戴安全帽未拍到人脸，凭指纹签到",
+        "Li Na, in a hard hat (no face in the photo), checks in by her fingerprint",
+        "04A1B2C3",
+        None,
+        shows="OK",
+        finger="li-na-right-index",
     ),
 )

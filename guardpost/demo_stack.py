@@ -25,19 +25,24 @@ from central.config import AccessSettings, ApiSettings, CentralSettings
 from central.db.engine import make_engine
 from central.demo.seed import seed_demo_registry
 from central.registry.faces import enrol_photos, templates_of
+from central.registry.fingerprints import enrol_fingerprint
 from central.registry.models import Terminal as TerminalRecord
 from central.schema import create_db
 from central.watchlist.sync import generate_keys
 from edge.checkin import CheckinResult
 from edge.config import TerminalSettings
 from edge.drivers.camera import SnapshotCameraConfig
+from edge.drivers.fingerprint import FingerprintConfig
 from edge.terminal import Terminal
 from edge.watchlist import WatchlistEntry, build_watchlist
 from edge.watchlist_sync import WatchlistSyncSettings
 from firmware_mocks.camera import MockCamera
+from firmware_mocks.fingerprint import FingerprintMock
+from firmware_mocks.fingerprint.fingers import finger_template
 from firmware_mocks.readers import create_mock
 from guardpost.broker import EmbeddedBroker
 from guardpost.demo_script import (
+    FINGERS,
     GUARDS,
     JURISDICTION,
     TERMINAL_ID,
@@ -57,7 +62,9 @@ DELIVERY_TIMEOUT_S = 30.0
 
 
 def _enrol_cast(session: Session) -> None:
-    """Each guard's registration photos enrolled at central, as an administrator would upload them."""
+    """Each guard's registration photos (and 李娜's right index finger) enrolled at central."""
+    for guard_id, finger in FINGERS.items():  # as an enrolment station's module uploads it (UpChar)
+        enrol_fingerprint(session, guard_id, 1, finger_template(finger))
     for guard in GUARDS:
         if templates_of(session, [guard.guard_id]):
             continue  # enrolled by an earlier run on this data folder
@@ -122,6 +129,7 @@ class DemoStack:
         self._write_watchlist(engine, terminal_dir)
         self.reader = self._stack.enter_context(create_mock("pn532"))
         self.reader.start()
+        self.fingerprint = self._stack.enter_context(FingerprintMock())
         self.camera = self._stack.enter_context(MockCamera())
         settings = TerminalSettings(
             terminal_id=self.terminal_id,
@@ -132,6 +140,8 @@ class DemoStack:
             face=face_settings,
             repeat_window_s=0.5,  # the script taps a card again within seconds
             watchlist_sync=WatchlistSyncSettings(public_key_file=self._public_key),
+            fingerprint=FingerprintConfig(port=self.fingerprint.port),
+            finger_wait_s=3.0,
         )
         self.terminal = Terminal(settings, on_feedback=self._on_feedback, face=engine)
         self.terminal.start()

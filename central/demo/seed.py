@@ -64,6 +64,7 @@ SITES = [
         kind=SiteKind.OFFICE,
         region=REGION,
         jurisdiction=JURISDICTION,
+        check_policy="either",  # card + face, or card + fingerprint when the face does not confirm the holder
     ),
     Site(
         id="S3",

@@ -46,7 +46,8 @@ def test_every_tap_is_stored_once_with_the_expected_rule_codes(stack: DemoStack)
     stack.wait_delivered()
 
     assert verify_outcomes(stack.api_url, [(p.tap, p.result) for p in played]) == []
-    assert sum(row["taps"] for row in attendance_today(stack.api_url)) == len(SCRIPT)
+    # 李娜's check-in by fingerprint comes minutes after her first: attendance folds the two "in" taps into one.
+    assert sum(row["taps"] for row in attendance_today(stack.api_url)) == len(SCRIPT) - 1
     alerts = stack.police.wait_for(1, timeout=5, terminal_id=stack.terminal_id)
     assert [a.watchlist_entry_id for a in alerts] == ["W-0001"]
     wanted_tap = next(p for p in played if p.tap.expect_alert)
@@ -64,6 +65,6 @@ def test_guardpost_demo_once_exits_zero_and_shows_every_case() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     for code in ("CERT_REVOKED", "CERT_MISSING", "SELF_RECRUITED_OUT_OF_AREA", "FACE_MISMATCH", "CARD_UNKNOWN",
-                 "NO_FACE", "W-0001"):  # fmt: skip
+                 "NO_FACE", "FINGERPRINT_MISMATCH", "W-0001"):  # fmt: skip
         assert code in done.stdout
     assert "全部结果与预期一致" in done.stdout

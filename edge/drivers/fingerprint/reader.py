@@ -124,6 +124,14 @@ class FingerprintReader:
                 time.sleep(min(self._cfg.poll_interval_s, remaining))  # the rate of asking, not a wait for an event
         self._command(Command.Img2Tz, params)
 
+    def finger_present(self) -> bool:
+        """GenImg once: True when a finger was on the sensor (its image is taken), False when none."""
+        try:
+            self._command(Command.GenImg)
+        except NoFingerError:
+            return False
+        return True
+
     def match(self) -> int:
         """Match buffer 1 against buffer 2: the score, or NoMatchError below the module's threshold."""
         return _word_at(self._command(Command.Match), 0, Command.Match)

@@ -101,11 +101,11 @@ def test_settings_central_manages_travel_with_the_roster(engine: Engine) -> None
         terminal = session.get(Terminal, "T-S2-GATE")
         assert terminal is not None
         before = build_roster(session, terminal, DAY)
-        assert before.settings == {}  # the terminal's own configuration
+        assert before.settings == {"check_policy": "either"}  # the site's check; the terminal's own thresholds
         terminal.verify_threshold, terminal.repeat_window_s = 0.55, 10.0
         session.add(terminal)
         session.commit()
         after = build_roster(session, terminal, DAY)
-    assert after.settings == {"verify_threshold": 0.55, "repeat_window_s": 10.0}
+    assert after.settings == {"verify_threshold": 0.55, "repeat_window_s": 10.0, "check_policy": "either"}
     assert after.version != before.version  # a settings change is sent like a registry change
     assert after.entries == before.entries
