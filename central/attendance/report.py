@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, or_, select
 
 from central.attendance.rules import (
@@ -126,6 +126,10 @@ def load_duties(
     return duties
 
 
+# Taps central judged to be someone else's: counted, never the card holder's presence.
+NOT_THE_HOLDER = ("FACE_MISMATCH", "FINGERPRINT_MISMATCH")
+
+
 def _face_mismatch(checkin: Checkin) -> bool:
     score, threshold = checkin.verify_score, checkin.verify_threshold
     return score is not None and threshold is not None and score < threshold
@@ -144,9 +148,14 @@ def load_taps(
 
     ``employer_id``: only taps of that company's guards, by the employer of the day of the tap.
     """
-    counts = select(Violation.event_id, func.count().label("n")).group_by(col(Violation.event_id)).subquery()
+    impostor = case((col(Violation.code).in_(NOT_THE_HOLDER), 1), else_=0)
+    counts = (
+        select(Violation.event_id, func.count().label("n"), func.sum(impostor).label("impostor"))
+        .group_by(col(Violation.event_id))
+        .subquery()
+    )
     query: Any = (
-        select(Checkin, Guard, counts.c.n)
+        select(Checkin, Guard, counts.c.n, counts.c.impostor)
         .join(Guard, col(Guard.id) == col(Checkin.guard_id), isouter=True)
         .join(counts, counts.c.event_id == col(Checkin.event_id), isouter=True)
         .where(col(Checkin.occurred_at) >= start, col(Checkin.occurred_at) < end)
@@ -165,10 +174,10 @@ def load_taps(
             occurred_at=checkin.occurred_at,
             direction=checkin.direction,
             violations=n or 0,
-            face_mismatch=_face_mismatch(checkin),
+            face_mismatch=_face_mismatch(checkin) or bool(impostor),
             site_id=checkin.site_id,
         )
-        for checkin, guard, n in session.exec(query).all()
+        for checkin, guard, n, impostor in session.exec(query).all()
     ]
 
 

@@ -13,8 +13,9 @@ plus one per guard, site and local day for taps outside any duty.
   it started.
 - Taps of one guard in the same direction within ``FOLD_WINDOW`` of each other
   are one tap (a guard taps again when unsure the first one took).
-- A tap whose photo did not match the card holder (FACE_MISMATCH) is counted
-  but is not the guard's presence: a duty with only such taps is an absence.
+- A tap whose photo or fingerprint did not match the card holder (FACE_MISMATCH,
+  FINGERPRINT_MISMATCH) is counted but is not the guard's presence: a duty with
+  only such taps is an absence.
 """
 
 from __future__ import annotations

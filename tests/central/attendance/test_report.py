@@ -17,7 +17,7 @@ from central.registry.credentials import Certificate
 from central.registry.models import Guard
 from central.registry.roster import Shift, ShiftAssignment
 from protocol.cards import CardTech
-from protocol.checkin import Direction
+from protocol.checkin import Direction, FaceStatus, FingerprintResult, FingerprintStatus
 from tests.fixtures.central import add_terminal, make_event
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -72,3 +72,18 @@ def test_day_report_reads_the_roster(engine: Engine, tmp_path: Path) -> None:
     assert saturday == []  # A works Monday to Friday; B was rostered on Monday only
     assert [(r.day, r.absent) for r in only_a] == [(date(2026, 3, 9 + i), i > 0) for i in range(5)]
     assert elsewhere == []
+
+
+def test_a_tap_by_someone_elses_finger_is_not_the_holders_presence(engine: Engine, tmp_path: Path) -> None:
+    site = "S2"
+    a, _b, card = _roster(engine, site)
+    terminal = add_terminal(engine, site)
+    impostor = make_event(terminal, card_uid=card, occurred_at=datetime.combine(MONDAY, time(8, 2), TZ),
+                          face_status=FaceStatus.NO_FACE, verify_score=None)  # fmt: skip
+    impostor = impostor.model_copy(
+        update={"fingerprint": FingerprintResult(status=FingerprintStatus.MISMATCH, score=4)}
+    )
+    record_event(engine, impostor, data_dir=tmp_path, default_jurisdiction="unassigned")
+    with Session(engine) as session:
+        row = next(r for r in day_report(session, [site], MONDAY) if r.guard_id == a)
+    assert (row.taps, row.absent) == (1, True)  # counted, and the duty is an absence
