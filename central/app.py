@@ -14,12 +14,14 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlmodel import Session
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from central.access import auth
 from central.access.audit import SYSTEM, audit
@@ -85,6 +87,15 @@ def create_app(settings: CentralSettings, *, engine: Engine | None = None, run_i
     return app
 
 
+def server_options(settings: CentralSettings) -> dict[str, Any]:
+    """uvicorn's options: where to listen, and no forwarded header believed by uvicorn itself.
+
+    uvicorn trusts ``X-Forwarded-For`` from 127.0.0.1 unless told otherwise; the app
+    believes it from ``api.trusted_proxies`` only (``_install``).
+    """
+    return {"host": settings.api.host, "port": settings.api.port, "proxy_headers": False, "forwarded_allow_ips": ""}
+
+
 def _install(app: FastAPI, settings: CentralSettings) -> None:
     """Routers, pages, static files, the login throttle, the request log and metrics."""
     access = settings.access
@@ -100,6 +111,8 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.add_middleware(RequestLog, metrics=app.state.metrics)
+    if settings.api.trusted_proxies:  # outermost: the request log and the login throttle see the client's address
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.api.trusted_proxies)
 
     async def login_required(request: Request, exc: Exception) -> Response:
         return pages.login_redirect(request.url.path)

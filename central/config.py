@@ -8,10 +8,11 @@ back to a default.
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     SettingsConfigDict,
 )
@@ -81,6 +82,19 @@ class ApiSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For / -Proto are believed; none by default,
+    # so a client cannot pick the address its failed logins are counted against.
+    trusted_proxies: list[str] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an IP address or network: {item!r}") from exc
+        return value
 
 
 def _default_client_id() -> str:

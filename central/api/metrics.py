@@ -108,9 +108,11 @@ class RequestLog:
         self.metrics.requests.labels(method, template, str(status)).inc()
         self.metrics.latency.labels(method, template).observe(seconds)
         actor = scope.get("state", {}).get("actor", "-")
+        client = scope.get("client") or ("-", 0)  # after the trusted proxy's X-Forwarded-For, if any
         logger.info(
-            "request method=%s route=%s status=%d ms=%.1f actor=%s", method, template, status, seconds * 1000, actor
-        )
+            "request method=%s route=%s status=%d ms=%.1f actor=%s client=%s",
+            method, template, status, seconds * 1000, actor, client[0],
+        )  # fmt: skip
 
 
 router = APIRouter(tags=["health"])
