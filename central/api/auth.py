@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from central.access import auth
-from central.access.audit import audit
+from central.access.audit import audit, printable, record
 from central.access.models import (
     Account,
     AccountCreate,
@@ -34,6 +34,7 @@ from central.api.deps import (
     SessionDep,
     ThrottleDep,
     client_address,
+    scope_from,
 )
 from central.api.paging import DB_INT_MAX, Page, PagingDep, page
 from central.db.types import utcnow
@@ -81,10 +82,13 @@ def checked_login(
         raise locked_out(wait)
     result = auth.login(session, username, password, access)
     if result is None:
+        record(session, username, "-", "login.failure", address=address)
         if throttle.failed(username, address):
-            logger.warning("login locked out for %s from %s after repeated failures", username, address)
+            logger.warning("login locked out for %s from %s after repeated failures", printable(username), address)
+            record(session, username, "-", "login.lockout", detail="repeated failures", address=address)
         return None
     throttle.succeeded(username)
+    audit(session, scope_from(request, result[1]), "login.success")
     return result
 
 
@@ -128,7 +132,7 @@ def change_password(
     except auth.WrongPassword:
         throttle.failed(account.username, address)
         raise
-    audit(session, auth.scope_of(account), "account.password", account.username)
+    audit(session, scope_from(request, account), "account.password", account.username)
 
 
 @router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)

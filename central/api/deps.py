@@ -11,6 +11,7 @@ requests are exempt, since no browser sends a key on its own.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -89,12 +90,16 @@ def current_account(request: Request, session: SessionDep, access: AccessDep) ->
 AccountDep = Annotated[Account | None, Depends(current_account)]
 
 
+def scope_from(request: Request, account: Account) -> Scope:
+    """``account``'s scope for this request: its tenant, and the client address the audit log records."""
+    request.state.actor = account.username  # for the request log
+    return replace(auth.scope_of(account), address=client_address(request))
+
+
 def require_scope(request: Request, account: AccountDep) -> Scope:
     if account is None:
         raise Unauthenticated("需要登录或 API 密钥 / log in or send an API key", headers={"WWW-Authenticate": "Bearer"})
-    scope = auth.scope_of(account)
-    request.state.actor = scope.actor  # for the request log
-    return scope
+    return scope_from(request, account)
 
 
 ScopeDep = Annotated[Scope, Depends(require_scope)]
@@ -123,9 +128,7 @@ class LoginRequired(Exception):  # noqa: N818  (a redirect, not an error)
 def require_page_scope(request: Request, account: AccountDep) -> Scope:
     if account is None:
         raise LoginRequired(request.url.path)
-    scope = auth.scope_of(account)
-    request.state.actor = scope.actor
-    return scope
+    return scope_from(request, account)
 
 
 PageScopeDep = Annotated[Scope, Depends(require_page_scope)]

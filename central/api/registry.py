@@ -19,7 +19,9 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from central.api.deps import SessionDep
+from central.access.audit import audit
+from central.access.scope import Scope
+from central.api.deps import AdminScopeDep, SessionDep
 from central.api.paging import Page, PagingDep, page
 from central.attendance import timesheets
 from central.errors import Conflict, DomainError, NotFound, Unprocessable, found
@@ -39,8 +41,12 @@ class Kept(DomainError):
     code = "registry.kept"
 
 
+def _pk(model: type[SQLModel]) -> Any:
+    return next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
+
+
 def _get(session: Session, model: type[SQLModel], key: str) -> Any:
-    pk = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
+    pk = _pk(model)
     value: Any = key
     if pk.type.python_type is int:
         if not key.isdigit():
@@ -73,17 +79,20 @@ def _add_routes(name: str, model: type[SQLModel], filters: tuple[str, ...]) -> N
         for field in filters:
             if field in request.query_params:
                 query = query.where(getattr(model, field) == request.query_params[field])
-        pk = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
-        rows = fetch(session, query.order_by(col(pk)), paging)
+        rows = fetch(session, query.order_by(col(_pk(model))), paging)
         return page(rows.map(lambda row: row.model_dump(mode="json", warnings=False)), paging)
 
     def get_row(session: SessionDep, key: str) -> dict[str, Any]:
         return dict(_get(session, model, key).model_dump(mode="json", warnings=False))
 
-    def put_row(session: SessionDep, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
-        return _put(session, model, body)
+    def put_row(session: SessionDep, admin: AdminScopeDep, body: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
+        done = _put(session, model, body)
+        key = done["row"].get(_pk(model).name, "")
+        # Field names, not values: they may be ID numbers.
+        audit(session, admin, f"registry.put.{name}", f"{name}:{key}", f"{done['outcome']} {','.join(sorted(body))}")
+        return done
 
-    def delete_row(session: SessionDep, key: str) -> Response:
+    def delete_row(session: SessionDep, admin: AdminScopeDep, key: str) -> Response:
         if name in KEPT:
             raise Kept("合同须保存两年以上 / contracts are kept (条例 21)")
         session.delete(_get(session, model, key))
@@ -92,6 +101,7 @@ def _add_routes(name: str, model: type[SQLModel], filters: tuple[str, ...]) -> N
         except IntegrityError as exc:
             session.rollback()
             raise Conflict("仍被其他记录引用 / still referenced", code="registry.referenced") from exc
+        audit(session, admin, f"registry.delete.{name}", f"{name}:{key}")
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     label = model.__name__
@@ -115,7 +125,7 @@ class CardReturnRequest(BaseModel):
 
 
 @router.post("/cards/issue")
-def issue_card(body: CardIssueRequest, session: SessionDep) -> dict[str, Any]:
+def issue_card(body: CardIssueRequest, session: SessionDep, admin: AdminScopeDep) -> dict[str, Any]:
     """Issue a card to a guard, registering it if new; says which form the number was read as.
 
     409 when another guard holds the card (return it first) or a reader could not tell it from a registered card.
@@ -123,6 +133,7 @@ def issue_card(body: CardIssueRequest, session: SessionDep) -> dict[str, Any]:
     issued = issue_to(session, body.number, tech_of(body.kind), body.guard_id, body.since)
     card = issued.card.model_dump(mode="json")
     session.commit()
+    audit(session, admin, "card.issue", issued.card.uid, f"to {body.guard_id}")
     number = issued.understood.number
     return {
         "outcome": "created" if issued.new else "unchanged",
@@ -134,10 +145,13 @@ def issue_card(body: CardIssueRequest, session: SessionDep) -> dict[str, Any]:
 
 
 @router.post("/cards/{card_uid}/return")
-def return_card_route(card_uid: str, body: CardReturnRequest, session: SessionDep) -> dict[str, Any]:
+def return_card_route(
+    card_uid: str, body: CardReturnRequest, session: SessionDep, admin: AdminScopeDep
+) -> dict[str, Any]:
     """The card is handed back on ``on``; it can then be issued to another guard."""
     card = return_card(session, card_uid, body.on).model_dump(mode="json")
     session.commit()
+    audit(session, admin, "card.return", card_uid, f"on {body.on}")
     return {"card": card}
 
 
@@ -146,12 +160,13 @@ for _name, (_model, _filters) in RESOURCES.items():
 
 
 @router.post("/import/{kind}")
-async def import_list(kind: str, file: UploadFile, session: SessionDep) -> dict[str, Any]:
+async def import_list(kind: str, file: UploadFile, session: SessionDep, admin: AdminScopeDep) -> dict[str, Any]:
     """Import a CSV or XLSX list (companies, sites, guards, contracts, …); refused rows come back with reasons."""
     if kind not in SPECS:
         raise NotFound("list_kind", f"one of {', '.join(SPECS)}")
     data = await file.read()
     report = import_bytes(session, kind, data, file.filename or "upload.csv")
+    audit(session, admin, f"registry.import.{kind}", file.filename or "", report.summary())
     return {
         "kind": report.kind,
         "rows": report.rows,
@@ -166,7 +181,10 @@ Format = Literal["json", "csv", "xlsx"]
 _MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def _sheet_response(sheet: timesheets.Timesheet, fmt: Format, stem: str) -> Any:
+def _sheet_response(session: Session, admin: Scope, sheet: timesheets.Timesheet, fmt: Format, stem: str,
+                    site_ids: list[str] | None, guard_ids: list[str] | None) -> Any:  # fmt: skip
+    chosen = f"sites={','.join(site_ids or ['*'])} guards={','.join(guard_ids or ['*'])}"
+    audit(session, admin, f"export.timesheet.{fmt}", stem, f"{sheet.first}..{sheet.last} {chosen}")
     if fmt == "json":
         return {"first": sheet.first, "last": sheet.last, "rows": [asdict(r) for r in sheet.rows]}
     body = sheet.to_csv() if fmt == "csv" else sheet.to_xlsx()
@@ -177,6 +195,7 @@ def _sheet_response(sheet: timesheets.Timesheet, fmt: Format, stem: str) -> Any:
 @router.get("/timesheets/daily")
 def daily_timesheet(
     session: SessionDep,
+    admin: AdminScopeDep,
     day: Annotated[date, Query(alias="date")],
     site_id: Annotated[list[str] | None, Query()] = None,
     guard_id: Annotated[list[str] | None, Query()] = None,
@@ -184,12 +203,13 @@ def daily_timesheet(
 ) -> Any:
     """One line per duty (or unrostered guard-day) on ``date``, as JSON, CSV or XLSX."""
     sheet = timesheets.daily(session, site_ids=site_id, guard_ids=guard_id, day=day)
-    return _sheet_response(sheet, fmt, f"timesheet-{day.isoformat()}")
+    return _sheet_response(session, admin, sheet, fmt, f"timesheet-{day.isoformat()}", site_id, guard_id)
 
 
 @router.get("/timesheets/monthly")
 def monthly_timesheet(
     session: SessionDep,
+    admin: AdminScopeDep,
     month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
     site_id: Annotated[list[str] | None, Query()] = None,
     guard_id: Annotated[list[str] | None, Query()] = None,
@@ -202,4 +222,4 @@ def monthly_timesheet(
     except ValueError as exc:
         raise Unprocessable("月份无效 / invalid month", code="invalid.month") from exc
     sheet = timesheets.monthly(session, site_ids=site_id, guard_ids=guard_id, month=first, group=group)
-    return _sheet_response(sheet, fmt, f"timesheet-{month}-{group}")
+    return _sheet_response(session, admin, sheet, fmt, f"timesheet-{month}-{group}", site_id, guard_id)

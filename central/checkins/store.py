@@ -26,6 +26,7 @@ from sqlmodel import Session, SQLModel, col
 
 from central.alerts.models import Alert
 from central.alerts.workflow import new_alert, police_message
+from central.checkins.dead_letters import mask_numbers, mask_payload
 from central.checkins.id_numbers import card_columns, seal_raw_event
 from central.checkins.models import DeadLetter, Violation
 from central.checkins.photos import photo_relpath, write_photos
@@ -254,7 +255,8 @@ def _touch_terminals(engine: Engine, terminal_ids: Iterable[str]) -> None:
 
 
 def record_dead_letter(engine: Engine, topic: str, payload: bytes, reason: str, event_id: str | None) -> None:
-    """Keep a payload central could not accept, with the reason, for later inspection."""
+    """Keep a payload central could not accept, with the reason, for later inspection; ID numbers masked."""
+    kept = DeadLetter(topic=topic, payload=mask_payload(payload), reason=mask_numbers(reason), event_id=event_id)
     with Session(engine) as session:
-        session.add(DeadLetter(topic=topic, payload=payload, reason=reason, event_id=event_id))
+        session.add(kept)
         session.commit()

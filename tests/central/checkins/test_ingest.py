@@ -290,3 +290,38 @@ def test_ingest_recovers_from_a_broker_restart(
         send(client, event)
         client.wait_for(receipt_for(event.event_id))
         client.close()
+
+
+ID_NUMBER = "110105198503120012"
+
+
+def test_dead_letters_keep_no_id_number_in_clear(
+    engine: Engine, start_ingest: StartIngest, collector: StartCollector
+) -> None:
+    terminal = add_terminal(engine)
+    start_ingest(engine)
+    client = collector([receipt_topic(terminal)])
+    topic = event_topic(terminal)
+    raw = json.loads(make_event(terminal).to_json())
+    raw["card"] = {"kind": "resident_id", "uid": ID_NUMBER}
+    invalid = json.dumps({**raw, "seq": "abc", "note": ID_NUMBER}).encode()  # refused: the uid quoted nowhere
+    utf16 = json.dumps({**raw, "event_id": str(uuid.uuid4())}).encode("utf-16-le")  # JSON, but not UTF-8
+
+    client.publish(topic, invalid)
+    client.publish(topic, utf16)
+    client.publish(topic, b"\xff\xfe\x00garbage")
+    flush = make_event(terminal)
+    send(client, flush)
+    client.wait_for(receipt_for(flush.event_id))
+
+    with Session(engine) as session:
+        dead = session.exec(select(DeadLetter).where(DeadLetter.topic == topic).order_by(col(DeadLetter.id))).all()
+    assert [d.reason.split(" ", 2)[:2] for d in dead] == [["invalid", "event:"], ["not", "UTF-8"], ["not", "UTF-8"]]
+    for letter in dead:
+        for encoding in ("utf-8", "utf-16-le"):
+            assert ID_NUMBER.encode(encoding) not in letter.payload
+        assert ID_NUMBER not in letter.reason
+    assert b"1101**********0012" in dead[0].payload
+    assert "1101**********0012".encode("utf-16-le") in dead[1].payload
+    assert json.loads(dead[0].payload)["seq"] == "abc"  # the rest as received
+    assert dead[2].payload == b"\xff\xfe\x00garbage"
