@@ -35,6 +35,7 @@ CENTRAL_LAYERS = (
     "central.access",
     "central.config",
     "central.paging",
+    "central.spreadsheets",
     "central.db",
     "central.errors",
 )
