@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -30,7 +31,8 @@ from central.alerts.live import AlertHub
 from central.api import auth as auth_routes
 from central.api import exports, health, metrics, operations, police, registry, terminals, watchlist
 from central.api.deps import LoginRequired, csrf_protect, require_admin
-from central.api.errors import error_json, is_api
+from central.api.errors import error_json, invalid_request, is_api
+from central.api.limits import BodyGuard, BodyLimits, has_account
 from central.api.metrics import Metrics, RecordsCollector, RequestLog
 from central.checkins import retention
 from central.checkins.ingest import Ingest
@@ -110,6 +112,8 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
     for page_module in (pages, police_pages, watchlist_pages):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    limits = BodyLimits(default=settings.api.max_body_bytes, imports=settings.api.max_import_bytes)
+    app.add_middleware(BodyGuard, limits=limits, authenticated=has_account)
     app.add_middleware(RequestLog, metrics=app.state.metrics)
     if settings.api.trusted_proxies:  # outermost: the request log and the login throttle see the client's address
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.api.trusted_proxies)
@@ -119,6 +123,7 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
 
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:

@@ -85,6 +85,9 @@ class ApiSettings(BaseModel):
     # Reverse proxies (addresses or networks) whose X-Forwarded-For / -Proto are believed; none by default,
     # so a client cannot pick the address its failed logins are counted against.
     trusted_proxies: list[str] = Field(default_factory=list)
+    # Request bodies (central.api.limits): registry imports may be large, everything else is small.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_import_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
 
     @field_validator("trusted_proxies")
     @classmethod
