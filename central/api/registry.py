@@ -22,6 +22,7 @@ from sqlmodel import Session, SQLModel, col, select
 from central.access.audit import audit
 from central.access.scope import Scope
 from central.api.deps import AdminScopeDep, SessionDep
+from central.api.operations import FIRST_DAY, LAST_DAY
 from central.api.paging import Page, PagingDep, page
 from central.attendance import timesheets
 from central.errors import Conflict, DomainError, NotFound, Unprocessable, found
@@ -196,7 +197,7 @@ def _sheet_response(session: Session, admin: Scope, sheet: timesheets.Timesheet,
 def daily_timesheet(
     session: SessionDep,
     admin: AdminScopeDep,
-    day: Annotated[date, Query(alias="date")],
+    day: Annotated[date, Query(alias="date", ge=FIRST_DAY, le=LAST_DAY)],
     site_id: Annotated[list[str] | None, Query()] = None,
     guard_id: Annotated[list[str] | None, Query()] = None,
     fmt: Annotated[Format, Query(alias="format")] = "json",
@@ -210,7 +211,7 @@ def daily_timesheet(
 def monthly_timesheet(
     session: SessionDep,
     admin: AdminScopeDep,
-    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
+    month: Annotated[str, Query(pattern=r"^2\d{3}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
     site_id: Annotated[list[str] | None, Query()] = None,
     guard_id: Annotated[list[str] | None, Query()] = None,
     group: timesheets.Group = "site",
