@@ -105,7 +105,7 @@ class AccountPublic(SQLModel):
 
 
 class AccountCreate(SQLModel):
-    username: str = Field(min_length=3, max_length=64, regex=r"^[A-Za-z0-9_.@-]+$")
+    username: str = Field(min_length=1, max_length=64)  # normalised and checked by central.access.policy
     password: str = Field(min_length=12, max_length=256)
     display_name: str = Field(default="", max_length=200)
     role: Role

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Request, Response, status
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
-from central.access import auth
+from central.access import auth, policy
 from central.access.audit import audit, printable, record
 from central.access.models import (
     Account,
@@ -77,17 +77,18 @@ def checked_login(
 ) -> tuple[str, Account] | None:
     """``auth.login`` behind the failed-login throttle; raises TooManyAttempts (429) during a lockout."""
     address = client_address(request)
-    wait = throttle.retry_after(username, address)
+    name = policy.login_name(username)  # ADMIN and ａｄｍｉｎ count against admin
+    wait = throttle.retry_after(name, address)
     if wait is not None:
         raise locked_out(wait)
     result = auth.login(session, username, password, access)
     if result is None:
         record(session, username, "-", "login.failure", address=address)
-        if throttle.failed(username, address):
-            logger.warning("login locked out for %s from %s after repeated failures", printable(username), address)
+        if throttle.failed(name, address):
+            logger.warning("login locked out for %s from %s after repeated failures", printable(name), address)
             record(session, username, "-", "login.lockout", detail="repeated failures", address=address)
         return None
-    throttle.succeeded(username)
+    throttle.succeeded(name)
     audit(session, scope_from(request, result[1]), "login.success")
     return result
 
