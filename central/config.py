@@ -48,8 +48,8 @@ class AccessSettings(BaseModel):
     # Demo mode: the fixed demo accounts and API key work; never on a real deployment.
     demo: bool = False
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
-    # True behind TLS: the session cookie then never travels in clear.
-    cookie_secure: bool = False
+    # The session cookie only over HTTPS; None: yes, but in demo mode (served over plain HTTP on a laptop).
+    cookie_secure: bool | None = None
     # Creates (or resets) the account ``admin`` at start; from the environment, never a file in git.
     bootstrap_admin_password: SecretStr | None = None
     # Failed logins (central.access.throttle, per process): this many within the window lock out
@@ -58,6 +58,10 @@ class AccessSettings(BaseModel):
     login_max_failures_per_address: int = Field(default=20, ge=1, le=100_000)
     login_window_s: float = Field(default=900.0, gt=0)
     login_lockout_s: float = Field(default=900.0, ge=0)
+
+    @property
+    def secure_cookie(self) -> bool:
+        return self.cookie_secure if self.cookie_secure is not None else not self.demo
 
 
 class RetentionSettings(BaseModel):

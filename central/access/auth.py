@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
@@ -178,7 +178,7 @@ def csrf_valid(session_token: str, presented: str | None) -> bool:
 
 
 def change_password(session: Session, account: Account, old: str, new: str, keep_token: str | None) -> None:
-    """Set ``account``'s password after checking the old one; ends its other sessions.
+    """Set ``account``'s password after checking the old one; ends its other sessions and revokes its API keys.
 
     Raises WrongPassword for a wrong old password, AccessError for a new one that cannot be used.
     """
@@ -193,6 +193,22 @@ def change_password(session: Session, account: Account, old: str, new: str, keep
     session.exec(
         delete(LoginSession).where(col(LoginSession.account_id) == account.id, col(LoginSession.token_hash) != kept)
     )
+    _revoke_keys(session, account)  # a key made by whoever knew the old password goes with it
+    session.commit()
+
+
+def _revoke_keys(session: Session, account: Account) -> None:
+    live = (col(ApiKey.account_id) == account.id, col(ApiKey.revoked_at).is_(None))
+    session.execute(update(ApiKey).where(*live).values(revoked_at=utcnow()))
+
+
+def set_active(session: Session, account: Account, active: bool) -> None:
+    """Enable or disable ``account``; disabling ends its sessions and revokes its API keys."""
+    account.active = active
+    session.add(account)
+    if not active:
+        session.exec(delete(LoginSession).where(col(LoginSession.account_id) == account.id))
+        _revoke_keys(session, account)
     session.commit()
 
 

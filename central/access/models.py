@@ -102,6 +102,7 @@ class AccountPublic(SQLModel):
     role: Role
     company_id: str | None
     jurisdiction: str | None
+    active: bool = True
 
 
 class AccountCreate(SQLModel):

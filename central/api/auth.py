@@ -38,7 +38,7 @@ from central.api.deps import (
 )
 from central.api.paging import DB_INT_MAX, Page, PagingDep, page
 from central.db.types import utcnow
-from central.errors import TooManyAttempts, Unauthenticated, found
+from central.errors import Conflict, TooManyAttempts, Unauthenticated, found
 from central.paging import fetch
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,9 @@ router = APIRouter(prefix="/api", tags=["auth"])
 class LoginRequest(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
+
+
+AccountId = Annotated[int, Path(ge=1, le=DB_INT_MAX)]
 
 
 class ApiKeyRequest(BaseModel):
@@ -107,7 +110,7 @@ def login(
     if result is None:
         raise Unauthenticated("用户名或密码错误 / wrong username or password", code="access.wrong_login")
     token, account = result
-    set_session_cookie(response, token, access.session_hours, access.cookie_secure)
+    set_session_cookie(response, token, access.session_hours, access.secure_cookie)
     response.headers[CSRF_HEADER] = auth.csrf_token(token)
     return AccountPublic.model_validate(account)
 
@@ -173,6 +176,26 @@ def accounts(session: SessionDep, _admin: AdminScopeDep, paging: PagingDep) -> P
 def create_account(body: AccountCreate, session: SessionDep, admin: AdminScopeDep) -> AccountPublic:
     account = auth.create_account(session, body)
     audit(session, admin, "account.create", account.username, account.role)
+    return AccountPublic.model_validate(account)
+
+
+@router.post("/accounts/{account_id}/disable")
+def disable_account(account_id: AccountId, session: SessionDep, admin: AdminScopeDep) -> AccountPublic:
+    """No more logins or API keys for the account; its sessions end and its keys are revoked."""
+    account = found(session.get(Account, account_id), "account")
+    if account.username == admin.actor:
+        raise Conflict("不能停用自己的账号 / you cannot disable your own account", code="access.own_account")
+    auth.set_active(session, account, False)
+    audit(session, admin, "account.disable", account.username)
+    return AccountPublic.model_validate(account)
+
+
+@router.post("/accounts/{account_id}/enable")
+def enable_account(account_id: AccountId, session: SessionDep, admin: AdminScopeDep) -> AccountPublic:
+    """The account may log in again (its old keys stay revoked)."""
+    account = found(session.get(Account, account_id), "account")
+    auth.set_active(session, account, True)
+    audit(session, admin, "account.enable", account.username)
     return AccountPublic.model_validate(account)
 
 

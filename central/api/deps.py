@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
@@ -137,16 +138,30 @@ PageScopeDep = Annotated[Scope, Depends(require_page_scope)]
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Logging in makes the session; it cannot carry its token yet (SameSite=Lax keeps other sites' posts out).
+# Logging in makes the session; it cannot carry its token yet: the browser's Origin (or Referer) must be this site.
 _CSRF_EXEMPT = frozenset({"/login", "/api/auth/login"})
 
 
+def _same_origin(request: Request) -> bool:
+    """Whether the page that sent the request is this site's: by Origin, else Referer; neither (no browser): yes."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source:
+        return True
+    parts = urlsplit(source)
+    return parts.netloc != "" and parts.netloc == request.headers.get("host", request.url.netloc)
+
+
 async def csrf_protect(request: Request) -> None:
-    """403 for a cookie-authenticated POST/PUT/PATCH/DELETE without the session's CSRF token."""
-    token = request.cookies.get(auth.SESSION_COOKIE)
-    if request.method in _SAFE_METHODS or not token or _presented_key(request) is not None:
+    """403 for a cookie-authenticated POST/PUT/PATCH/DELETE without the session's CSRF token,
+    and for a login posted from another site's page (login CSRF: it would log the victim in as the attacker)."""
+    if request.method in _SAFE_METHODS:
         return
     if request.url.path in _CSRF_EXEMPT:
+        if not _same_origin(request):
+            raise Forbidden("跨站登录请求被拒绝 / login from another site refused", code="forbidden.csrf")
+        return
+    token = request.cookies.get(auth.SESSION_COOKIE)
+    if not token or _presented_key(request) is not None:
         return
     presented = request.headers.get(CSRF_HEADER)
     content_type = request.headers.get("content-type", "")

@@ -72,7 +72,7 @@ def login_submit(
     if result is None:
         return render(request, "login.html", None, {"next": _safe_next(next), "error": True}, status_code=401)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    set_session_cookie(response, result[0], access.session_hours, access.cookie_secure)
+    set_session_cookie(response, result[0], access.session_hours, access.secure_cookie)
     return response
 
 
