@@ -73,7 +73,8 @@ def test_a_disabled_account_can_neither_log_in_nor_use_its_keys(admin: TestClien
 
 def employers_may_not_disable(admin: TestClient, engine: Engine, account_id: int) -> bool:
     employer = {auth.API_KEY_HEADER: keys_for(engine)["pingan"]}
-    return admin.post(f"/api/accounts/{account_id}/disable", headers=employer).status_code == 403
+    status: int = admin.post(f"/api/accounts/{account_id}/disable", headers=employer).status_code
+    return status == 403
 
 
 def test_a_password_change_revokes_the_accounts_api_keys(admin: TestClient, sqlite_engine: Engine) -> None:
