@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from central.checkins.outage import Outage, is_outage
 from central.checkins.store import Recorded, record_dead_letter, record_events
 from central.config import CentralSettings
 from central.registry.terminals import record_status
@@ -82,6 +83,7 @@ class Ingest:
         self._ready = threading.Event()  # connected and subscriptions acknowledged
         self._stopping = threading.Event()
         self._sub_mid: int | None = None
+        self._outage = Outage()
         self._worker: threading.Thread | None = None
         self._client = create_client(settings.mqtt, settings.client_id)
         self._client.on_connect = self._on_connect
@@ -233,10 +235,15 @@ class Ingest:
             return
         try:
             recorded = self._record(events)
-        except (SQLAlchemyError, OSError):
+        except (SQLAlchemyError, OSError) as exc:
+            if is_outage(exc):  # one by one would fail as well, each with its own traceback
+                self._outage.failed(exc, len(events))
+                return
             # One bad event must not hold back the rest: retry them one transaction each.
             logger.warning("batch of %d events not stored; storing them one by one", len(events), exc_info=True)
             recorded = [r for r in (self._store_one(e) for e in events) if r is not None]
+        else:
+            self._outage.recovered()
         terminals = {e.event_id: e.terminal_id for e in events}
         for item in recorded:
             # DEBUG: at thousands of events per second an INFO line each is the bottleneck.
@@ -255,17 +262,25 @@ class Ingest:
     def _store_one(self, event: CheckinEvent) -> Recorded | None:
         try:
             return self._record([event])[0]
-        except (SQLAlchemyError, OSError):
-            logger.exception("event %s not stored; the terminal will send it again", event.event_id)
+        except (SQLAlchemyError, OSError) as exc:
+            self._write_failed(exc, f"event {event.event_id} not stored; the terminal will send it again")
             return None
+
+    def _write_failed(self, exc: BaseException, what: str) -> None:
+        """An outage is counted and said once (``Outage``); anything else is logged with its traceback."""
+        if is_outage(exc):
+            self._outage.failed(exc, 1)
+        else:
+            logger.error(what, exc_info=exc)
 
     def _dead_letter(self, item: Inbound, reason: str) -> UUID | None:
         event_id = _event_id_of(item.payload)
         try:
             record_dead_letter(self._engine, item.topic, item.payload, reason, str(event_id) if event_id else None)
-        except SQLAlchemyError:
-            logger.exception("dead letter from %s not stored; not receipted", item.topic)
+        except SQLAlchemyError as exc:
+            self._write_failed(exc, f"dead letter from {item.topic} not stored; not receipted")
             return None
+        self._outage.recovered()
         # Only the reason's head: validation details quote the payload (card uid, ID number).
         logger.warning("dead-lettered message on %s: %s", item.topic, reason.split(":", 1)[0][:200])
         return event_id
@@ -283,8 +298,10 @@ class Ingest:
             return
         try:
             record_status(self._engine, status)
-        except SQLAlchemyError:
-            logger.exception("status of terminal %s not stored", terminal_id)
+        except SQLAlchemyError as exc:
+            self._write_failed(exc, f"status of terminal {terminal_id} not stored")
+        else:
+            self._outage.recovered()
 
     def _publish_alert(self, alert: PoliceAlert) -> None:
         payload = alert.model_dump_json(by_alias=True).encode()
