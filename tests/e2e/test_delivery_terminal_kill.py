@@ -57,7 +57,7 @@ _TERMINAL = textwrap.dedent(
         event = box.append(lambda seq: make_event(seq, terminal_id))
         # one write per line: with PYTHONUNBUFFERED each print() piece is its own write,
         # and a kill between two pieces would leave half a line in the pipe
-        sys.stdout.write(f"committed {event.seq} {event.event_id}\n")
+        sys.stdout.write(f"committed {event.seq} {event.event_id}\\n")
         sys.stdout.flush()  # the guard is told only now
         uplink.wake()
     while box.stats().depth:
