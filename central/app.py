@@ -33,7 +33,7 @@ from central.api import exports, health, metrics, operations, police, registry, 
 from central.api.deps import LoginRequired, csrf_protect, require_admin
 from central.api.errors import error_json, invalid_request, is_api
 from central.api.headers import SecurityHeaders
-from central.api.limits import BodyGuard, BodyLimits, has_account
+from central.api.limits import BodyGuard, BodyLimits, account_role
 from central.api.metrics import Metrics, RecordsCollector, RequestLog
 from central.checkins import retention
 from central.checkins.ingest import Ingest
@@ -114,7 +114,7 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     limits = BodyLimits(default=settings.api.max_body_bytes, imports=settings.api.max_import_bytes)
-    app.add_middleware(BodyGuard, limits=limits, authenticated=has_account)
+    app.add_middleware(BodyGuard, limits=limits, role_of=account_role)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog, metrics=app.state.metrics)
     if settings.api.trusted_proxies:  # outermost: the request log and the login throttle see the client's address

@@ -143,12 +143,17 @@ _CSRF_EXEMPT = frozenset({"/login", "/api/auth/login"})
 
 
 def _same_origin(request: Request) -> bool:
-    """Whether the page that sent the request is this site's: by Origin, else Referer; neither (no browser): yes."""
+    """Whether the page that sent the request is this site's: by Origin, else Referer; neither (no browser): yes.
+
+    This site is the ``Host`` asked for, or ``public_url`` (behind a proxy that does not pass ``Host`` on).
+    """
     source = request.headers.get("origin") or request.headers.get("referer")
     if not source:
         return True
-    parts = urlsplit(source)
-    return parts.netloc != "" and parts.netloc == request.headers.get("host", request.url.netloc)
+    public_url = get_settings(request).public_url
+    ours = {request.headers.get("host", request.url.netloc), urlsplit(public_url).netloc if public_url else ""}
+    netloc = urlsplit(source).netloc
+    return netloc != "" and netloc in ours
 
 
 async def csrf_protect(request: Request) -> None:

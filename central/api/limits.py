@@ -4,7 +4,8 @@ An ASGI middleware in front of every route. A request that carries a body
 (``Content-Length`` above zero, or chunked) is first checked for an account
 (the API key or the session cookie, as ``central.api.deps`` checks them):
 without one it gets 401 unread, but on the routes that log in. Then the body
-is read up to the route's limit (``BodyLimits``), and one larger gets 413
+is read up to the route's limit for the account's role (``BodyLimits``: the
+large ones only for those who may use the route), and one larger gets 413
 without the rest being read; the route sees the body as sent.
 """
 
@@ -19,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from central.access.models import Role
 from central.api.deps import current_account
 from central.watchlist.editor import MAX_PHOTOS
 from central.watchlist.faces import MAX_PHOTO_BYTES
@@ -37,30 +39,31 @@ class BodyLimits:
     imports: int
     watchlist: int = WATCHLIST_BYTES
 
-    def of(self, path: str) -> int:
-        if path.startswith("/api/admin/import/"):
+    def of(self, path: str, role: str | None) -> int:
+        if path.startswith("/api/admin/import/") and role == Role.ADMIN:
             return self.imports
-        if path == "/api/watchlist" or path.startswith("/api/watchlist/"):
+        if (path == "/api/watchlist" or path.startswith("/api/watchlist/")) and role in (Role.ADMIN, Role.POLICE):
             return self.watchlist
         return self.default
 
 
 class BodyGuard:
-    def __init__(self, app: ASGIApp, limits: BodyLimits, authenticated: Callable[[Request], bool]) -> None:
+    def __init__(self, app: ASGIApp, limits: BodyLimits, role_of: Callable[[Request], str | None]) -> None:
         self.app = app
         self.limits = limits
-        self.authenticated = authenticated
+        self.role_of = role_of  # the role of the request's account, None without one
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not _has_body(scope):
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        if path not in OPEN_ROUTES and not await run_in_threadpool(self.authenticated, Request(scope)):
+        role = None if path in OPEN_ROUTES else await run_in_threadpool(self.role_of, Request(scope))
+        if role is None and path not in OPEN_ROUTES:
             detail = "需要登录或 API 密钥 / log in or send an API key"
             await _answer(send, 401, "unauthenticated", detail, {"WWW-Authenticate": "Bearer"})
             return
-        limit = self.limits.of(path)
+        limit = self.limits.of(path, role)
         declared = _content_length(scope)
         body = None if declared is not None and declared > limit else await _read(receive, limit)
         if body is None:
@@ -123,7 +126,8 @@ async def _answer(send: Send, status: int, code: str, detail: str, headers: dict
     await send({"type": "http.response.body", "body": body})
 
 
-def has_account(request: Request) -> bool:
-    """Whether the request's API key or session cookie belongs to a usable account (``central.api.deps``)."""
+def account_role(request: Request) -> str | None:
+    """The role of the usable account behind the request's API key or session cookie (``central.api.deps``)."""
     with Session(request.app.state.engine) as session:
-        return current_account(request, session, request.app.state.settings.access) is not None
+        account = current_account(request, session, request.app.state.settings.access)
+        return None if account is None else str(account.role)

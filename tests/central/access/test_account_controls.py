@@ -129,3 +129,11 @@ def test_the_session_cookie_is_secure_unless_in_demo_mode(sqlite_engine: Engine,
         response = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200
     assert "secure" in response.headers["set-cookie"].lower()
+
+
+def test_behind_a_proxy_that_rewrites_host_the_public_url_is_this_site(sqlite_engine: Engine, tmp_path: Path) -> None:
+    settings = demo_settings(tmp_path, public_url="https://central.example.org")
+    with TestClient(create_app(settings, engine=sqlite_engine, run_ingest=False)) as client:
+        ours = {"Origin": "https://central.example.org"}
+        assert _login_with(client, ours) == 200
+        assert _login_with(client, {"Origin": "https://evil.example"}) == 403

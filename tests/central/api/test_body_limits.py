@@ -88,3 +88,11 @@ def test_a_refused_value_is_not_echoed(url: str) -> None:
         assert "uuuuuuuu" not in response.text
         assert len(response.content) < 2000
         assert response.json()["detail"][0]["loc"][-1] == "username"
+
+
+def test_the_large_limits_are_only_for_those_who_may_use_the_route(url: str, sqlite_engine: Engine) -> None:
+    employer = keys_for(sqlite_engine)["pingan"]
+    body = b'{"name_zh": "' + b"x" * 200_000 + b'", "photos": ["x"]}'
+    assert _raw(url, _post_head("/api/watchlist", len(body), employer), body[:1000])[0] == 413  # not read on
+    police = keys_for(sqlite_engine)["police"]
+    assert _raw(url, _post_head("/api/watchlist", len(body), police), body)[0] == 422  # read, then refused
