@@ -35,6 +35,7 @@ from central.api.errors import error_json, invalid_request, is_api
 from central.api.headers import SecurityHeaders
 from central.api.limits import BodyGuard, BodyLimits, account_role
 from central.api.metrics import Metrics, RecordsCollector, RequestLog
+from central.api.refusals import REFUSALS
 from central.checkins import retention
 from central.checkins.ingest import Ingest
 from central.config import CentralSettings
@@ -107,9 +108,9 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
     )
     app.state.metrics = Metrics()
     for module in (health, operations, police, terminals, watchlist, auth_routes, exports, metrics):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=REFUSALS)
     # The registry API is the administrator's: ID numbers in clear, writes.
-    app.include_router(registry.router, dependencies=[Depends(require_admin)])
+    app.include_router(registry.router, dependencies=[Depends(require_admin)], responses=REFUSALS)
     for page_module in (pages, police_pages, watchlist_pages):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")

@@ -15,9 +15,12 @@ from fastapi.responses import JSONResponse
 
 from central.errors import DomainError
 
+# Paths for programs, not people, outside /api/: their refusals are JSON too.
+_MACHINE_PATHS = frozenset({"/metrics", "/healthz"})
+
 
 def is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return request.url.path.startswith("/api/") or request.url.path in _MACHINE_PATHS
 
 
 def error_json(exc: DomainError) -> JSONResponse:

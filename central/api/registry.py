@@ -23,7 +23,7 @@ from central.access.audit import audit
 from central.access.scope import Scope
 from central.api.deps import AdminScopeDep, SessionDep
 from central.api.operations import FIRST_DAY, LAST_DAY
-from central.api.paging import Page, PagingDep, page
+from central.api.paging import DB_INT_MAX, Page, PagingDep, page
 from central.attendance import timesheets
 from central.errors import Conflict, DomainError, NotFound, Unprocessable, found
 from central.paging import fetch
@@ -50,7 +50,7 @@ def _get(session: Session, model: type[SQLModel], key: str) -> Any:
     pk = _pk(model)
     value: Any = key
     if pk.type.python_type is int:
-        if not key.isdigit():
+        if not key.isdigit() or int(key) > DB_INT_MAX:  # beyond any id the database holds (or can compare)
             raise NotFound("record")
         value = int(key)
     return found(session.get(model, value), "record")
@@ -193,7 +193,13 @@ def _sheet_response(session: Session, admin: Scope, sheet: timesheets.Timesheet,
     return Response(body, media_type=_MEDIA[fmt], headers=headers)
 
 
-@router.get("/timesheets/daily")
+# JSON by default; CSV or XLSX with ``format``.
+_SHEET_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}, **{media: {} for media in _MEDIA.values()}}}
+}
+
+
+@router.get("/timesheets/daily", responses=_SHEET_RESPONSES)
 def daily_timesheet(
     session: SessionDep,
     admin: AdminScopeDep,
@@ -207,7 +213,7 @@ def daily_timesheet(
     return _sheet_response(session, admin, sheet, fmt, f"timesheet-{day.isoformat()}", site_id, guard_id)
 
 
-@router.get("/timesheets/monthly")
+@router.get("/timesheets/monthly", responses=_SHEET_RESPONSES)
 def monthly_timesheet(
     session: SessionDep,
     admin: AdminScopeDep,

@@ -35,6 +35,12 @@ def test_dates_out_of_range_are_422(apps: Apps, user: str, url: str) -> None:
     assert response.json()["detail"][0]["loc"][0] == "query"
 
 
+def test_an_id_beyond_any_stored_one_is_404(apps: Apps) -> None:
+    for url in ("/api/admin/shifts/9223372036854775808", "/api/admin/assignments/2147483648"):
+        assert apps.client("admin").get(url).status_code == 404, url
+        assert apps.client("admin").delete(url).status_code == 404, url
+
+
 def test_a_csv_field_over_the_limit_is_a_clear_refusal(apps: Apps) -> None:
     csv = "编号,名称,类型,行政区划\nCX1," + "甲" * 200_000 + ",保安服务公司,110105\n"
     files = {"file": ("c.csv", csv.encode(), "text/csv")}
