@@ -8,10 +8,11 @@ bytes in tests/firmware_mocks/test_fingerprint_mock.py.
 from __future__ import annotations
 
 import os
-import select
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -401,10 +402,12 @@ def test_mock_command_serves_a_link_and_runs_its_script(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "guardpost", *argv], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
+        # Lines through a thread: select() on a buffered pipe misses lines already read into the buffer.
+        lines: queue.Queue[str] = queue.Queue()
+        stdout = proc.stdout
+        threading.Thread(target=lambda: list(map(lines.put, stdout)), daemon=True).start()
         for _ in range(4):  # ready, the two script lines, serving until Ctrl-C
-            ready, _, _ = select.select([proc.stdout], [], [], 20)
-            assert ready, "mock did not start"
-            last = proc.stdout.readline()
+            last = lines.get(timeout=20)
         assert "serving until Ctrl-C" in last
         with FingerprintReader(FingerprintConfig(port=str(link))) as driver:
             assert driver.read_system_parameters().packet_size == 64
