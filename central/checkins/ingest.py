@@ -26,9 +26,9 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from central.checkins.outage import Outage, is_outage
 from central.checkins.store import Recorded, record_dead_letter, record_events
 from central.config import CentralSettings
+from central.db.outage import Outage, is_outage
 from central.registry.terminals import record_status
 from protocol.checkin import CheckinEvent, ProtocolError, parse_event
 from protocol.messages import PoliceAlert, Receipt, TerminalStatus
@@ -83,7 +83,9 @@ class Ingest:
         self._ready = threading.Event()  # connected and subscriptions acknowledged
         self._stopping = threading.Event()
         self._sub_mid: int | None = None
-        self._outage = Outage()
+        self._outage = Outage(
+            "storage", "nothing is receipted; terminals keep their events and send them again when it is back"
+        )
         self._worker: threading.Thread | None = None
         self._client = create_client(settings.mqtt, settings.client_id)
         self._client.on_connect = self._on_connect
@@ -269,7 +271,7 @@ class Ingest:
     def _write_failed(self, exc: BaseException, what: str) -> None:
         """An outage is counted and said once (``Outage``); anything else is logged with its traceback."""
         if is_outage(exc):
-            self._outage.failed(exc, 1)
+            self._outage.failed(exc)
         else:
             logger.error(what, exc_info=exc)
 

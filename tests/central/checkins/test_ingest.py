@@ -369,5 +369,5 @@ def test_a_database_outage_is_logged_once_and_its_end_once_with_counts(
     assert len([r for r in ours if "storage unavailable" in r.getMessage()]) == 1
     recovered = [r.getMessage() for r in ours if "storage available again" in r.getMessage()]
     assert len(recovered) == 1
-    assert re.search(r"after \d+ s: \d+ writes of \d+ messages failed", recovered[0])
+    assert re.search(r"after \d+ s: \d+ attempts on \d+ items failed meanwhile", recovered[0])
     assert not [r.getMessage() for r in ours if r.exc_info], "tracebacks logged during the outage"
