@@ -101,7 +101,8 @@ def server_options(settings: CentralSettings) -> dict[str, Any]:
 
 
 def _install(app: FastAPI, settings: CentralSettings) -> None:
-    """Routers, pages, static files, the login throttle, the request log and metrics."""
+    """Routers, pages, static files, the login throttle, the request log and metrics;
+    request body limits, security headers, and the trusted reverse proxies' forwarded headers."""
     access = settings.access
     app.state.login_throttle = LoginThrottle(
         access.login_max_failures, access.login_max_failures_per_address, access.login_window_s, access.login_lockout_s
