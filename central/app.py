@@ -14,13 +14,16 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from central.access import auth
 from central.access.audit import SYSTEM, audit
@@ -40,8 +43,11 @@ from central.api import (
     watchlist,
 )
 from central.api.deps import LoginRequired, csrf_protect, require_admin
-from central.api.errors import error_json, is_api
+from central.api.errors import error_json, invalid_request, is_api
+from central.api.headers import SecurityHeaders
+from central.api.limits import BodyGuard, BodyLimits, account_role
 from central.api.metrics import Metrics, RecordsCollector, RequestLog
+from central.api.refusals import REFUSALS
 from central.checkins import retention
 from central.checkins.ingest import Ingest
 from central.config import CentralSettings
@@ -101,28 +107,46 @@ def create_app(settings: CentralSettings, *, engine: Engine | None = None, run_i
     return app
 
 
+def server_options(settings: CentralSettings) -> dict[str, Any]:
+    """uvicorn's options: where to listen, and no forwarded header believed by uvicorn itself.
+
+    uvicorn trusts ``X-Forwarded-For`` from 127.0.0.1 unless told otherwise; the app
+    believes it from ``api.trusted_proxies`` only (``_install``).
+    """
+    return {"host": settings.api.host, "port": settings.api.port, "proxy_headers": False, "forwarded_allow_ips": ""}
+
+
 def _install(app: FastAPI, settings: CentralSettings) -> None:
-    """Routers, pages, static files, the login throttle, the request log and metrics."""
+    """Routers, pages, static files, the login throttle, the request log and metrics;
+    request body limits, security headers, and the trusted reverse proxies' forwarded headers."""
     access = settings.access
     app.state.login_throttle = LoginThrottle(
         access.login_max_failures, access.login_max_failures_per_address, access.login_window_s, access.login_lockout_s
     )
     app.state.metrics = Metrics()
     for module in (health, operations, police, terminals, watchlist, auth_routes, exports, metrics):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=REFUSALS)
     # The registry API is the administrator's: ID numbers in clear, writes.
-    app.include_router(registry.router, dependencies=[Depends(require_admin), Depends(wake_rosters)])
-    app.include_router(enrolment.router, dependencies=[Depends(wake_rosters)])
+    app.include_router(
+        registry.router, dependencies=[Depends(require_admin), Depends(wake_rosters)], responses=REFUSALS
+    )
+    app.include_router(enrolment.router, dependencies=[Depends(wake_rosters)], responses=REFUSALS)
     for page_module in (pages, police_pages, watchlist_pages):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    limits = BodyLimits(default=settings.api.max_body_bytes, imports=settings.api.max_import_bytes)
+    app.add_middleware(BodyGuard, limits=limits, role_of=account_role)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog, metrics=app.state.metrics)
+    if settings.api.trusted_proxies:  # outermost: the request log and the login throttle see the client's address
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.api.trusted_proxies)
 
     async def login_required(request: Request, exc: Exception) -> Response:
         return pages.login_redirect(request.url.path)
 
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:

@@ -8,11 +8,12 @@ back to a default.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     SettingsConfigDict,
 )
@@ -48,8 +49,8 @@ class AccessSettings(BaseModel):
     # Demo mode: the fixed demo accounts and API key work; never on a real deployment.
     demo: bool = False
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
-    # True behind TLS: the session cookie then never travels in clear.
-    cookie_secure: bool = False
+    # The session cookie only over HTTPS; None: yes, but in demo mode (served over plain HTTP on a laptop).
+    cookie_secure: bool | None = None
     # Creates (or resets) the account ``admin`` at start; from the environment, never a file in git.
     bootstrap_admin_password: SecretStr | None = None
     # Failed logins (central.access.throttle, per process): this many within the window lock out
@@ -58,6 +59,10 @@ class AccessSettings(BaseModel):
     login_max_failures_per_address: int = Field(default=20, ge=1, le=100_000)
     login_window_s: float = Field(default=900.0, gt=0)
     login_lockout_s: float = Field(default=900.0, ge=0)
+
+    @property
+    def secure_cookie(self) -> bool:
+        return self.cookie_secure if self.cookie_secure is not None else not self.demo
 
 
 class RetentionSettings(BaseModel):
@@ -92,6 +97,22 @@ class ApiSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For / -Proto are believed; none by default,
+    # so a client cannot pick the address its failed logins are counted against.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Request bodies (central.api.limits): registry imports may be large, everything else is small.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_import_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an IP address or network: {item!r}") from exc
+        return value
 
 
 def _default_client_id() -> str:

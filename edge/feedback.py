@@ -1,7 +1,8 @@
 """What the terminal tells the guard after a tap: outcome, code, and the words, Chinese first.
 
 A watchlist hit is never shown to the person at the terminal: the screen says
-what it says for an ordinary check-in, and the alert goes to the police.
+what the same tap says without a hit, and so does the event's decision (the
+employer reads it); the alert goes to the police.
 """
 
 from __future__ import annotations
@@ -88,21 +89,22 @@ def decide(
     ``fingerprint``: the 1:1 on the module, when the site's check asked for one
     (a matched finger confirms the card holder whatever the face showed).
     """
-    hit = face.watchlist.hit is not None
+    # The watchlist is not consulted here: a hit changes nothing the guard sees or the event's decision
+    # says (the employer reads it), so the answer is the one the same tap gets without a hit.
     if refusal is not None:
         return Feedback(Outcome.REFUSED, refusal.code, refusal.message_zh, refusal.message_en)
-    if off_roster and not hit:
+    if off_roster:
         return Feedback(
             Outcome.REFUSED,
             "NOT_ROSTERED",
             "本岗位名册中无此卡，不得上岗，已记录，请联系主管",
             "card not on this post's roster: recorded; please see the supervisor",
         )
-    if fingerprint is not None and fingerprint.status in _FINGER and not hit:
+    if fingerprint is not None and fingerprint.status in _FINGER:
         return Feedback(*_FINGER[fingerprint.status])
     if fingerprint is not None and fingerprint.status is FingerprintStatus.MATCHED:
         return _checked_in(direction)
-    if not enrolled and not hit:
+    if not enrolled:
         return Feedback(
             Outcome.SEE_SUPERVISOR,
             "CARD_UNKNOWN",
@@ -120,16 +122,14 @@ def decide(
         and face.verify_threshold is not None
         and (face.verify_score < face.verify_threshold)
     )
-    if mismatch and not hit:
+    if mismatch:
         return Feedback(
             Outcome.SEE_SUPERVISOR,
             "FACE_MISMATCH",
             "人脸与持卡人不符，已记录，请联系主管",
             "face does not match the card holder: recorded; please see the supervisor",
         )
-    # A hit looks like any check-in, also in the event's decision: whoever reads the event (the
-    # employer's pages) must not learn of it; central alerts the police from the face result.
-    return _checked_in(direction)
+    return _checked_in(direction)  # central alerts the police from the face result
 
 
 def _checked_in(direction: Direction) -> Feedback:

@@ -33,6 +33,8 @@ from protocol.messages import Receipt, TerminalStatus
 from protocol.mqtt import MqttSettings, connect_async, create_client, reason_ok
 
 logger = logging.getLogger(__name__)
+# Re-sends are logged at most this often, with how many there were.
+RESEND_LOG_S = 60.0
 
 
 class UplinkSettings(BaseModel):
@@ -67,6 +69,7 @@ class Uplink:
         self._stop = threading.Event()
         self._connected = threading.Event()
         self._resend_after = settings.resend_after_s  # doubles while re-sends get no receipt
+        self._resent, self._resent_logged_at = 0, -RESEND_LOG_S  # re-sends not logged yet, and when last logged
         self._broker_acks = 0
         self._thread = threading.Thread(target=self._drain_loop, name=f"uplink-{terminal_id}", daemon=True)
         self._client = create_client(mqtt_settings, client_id=f"terminal-{terminal_id}")
@@ -220,10 +223,19 @@ class Uplink:
                 break  # disconnected meanwhile; on_connect re-sends everything in order
             sent.append(row.seq)
         self._outbox.mark_sent(sent)
-        if any(row.sent_at is not None for row in due[: len(sent)]):
+        resent = sum(1 for row in due[: len(sent)] if row.sent_at is not None)
+        if resent:
             # A re-send: the earlier copy got no receipt in time. Back off until one does.
             self._resend_after = min(resend_after * 2, self._settings.resend_max_s)
-            logger.info("re-sent unreceipted events; next re-send after %.0f s", self._resend_after)
+            self._log_resent(resent)
+
+    def _log_resent(self, count: int) -> None:
+        """One line a minute at most: after a long outage a backlog goes out a window at a time."""
+        self._resent += count
+        now = time.monotonic()
+        if now - self._resent_logged_at >= RESEND_LOG_S:
+            logger.info("re-sent %d unreceipted events; next re-send after %.0f s", self._resent, self._resend_after)
+            self._resent, self._resent_logged_at = 0, now
 
     def _publish_status(self) -> None:
         self._client.publish(topics.status_topic(self._terminal_id), self._status(online=True), qos=1, retain=True)

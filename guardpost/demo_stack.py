@@ -20,7 +20,7 @@ from typing import Self
 import uvicorn
 from sqlmodel import Session
 
-from central.app import create_app
+from central.app import create_app, server_options
 from central.config import AccessSettings, ApiSettings, CentralSettings
 from central.db.engine import make_engine
 from central.demo.seed import seed_demo_registry
@@ -192,11 +192,11 @@ class DemoStack:
                 session.add(TerminalRecord.model_validate(gate.model_dump() | {"id": self.terminal_id}))
                 session.commit()
             _enrol_cast(session)
+        options = server_options(settings) | {"host": "127.0.0.1", "port": self.api_port}
         server = uvicorn.Server(
             uvicorn.Config(
                 create_app(settings),
-                host="127.0.0.1",
-                port=self.api_port,
+                **options,
                 log_level="warning",
                 timeout_graceful_shutdown=2,  # live-alert streams would hold the shutdown
             )

@@ -208,8 +208,14 @@ def parse_event(payload: bytes | bytearray) -> CheckinEvent:
     if len(payload) > MAX_EVENT_BYTES:
         raise ProtocolError(f"payload of {len(payload)} bytes exceeds {MAX_EVENT_BYTES}")
     try:
-        raw = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = bytes(payload).decode("utf-8")  # the wire is UTF-8: JSON's guess at UTF-16 or -32 is not taken
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(f"not UTF-8 (byte {exc.start})") from exc
+    if "\x00" in text:  # never in JSON text: UTF-16 or -32 passes for UTF-8 until here
+        raise ProtocolError("not UTF-8 (NUL bytes: UTF-16 or UTF-32?)")
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise ProtocolError(f"not JSON: {exc}") from exc
     if not isinstance(raw, dict):
         raise ProtocolError("payload is not a JSON object")
@@ -219,7 +225,8 @@ def parse_event(payload: bytes | bytearray) -> CheckinEvent:
     try:
         event = CheckinEvent.model_validate(raw)
     except ValidationError as exc:
-        raise ProtocolError(f"invalid event: {exc.errors(include_url=False)}") from exc
+        # Without the values: they may be ID numbers, or the whole event with its photo.
+        raise ProtocolError(f"invalid event: {exc.errors(include_url=False, include_input=False)}") from exc
     if event.photo is not None:
         event.photo.jpeg()
     return event

@@ -37,6 +37,7 @@ CENTRAL_LAYERS = (
     "central.config",
     "central.faces",
     "central.paging",
+    "central.spreadsheets",
     "central.db",
     "central.errors",
 )

@@ -17,9 +17,11 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
+from central.access import policy
 from central.access.models import Account, AccountCreate, ApiKey, LoginSession, Role
 from central.access.scope import Scope
 from central.config import AccessSettings, placeholder_secret
@@ -106,16 +108,24 @@ def _usable(account: Account | None, access: AccessSettings) -> Account | None:
     return account
 
 
+def find_account(session: Session, typed: str) -> Account | None:
+    """The account named ``typed``, compared as ``policy.login_name`` compares names."""
+    name = policy.login_name(typed)
+    return session.exec(select(Account).where(func.lower(col(Account.username)) == name)).first()
+
+
 def check_account(session: Session, data: AccountCreate) -> None:
-    """Raise AccessError unless the role's tenant is given and the username is free.
+    """Normalise the username; raise AccessError unless it, the password and the role's tenant can be used.
 
     That the company exists is the database's to say (a foreign key): ``create_account``.
     """
+    data.username = policy.username(data.username)
+    policy.check_password(data.password, data.username)
     if data.role in (Role.COMPANY, Role.FIRM) and not data.company_id:
         raise AccountRefused(f"角色 {data.role} 需要有效的单位 / role {data.role} needs an existing company_id")
     if data.role is Role.POLICE and not data.jurisdiction:
         raise AccountRefused("公安账号需要辖区 / a police account needs a jurisdiction")
-    if session.exec(select(Account).where(Account.username == data.username)).first() is not None:
+    if find_account(session, data.username) is not None:
         raise AccountRefused(f"用户名已存在 / username {data.username!r} is taken")
 
 
@@ -144,7 +154,7 @@ def create_account(session: Session, data: AccountCreate) -> Account:
 
 def login(session: Session, username: str, password: str, access: AccessSettings) -> tuple[str, Account] | None:
     """A new session token and its account, or None for a wrong name or password."""
-    account = session.exec(select(Account).where(Account.username == username)).first()
+    account = find_account(session, username)
     if account is None:
         verify_password(_current().dummy, password)
         return None
@@ -168,20 +178,37 @@ def csrf_valid(session_token: str, presented: str | None) -> bool:
 
 
 def change_password(session: Session, account: Account, old: str, new: str, keep_token: str | None) -> None:
-    """Set ``account``'s password after checking the old one; ends its other sessions.
+    """Set ``account``'s password after checking the old one; ends its other sessions and revokes its API keys.
 
     Raises WrongPassword for a wrong old password, AccessError for a new one that cannot be used.
     """
     if not verify_password(account.password_hash, old):
         raise WrongPassword("旧密码错误 / the current password is wrong")
-    if placeholder_secret(new) or new == old:
-        raise AccessError("新密码过弱或未改变 / the new password is a placeholder, shorter than 12 or unchanged")
+    if new == old:
+        raise policy.WeakPassword("新密码与旧密码相同 / the new password is the old one")
+    policy.check_password(new, account.username)
     account.password_hash = hash_password(new)
     session.add(account)
     kept = _digest(keep_token) if keep_token else ""
     session.exec(
         delete(LoginSession).where(col(LoginSession.account_id) == account.id, col(LoginSession.token_hash) != kept)
     )
+    _revoke_keys(session, account)  # a key made by whoever knew the old password goes with it
+    session.commit()
+
+
+def _revoke_keys(session: Session, account: Account) -> None:
+    live = (col(ApiKey.account_id) == account.id, col(ApiKey.revoked_at).is_(None))
+    session.execute(update(ApiKey).where(*live).values(revoked_at=utcnow()))
+
+
+def set_active(session: Session, account: Account, active: bool) -> None:
+    """Enable or disable ``account``; disabling ends its sessions and revokes its API keys."""
+    account.active = active
+    session.add(account)
+    if not active:
+        session.exec(delete(LoginSession).where(col(LoginSession.account_id) == account.id))
+        _revoke_keys(session, account)
     session.commit()
 
 

@@ -64,6 +64,7 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=48)  # e.g. person.lookup, export.timesheet, alert.status
     target: str = Field(default="", max_length=200)
     detail: str = Field(default="", sa_type=Text)
+    address: str | None = Field(default=None, max_length=64)  # the client's, as the server saw it
 
 
 _APPEND_ONLY = {
@@ -71,6 +72,10 @@ _APPEND_ONLY = {
         "CREATE TRIGGER IF NOT EXISTS auditentry_no_update BEFORE UPDATE ON auditentry "
         "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
         "CREATE TRIGGER IF NOT EXISTS auditentry_no_delete BEFORE DELETE ON auditentry "
+        "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
+        # INSERT OR REPLACE deletes the row it replaces without firing the delete trigger.
+        "CREATE TRIGGER IF NOT EXISTS auditentry_no_replace BEFORE INSERT ON auditentry "
+        "WHEN EXISTS (SELECT 1 FROM auditentry WHERE id = NEW.id) "
         "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
     ],
     "postgresql": [
@@ -97,10 +102,11 @@ class AccountPublic(SQLModel):
     role: Role
     company_id: str | None
     jurisdiction: str | None
+    active: bool = True
 
 
 class AccountCreate(SQLModel):
-    username: str = Field(min_length=3, max_length=64, regex=r"^[A-Za-z0-9_.@-]+$")
+    username: str = Field(min_length=1, max_length=64)  # normalised and checked by central.access.policy
     password: str = Field(min_length=12, max_length=256)
     display_name: str = Field(default="", max_length=200)
     role: Role
@@ -129,3 +135,4 @@ class AuditEntryPublic(SQLModel):
     action: str
     target: str
     detail: str
+    address: str | None

@@ -24,12 +24,13 @@ from central.access.models import Role
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """Who is asking: the account's name, role and the tenant it is confined to."""
+    """Who is asking: the account's name, role and the tenant it is confined to, and from which address."""
 
     actor: str
     role: Role
     company_id: str | None = None
     jurisdiction: str | None = None
+    address: str | None = None  # the client's, for the audit log
 
     def __post_init__(self) -> None:
         if self.role in (Role.COMPANY, Role.FIRM) and not self.company_id:

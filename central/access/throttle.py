@@ -6,7 +6,7 @@ attempts are refused for ``lockout_s`` without checking the password, so a
 guessing run costs hours rather than seconds. A success clears the account's
 count. The counts live in this process: each central worker counts on its own
 and a restart forgets them (docs/dashboard.md); behind a reverse proxy the
-address is the proxy's unless the server is told to trust forwarded headers.
+address is the proxy's unless it is one of ``api.trusted_proxies``.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from sqlmodel import Session
 from central.access.scope import Scope
 from central.alerts import queries as alert_queries
 from central.alerts.models import AlertDetail
+from central.db.outage import Outage, is_outage
 from central.db.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class AlertHub:
         self._subscribers: dict[asyncio.Queue[AlertDetail], Scope] = {}
         self._seen: dict[uuid.UUID, str] = {}
         self._cursor = utcnow()
+        self._outage = Outage("database (live alerts)", "live alert pages get nothing new until it is back")
 
     @property
     def listeners(self) -> int:
@@ -67,9 +69,12 @@ class AlertHub:
                 continue
             try:
                 changes = await asyncio.to_thread(self._poll)
-            except SQLAlchemyError:
-                logger.warning("alert poll failed; retrying", exc_info=True)
+            except SQLAlchemyError as exc:
+                if not is_outage(exc):
+                    logger.warning("alert poll failed; retrying", exc_info=True)
+                self._outage.failed(exc)
                 continue
+            self._outage.recovered()
             for detail in changes:
                 self._publish(detail)
 

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Path, Request, Response, status
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
-from central.access import auth
-from central.access.audit import audit
+from central.access import auth, policy
+from central.access.audit import audit, printable, record
 from central.access.models import (
     Account,
     AccountCreate,
@@ -34,10 +34,11 @@ from central.api.deps import (
     SessionDep,
     ThrottleDep,
     client_address,
+    scope_from,
 )
 from central.api.paging import DB_INT_MAX, Page, PagingDep, page
 from central.db.types import utcnow
-from central.errors import TooManyAttempts, Unauthenticated, found
+from central.errors import Conflict, TooManyAttempts, Unauthenticated, found
 from central.paging import fetch
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,9 @@ router = APIRouter(prefix="/api", tags=["auth"])
 class LoginRequest(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
+
+
+AccountId = Annotated[int, Path(ge=1, le=DB_INT_MAX)]
 
 
 class ApiKeyRequest(BaseModel):
@@ -76,15 +80,19 @@ def checked_login(
 ) -> tuple[str, Account] | None:
     """``auth.login`` behind the failed-login throttle; raises TooManyAttempts (429) during a lockout."""
     address = client_address(request)
-    wait = throttle.retry_after(username, address)
+    name = policy.login_name(username)  # ADMIN and ａｄｍｉｎ count against admin
+    wait = throttle.retry_after(name, address)
     if wait is not None:
         raise locked_out(wait)
     result = auth.login(session, username, password, access)
     if result is None:
-        if throttle.failed(username, address):
-            logger.warning("login locked out for %s from %s after repeated failures", username, address)
+        record(session, username, "-", "login.failure", address=address)
+        if throttle.failed(name, address):
+            logger.warning("login locked out for %s from %s after repeated failures", printable(name), address)
+            record(session, username, "-", "login.lockout", detail="repeated failures", address=address)
         return None
-    throttle.succeeded(username)
+    throttle.succeeded(name)
+    audit(session, scope_from(request, result[1]), "login.success")
     return result
 
 
@@ -102,7 +110,7 @@ def login(
     if result is None:
         raise Unauthenticated("用户名或密码错误 / wrong username or password", code="access.wrong_login")
     token, account = result
-    set_session_cookie(response, token, access.session_hours, access.cookie_secure)
+    set_session_cookie(response, token, access.session_hours, access.secure_cookie)
     response.headers[CSRF_HEADER] = auth.csrf_token(token)
     return AccountPublic.model_validate(account)
 
@@ -128,7 +136,7 @@ def change_password(
     except auth.WrongPassword:
         throttle.failed(account.username, address)
         raise
-    audit(session, auth.scope_of(account), "account.password", account.username)
+    audit(session, scope_from(request, account), "account.password", account.username)
 
 
 @router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
@@ -168,6 +176,26 @@ def accounts(session: SessionDep, _admin: AdminScopeDep, paging: PagingDep) -> P
 def create_account(body: AccountCreate, session: SessionDep, admin: AdminScopeDep) -> AccountPublic:
     account = auth.create_account(session, body)
     audit(session, admin, "account.create", account.username, account.role)
+    return AccountPublic.model_validate(account)
+
+
+@router.post("/accounts/{account_id}/disable")
+def disable_account(account_id: AccountId, session: SessionDep, admin: AdminScopeDep) -> AccountPublic:
+    """No more logins or API keys for the account; its sessions end and its keys are revoked."""
+    account = found(session.get(Account, account_id), "account")
+    if account.username == admin.actor:
+        raise Conflict("不能停用自己的账号 / you cannot disable your own account", code="access.own_account")
+    auth.set_active(session, account, False)
+    audit(session, admin, "account.disable", account.username)
+    return AccountPublic.model_validate(account)
+
+
+@router.post("/accounts/{account_id}/enable")
+def enable_account(account_id: AccountId, session: SessionDep, admin: AdminScopeDep) -> AccountPublic:
+    """The account may log in again (its old keys stay revoked)."""
+    account = found(session.get(Account, account_id), "account")
+    auth.set_active(session, account, True)
+    audit(session, admin, "account.enable", account.username)
     return AccountPublic.model_validate(account)
 
 

@@ -11,7 +11,9 @@ requests are exempt, since no browser sends a key on its own.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
@@ -89,12 +91,16 @@ def current_account(request: Request, session: SessionDep, access: AccessDep) ->
 AccountDep = Annotated[Account | None, Depends(current_account)]
 
 
+def scope_from(request: Request, account: Account) -> Scope:
+    """``account``'s scope for this request: its tenant, and the client address the audit log records."""
+    request.state.actor = account.username  # for the request log
+    return replace(auth.scope_of(account), address=client_address(request))
+
+
 def require_scope(request: Request, account: AccountDep) -> Scope:
     if account is None:
         raise Unauthenticated("需要登录或 API 密钥 / log in or send an API key", headers={"WWW-Authenticate": "Bearer"})
-    scope = auth.scope_of(account)
-    request.state.actor = scope.actor  # for the request log
-    return scope
+    return scope_from(request, account)
 
 
 ScopeDep = Annotated[Scope, Depends(require_scope)]
@@ -123,9 +129,7 @@ class LoginRequired(Exception):  # noqa: N818  (a redirect, not an error)
 def require_page_scope(request: Request, account: AccountDep) -> Scope:
     if account is None:
         raise LoginRequired(request.url.path)
-    scope = auth.scope_of(account)
-    request.state.actor = scope.actor
-    return scope
+    return scope_from(request, account)
 
 
 PageScopeDep = Annotated[Scope, Depends(require_page_scope)]
@@ -134,16 +138,35 @@ PageScopeDep = Annotated[Scope, Depends(require_page_scope)]
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Logging in makes the session; it cannot carry its token yet (SameSite=Lax keeps other sites' posts out).
+# Logging in makes the session; it cannot carry its token yet: the browser's Origin (or Referer) must be this site.
 _CSRF_EXEMPT = frozenset({"/login", "/api/auth/login"})
 
 
+def _same_origin(request: Request) -> bool:
+    """Whether the page that sent the request is this site's: by Origin, else Referer; neither (no browser): yes.
+
+    This site is the ``Host`` asked for, or ``public_url`` (behind a proxy that does not pass ``Host`` on).
+    """
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source:
+        return True
+    public_url = get_settings(request).public_url
+    ours = {request.headers.get("host", request.url.netloc), urlsplit(public_url).netloc if public_url else ""}
+    netloc = urlsplit(source).netloc
+    return netloc != "" and netloc in ours
+
+
 async def csrf_protect(request: Request) -> None:
-    """403 for a cookie-authenticated POST/PUT/PATCH/DELETE without the session's CSRF token."""
-    token = request.cookies.get(auth.SESSION_COOKIE)
-    if request.method in _SAFE_METHODS or not token or _presented_key(request) is not None:
+    """403 for a cookie-authenticated POST/PUT/PATCH/DELETE without the session's CSRF token,
+    and for a login posted from another site's page (login CSRF: it would log the victim in as the attacker)."""
+    if request.method in _SAFE_METHODS:
         return
     if request.url.path in _CSRF_EXEMPT:
+        if not _same_origin(request):
+            raise Forbidden("跨站登录请求被拒绝 / login from another site refused", code="forbidden.csrf")
+        return
+    token = request.cookies.get(auth.SESSION_COOKIE)
+    if not token or _presented_key(request) is not None:
         return
     presented = request.headers.get(CSRF_HEADER)
     content_type = request.headers.get("content-type", "")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from central.access.audit import audit
 from central.api.deps import ScopeDep, SessionDep
+from central.api.operations import FIRST_DAY, LAST_DAY
 from central.attendance import queries as attendance_queries
 from central.attendance import timesheets
 from central.errors import found
@@ -16,7 +17,6 @@ from central.registry import queries as registry_queries
 
 router = APIRouter(prefix="/api/exports", tags=["exports"])
 
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 1)
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -1,4 +1,4 @@
-"""Observability: Prometheus metrics at ``/metrics`` and one structured log line per request.
+"""Observability: Prometheus metrics at ``/metrics`` (administrators only) and one structured log line per request.
 
 Each app has its own registry (several apps in one test process must not
 collide). Counts from the database (alerts by status, check-ins) are read at
@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from central.alerts.models import Alert
+from central.api.deps import AdminScopeDep
 from central.checkins.models import Checkin
 
 logger = logging.getLogger("central.requests")
@@ -122,15 +123,19 @@ class RequestLog:
         self.metrics.requests.labels(method, template, str(status)).inc()
         self.metrics.latency.labels(method, template).observe(seconds)
         actor = scope.get("state", {}).get("actor", "-")
+        client = scope.get("client") or ("-", 0)  # after the trusted proxy's X-Forwarded-For, if any
         logger.info(
-            "request method=%s route=%s status=%d ms=%.1f actor=%s", method, template, status, seconds * 1000, actor
-        )
+            "request method=%s route=%s status=%d ms=%.1f actor=%s client=%s",
+            method, template, status, seconds * 1000, actor, client[0],
+        )  # fmt: skip
 
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/metrics", response_class=Response)
-def metrics(request: Request) -> Response:
+def metrics(request: Request, _admin: AdminScopeDep) -> Response:
+    """Prometheus text; a scraper sends an admin API key as its bearer token."""
+    # Administrators only: alert counts by status would tell anyone else that a match happened.
     body, content_type = request.app.state.metrics.render()
     return Response(body, media_type=content_type)

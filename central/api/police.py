@@ -21,6 +21,7 @@ from central.alerts import queries as alert_queries
 from central.alerts.live import AlertHub, alert_events, resume_point
 from central.alerts.models import AlertDetail, AlertPublic, AlertStatus, RegistryHitPublic, RegistryHitStatus
 from central.api.deps import PoliceScopeDep, SessionDep, SettingsDep
+from central.api.operations import FIRST_DAY, LAST_DAY
 from central.api.paging import Page, PagingDep, page
 from central.checkins import queries as checkin_queries
 from central.checkins.models import ViolationCount
@@ -74,10 +75,12 @@ async def alert_stream(
 def alert(alert_id: uuid.UUID, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> AlertDetail:
     """One alert with its site, watchlist entry, the card holder as registered, and workflow history."""
     alert = found(alert_queries.get_alert(session, scope, alert_id), "alert")
-    audit(session, scope, "alert.view", str(alert_id), alert.watchlist_entry_id)
+    # Read before the audit entry's commit: a purge in between must not leave nothing to answer with.
     guard_id = checkin_queries.guard_of(session, alert_id)
     guard = registry_queries.get_guard(session, scope, guard_id) if guard_id else None
-    return alert_queries.alert_detail(session, alert, settings.data_dir, guard)
+    detail = alert_queries.alert_detail(session, alert, settings.data_dir, guard)
+    audit(session, scope, "alert.view", str(alert_id), alert.watchlist_entry_id)
+    return detail
 
 
 @router.post("/alerts/{alert_id}/status")
@@ -117,8 +120,10 @@ def watchlist_entry(
     entry_id: str, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep
 ) -> WatchlistPublic:
     entry = watchlist_queries.get_watchlist_entry(session, scope, entry_id)
+    # Read before the audit entry's commit: an entry removed in between must not leave nothing to answer with.
+    shown = watchlist_queries.watchlist_public(entry, settings.data_dir) if entry else None
     audit(session, scope, "person.lookup", f"watchlist:{entry_id}", "found" if entry else "not found")
-    return watchlist_queries.watchlist_public(found(entry, "watchlist_entry"), settings.data_dir)
+    return found(shown, "watchlist_entry")
 
 
 @router.get("/watchlist/{entry_id}/photo", response_class=FileResponse)
@@ -133,8 +138,8 @@ def violations_overview(
     session: SessionDep,
     scope: PoliceScopeDep,
     paging: PagingDep,
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    date_from: Annotated[date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY)] = None,
+    date_to: Annotated[date | None, Query(alias="to", ge=FIRST_DAY, le=LAST_DAY)] = None,
 ) -> Page[ViolationCount]:
     """For regulators: violations per site and rule over a range of local days (default: the last 30)."""
     zone = ZoneInfo(DEFAULT_ZONE)

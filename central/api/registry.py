@@ -19,9 +19,11 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
+from central.access.audit import audit
 from central.access.scope import Scope
-from central.api.deps import IngestDep, ScopeDep, SessionDep
-from central.api.paging import Page, PagingDep, page
+from central.api.deps import AdminScopeDep, IngestDep, SessionDep
+from central.api.operations import FIRST_DAY, LAST_DAY
+from central.api.paging import DB_INT_MAX, Page, PagingDep, page
 from central.api.sweeps import sweep_and_notify
 from central.attendance import timesheets
 from central.checkins.ingest import Ingest
@@ -44,11 +46,15 @@ class Kept(DomainError):
     code = "registry.kept"
 
 
+def _pk(model: type[SQLModel]) -> Any:
+    return next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
+
+
 def _get(session: Session, model: type[SQLModel], key: str) -> Any:
-    pk = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
+    pk = _pk(model)
     value: Any = key
     if pk.type.python_type is int:
-        if not key.isdigit():
+        if not key.isdigit() or int(key) > DB_INT_MAX:  # beyond any id the database holds (or can compare)
             raise NotFound("record")
         value = int(key)
     return found(session.get(model, value), "record")
@@ -85,21 +91,23 @@ def _add_routes(name: str, model: type[SQLModel], filters: tuple[str, ...]) -> N
         for field in filters:
             if field in request.query_params:
                 query = query.where(getattr(model, field) == request.query_params[field])
-        pk = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
-        rows = fetch(session, query.order_by(col(pk)), paging)
+        rows = fetch(session, query.order_by(col(_pk(model))), paging)
         return page(rows.map(lambda row: row.model_dump(mode="json", warnings=False)), paging)
 
     def get_row(session: SessionDep, key: str) -> dict[str, Any]:
         return dict(_get(session, model, key).model_dump(mode="json", warnings=False))
 
     def put_row(
-        session: SessionDep, scope: ScopeDep, ingest: IngestDep, body: Annotated[dict[str, Any], Body()]
+        session: SessionDep, admin: AdminScopeDep, ingest: IngestDep, body: Annotated[dict[str, Any], Body()]
     ) -> dict[str, Any]:
-        written = _put(session, model, body)
-        _after_write(session, scope, ingest, model, written)
-        return written
+        done = _put(session, model, body)
+        key = done["row"].get(_pk(model).name, "")
+        # Field names, not values: they may be ID numbers.
+        audit(session, admin, f"registry.put.{name}", f"{name}:{key}", f"{done['outcome']} {','.join(sorted(body))}")
+        _after_write(session, admin, ingest, model, done)
+        return done
 
-    def delete_row(session: SessionDep, key: str) -> Response:
+    def delete_row(session: SessionDep, admin: AdminScopeDep, key: str) -> Response:
         if name in KEPT:
             raise Kept("合同须保存两年以上 / contracts are kept (条例 21)")
         session.delete(_get(session, model, key))
@@ -108,6 +116,7 @@ def _add_routes(name: str, model: type[SQLModel], filters: tuple[str, ...]) -> N
         except IntegrityError as exc:
             session.rollback()
             raise Conflict("仍被其他记录引用 / still referenced", code="registry.referenced") from exc
+        audit(session, admin, f"registry.delete.{name}", f"{name}:{key}")
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     label = model.__name__
@@ -131,7 +140,7 @@ class CardReturnRequest(BaseModel):
 
 
 @router.post("/cards/issue")
-def issue_card(body: CardIssueRequest, session: SessionDep) -> dict[str, Any]:
+def issue_card(body: CardIssueRequest, session: SessionDep, admin: AdminScopeDep) -> dict[str, Any]:
     """Issue a card to a guard, registering it if new; says which form the number was read as.
 
     409 when another guard holds the card (return it first) or a reader could not tell it from a registered card.
@@ -139,6 +148,7 @@ def issue_card(body: CardIssueRequest, session: SessionDep) -> dict[str, Any]:
     issued = issue_to(session, body.number, tech_of(body.kind), body.guard_id, body.since)
     card = issued.card.model_dump(mode="json")
     session.commit()
+    audit(session, admin, "card.issue", issued.card.uid, f"to {body.guard_id}")
     number = issued.understood.number
     return {
         "outcome": "created" if issued.new else "unchanged",
@@ -150,10 +160,13 @@ def issue_card(body: CardIssueRequest, session: SessionDep) -> dict[str, Any]:
 
 
 @router.post("/cards/{card_uid}/return")
-def return_card_route(card_uid: str, body: CardReturnRequest, session: SessionDep) -> dict[str, Any]:
+def return_card_route(
+    card_uid: str, body: CardReturnRequest, session: SessionDep, admin: AdminScopeDep
+) -> dict[str, Any]:
     """The card is handed back on ``on``; it can then be issued to another guard."""
     card = return_card(session, card_uid, body.on).model_dump(mode="json")
     session.commit()
+    audit(session, admin, "card.return", card_uid, f"on {body.on}")
     return {"card": card}
 
 
@@ -172,7 +185,7 @@ def import_template(kind: str, lang: Literal["zh", "en"] = "zh") -> Response:
 
 @router.post("/import/{kind}")
 async def import_list(
-    kind: str, file: UploadFile, session: SessionDep, scope: ScopeDep, ingest: IngestDep
+    kind: str, file: UploadFile, session: SessionDep, admin: AdminScopeDep, ingest: IngestDep
 ) -> dict[str, Any]:
     """Import a CSV or XLSX list (companies, sites, guards, contracts, …); refused rows come back with reasons.
 
@@ -182,8 +195,9 @@ async def import_list(
         raise NotFound("list_kind", f"one of {', '.join(SPECS)}")
     data = await file.read()
     report = import_bytes(session, kind, data, file.filename or "upload.csv")
+    audit(session, admin, f"registry.import.{kind}", file.filename or "", report.summary())
     if kind == "guards" and report.changed:
-        sweep_and_notify(session, scope, ingest.publish if ingest is not None else None, why="guards imported")
+        sweep_and_notify(session, admin, ingest.publish if ingest is not None else None, why="guards imported")
     return {
         "kind": report.kind,
         "rows": report.rows,
@@ -198,7 +212,10 @@ Format = Literal["json", "csv", "xlsx"]
 _MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def _sheet_response(sheet: timesheets.Timesheet, fmt: Format, stem: str) -> Any:
+def _sheet_response(session: Session, admin: Scope, sheet: timesheets.Timesheet, fmt: Format, stem: str,
+                    site_ids: list[str] | None, guard_ids: list[str] | None) -> Any:  # fmt: skip
+    chosen = f"sites={','.join(site_ids or ['*'])} guards={','.join(guard_ids or ['*'])}"
+    audit(session, admin, f"export.timesheet.{fmt}", stem, f"{sheet.first}..{sheet.last} {chosen}")
     if fmt == "json":
         return {"first": sheet.first, "last": sheet.last, "rows": [asdict(r) for r in sheet.rows]}
     body = sheet.to_csv() if fmt == "csv" else sheet.to_xlsx()
@@ -206,23 +223,31 @@ def _sheet_response(sheet: timesheets.Timesheet, fmt: Format, stem: str) -> Any:
     return Response(body, media_type=_MEDIA[fmt], headers=headers)
 
 
-@router.get("/timesheets/daily")
+# JSON by default; CSV or XLSX with ``format``.
+_SHEET_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}, **{media: {} for media in _MEDIA.values()}}}
+}
+
+
+@router.get("/timesheets/daily", responses=_SHEET_RESPONSES)
 def daily_timesheet(
     session: SessionDep,
-    day: Annotated[date, Query(alias="date")],
+    admin: AdminScopeDep,
+    day: Annotated[date, Query(alias="date", ge=FIRST_DAY, le=LAST_DAY)],
     site_id: Annotated[list[str] | None, Query()] = None,
     guard_id: Annotated[list[str] | None, Query()] = None,
     fmt: Annotated[Format, Query(alias="format")] = "json",
 ) -> Any:
     """One line per duty (or unrostered guard-day) on ``date``, as JSON, CSV or XLSX."""
     sheet = timesheets.daily(session, site_ids=site_id, guard_ids=guard_id, day=day)
-    return _sheet_response(sheet, fmt, f"timesheet-{day.isoformat()}")
+    return _sheet_response(session, admin, sheet, fmt, f"timesheet-{day.isoformat()}", site_id, guard_id)
 
 
-@router.get("/timesheets/monthly")
+@router.get("/timesheets/monthly", responses=_SHEET_RESPONSES)
 def monthly_timesheet(
     session: SessionDep,
-    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
+    admin: AdminScopeDep,
+    month: Annotated[str, Query(pattern=r"^2\d{3}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
     site_id: Annotated[list[str] | None, Query()] = None,
     guard_id: Annotated[list[str] | None, Query()] = None,
     group: timesheets.Group = "site",
@@ -234,4 +259,4 @@ def monthly_timesheet(
     except ValueError as exc:
         raise Unprocessable("月份无效 / invalid month", code="invalid.month") from exc
     sheet = timesheets.monthly(session, site_ids=site_id, guard_ids=guard_id, month=first, group=group)
-    return _sheet_response(sheet, fmt, f"timesheet-{month}-{group}")
+    return _sheet_response(session, admin, sheet, fmt, f"timesheet-{month}-{group}", site_id, guard_id)

@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from central.checkins.store import Recorded, record_dead_letter, record_events
 from central.checkins.verdicts import difference
 from central.config import CentralSettings
+from central.db.outage import Outage, is_outage
 from central.registry.terminals import record_status
 from protocol.checkin import CheckinEvent, ProtocolError, parse_event
 from protocol.messages import PoliceAlert, Receipt, TerminalStatus
@@ -88,6 +89,9 @@ class Ingest:
         self._ready = threading.Event()  # connected and subscriptions acknowledged
         self._stopping = threading.Event()
         self._sub_mid: int | None = None
+        self._outage = Outage(
+            "storage", "nothing is receipted; terminals keep their events and send them again when it is back"
+        )
         self._worker: threading.Thread | None = None
         # New check-ins whose terminal verdict differs from central's, by kind (central.checkins.verdicts).
         self.verdict_differences: Counter[str] = Counter()
@@ -243,10 +247,15 @@ class Ingest:
             return
         try:
             recorded = self._record(events)
-        except (SQLAlchemyError, OSError):
+        except (SQLAlchemyError, OSError) as exc:
+            if is_outage(exc):  # one by one would fail as well, each with its own traceback
+                self._outage.failed(exc, len(events))
+                return
             # One bad event must not hold back the rest: retry them one transaction each.
             logger.warning("batch of %d events not stored; storing them one by one", len(events), exc_info=True)
             recorded = [r for r in (self._store_one(e) for e in events) if r is not None]
+        else:
+            self._outage.recovered()
         by_id = {e.event_id: e for e in events}
         terminals = {e.event_id: e.terminal_id for e in events}
         for item in recorded:
@@ -282,17 +291,25 @@ class Ingest:
     def _store_one(self, event: CheckinEvent) -> Recorded | None:
         try:
             return self._record([event])[0]
-        except (SQLAlchemyError, OSError):
-            logger.exception("event %s not stored; the terminal will send it again", event.event_id)
+        except (SQLAlchemyError, OSError) as exc:
+            self._write_failed(exc, f"event {event.event_id} not stored; the terminal will send it again")
             return None
+
+    def _write_failed(self, exc: BaseException, what: str) -> None:
+        """An outage is counted and said once (``Outage``); anything else is logged with its traceback."""
+        if is_outage(exc):
+            self._outage.failed(exc)
+        else:
+            logger.error(what, exc_info=exc)
 
     def _dead_letter(self, item: Inbound, reason: str) -> UUID | None:
         event_id = _event_id_of(item.payload)
         try:
             record_dead_letter(self._engine, item.topic, item.payload, reason, str(event_id) if event_id else None)
-        except SQLAlchemyError:
-            logger.exception("dead letter from %s not stored; not receipted", item.topic)
+        except SQLAlchemyError as exc:
+            self._write_failed(exc, f"dead letter from {item.topic} not stored; not receipted")
             return None
+        self._outage.recovered()
         # Only the reason's head: validation details quote the payload (card uid, ID number).
         logger.warning("dead-lettered message on %s: %s", item.topic, reason.split(":", 1)[0][:200])
         return event_id
@@ -310,9 +327,10 @@ class Ingest:
             return
         try:
             recorded = record_status(self._engine, status)
-        except SQLAlchemyError:
-            logger.exception("status of terminal %s not stored", terminal_id)
+        except SQLAlchemyError as exc:
+            self._write_failed(exc, f"status of terminal {terminal_id} not stored")
             return
+        self._outage.recovered()
         if recorded:
             self.on_status(terminal_id)
 

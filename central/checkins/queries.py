@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from central.access.models import Role
 from central.access.scope import Scope
+from central.checkins.disclosure import decision_shown
 from central.checkins.id_numbers import card_shown
 from central.checkins.models import Checkin, CheckinPublic, Violation, ViolationCount, ViolationPublic
 from central.paging import Paged, Paging, fetch
@@ -96,7 +97,7 @@ def checkin_public(scope: Scope, checkin: Checkin, guard: Guard | None, codes: l
         direction=checkin.direction,
         face_status=checkin.face_status,
         verify_score=checkin.verify_score,
-        decision_code=checkin.decision_code,
+        decision_code=decision_shown(scope, checkin),
         has_photo=checkin.photo_path is not None,
         violations=sorted(codes),
         photo_url=photo,

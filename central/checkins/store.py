@@ -28,6 +28,7 @@ from central.alerts.id_numbers import WantedNumbers, read_wanted
 from central.alerts.models import Alert
 from central.alerts.workflow import new_alert, police_message
 from central.checkins.clock import DEFAULT_MARGIN_S, clock_violation
+from central.checkins.dead_letters import mask_numbers, mask_payload
 from central.checkins.id_numbers import card_columns, seal_raw_event
 from central.checkins.models import Checkin, DeadLetter, Violation
 from central.checkins.photos import photo_relpath, write_photos
@@ -289,8 +290,8 @@ def _conflict_letter(event: CheckinEvent, stored: str | None) -> DeadLetter:
         f"conflict: event {event.event_id} is stored with content sha256 {stored}; this copy has {received} "
         f"/ 冲突：同一事件编号已存有不同内容"
     )
-    return DeadLetter(topic=topics.event_topic(event.terminal_id), payload=event.to_json(), reason=reason,
-                      event_id=str(event.event_id))  # fmt: skip
+    return DeadLetter(topic=topics.event_topic(event.terminal_id), payload=mask_payload(event.to_json()),
+                      reason=reason, event_id=str(event.event_id))  # fmt: skip
 
 
 def _touch_terminals(engine: Engine, terminal_ids: Iterable[str]) -> None:
@@ -308,7 +309,8 @@ def _touch_terminals(engine: Engine, terminal_ids: Iterable[str]) -> None:
 
 
 def record_dead_letter(engine: Engine, topic: str, payload: bytes, reason: str, event_id: str | None) -> None:
-    """Keep a payload central could not accept, with the reason, for later inspection."""
+    """Keep a payload central could not accept, with the reason, for later inspection; ID numbers masked."""
+    kept = DeadLetter(topic=topic, payload=mask_payload(payload), reason=mask_numbers(reason), event_id=event_id)
     with Session(engine) as session:
-        session.add(DeadLetter(topic=topic, payload=payload, reason=reason, event_id=event_id))
+        session.add(kept)
         session.commit()

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from central.app import create_app
+    from central.app import create_app, server_options
 
     settings = load(args)
     preflight(settings)
@@ -33,8 +33,7 @@ def run(args: argparse.Namespace) -> int:
     # Live-alert streams would otherwise hold a shutdown for their whole keep-alive.
     uvicorn.run(
         create_app(settings),
-        host=settings.api.host,
-        port=settings.api.port,
+        **server_options(settings),
         log_config=None,
         timeout_graceful_shutdown=2,
     )

@@ -62,7 +62,10 @@ def read_csv(data: bytes) -> Sheet:
             continue
     else:
         raise ImportFileError("无法识别文件编码 / the file is neither UTF-8 nor GB18030")
-    lines = list(csv.reader(io.StringIO(text)))
+    try:
+        lines = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:  # e.g. a field over csv's field size limit (128 KiB): no registry field is
+        raise ImportFileError(f"CSV文件格式错误 / not a readable CSV file: {exc}") from exc
     if not lines:
         raise ImportFileError("文件为空 / the file is empty")
     return _sheet(lines[0], lines[1:])

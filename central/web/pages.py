@@ -26,6 +26,7 @@ from central.attendance import queries as attendance_queries
 from central.attendance.report import day_report
 from central.attendance.rules import local_day_bounds
 from central.checkins import queries as checkin_queries
+from central.errors import DomainError
 from central.paging import Paging
 from central.registry import queries as registry_queries
 from central.web.i18n import LANG_COOKIE, LANGS
@@ -71,7 +72,7 @@ def login_submit(
     if result is None:
         return render(request, "login.html", None, {"next": _safe_next(next), "error": True}, status_code=401)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    set_session_cookie(response, result[0], access.session_hours, access.cookie_secure)
+    set_session_cookie(response, result[0], access.session_hours, access.secure_cookie)
     return response
 
 
@@ -107,8 +108,8 @@ def password_submit(
     if error is None:
         try:
             change_password(request, session, throttle, account, old_password, new_password)
-        except HTTPException as exc:
-            error = {403: "password_wrong", 429: "login_locked"}.get(exc.status_code, "password_weak")
+        except DomainError as exc:
+            error = {403: "password_wrong", 429: "login_locked"}.get(exc.status, "password_weak")
     context = {"error": error, "done": error is None}
     return render(request, "password.html", scope, context, status_code=200 if error is None else 400)
 

@@ -106,18 +106,22 @@ class Probe:
 
     client: mqtt.Client
     connack: ReasonCode | None = None
+    disconnects: list[int] = field(default_factory=list)
     pubacks: dict[int, int] = field(default_factory=dict)
     subacks: list[int] = field(default_factory=list)
     received: list[mqtt.MQTTMessage] = field(default_factory=list)
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     @classmethod
-    def connect(cls, port: int, ca: Path, username: str | None, password: str | None) -> Probe:
+    def connect(
+        cls, port: int, ca: Path, username: str | None, password: str | None, client_id: str | None = None
+    ) -> Probe:
         settings = MqttSettings.model_validate(
             {"port": port, "tls": True, "ca_file": str(ca), "username": username, "password": password}
         )
-        probe = cls(create_client(settings, client_id=f"probe-{uuid.uuid4().hex[:8]}"))
+        probe = cls(create_client(settings, client_id=client_id or f"probe-{uuid.uuid4().hex[:8]}"))
         probe.client.on_connect = probe._on_connect
+        probe.client.on_disconnect = probe._on_disconnect
         probe.client.on_publish = probe._on_publish
         probe.client.on_subscribe = probe._on_subscribe
         probe.client.on_message = probe._on_message
@@ -129,6 +133,11 @@ class Probe:
     def _on_connect(self, c: mqtt.Client, u: object, f: object, rc: ReasonCode, p: Properties | None) -> None:
         with self.changed:
             self.connack = rc
+            self.changed.notify_all()
+
+    def _on_disconnect(self, c: mqtt.Client, u: object, f: object, rc: ReasonCode, p: Properties | None) -> None:
+        with self.changed:
+            self.disconnects.append(rc.value)
             self.changed.notify_all()
 
     def _on_publish(self, c: mqtt.Client, u: object, mid: int, rc: ReasonCode, p: Properties | None) -> None:
@@ -224,3 +233,33 @@ def test_the_broker_refuses_what_the_acl_forbids(postgres_engine: Engine, tmp_pa
     assert not intruder.received, f"{t2} read {t1}'s receipts"
     assert [m.topic for m in police.received] == [police_alert_topic("110105-WJ")], "police read beyond its alerts"
     assert b'"alert_id":"' + str(flush[0].event_id).encode() in police.received[0].payload
+
+
+def test_an_account_cannot_take_over_another_clients_session(postgres_engine: Engine, tmp_path: Path) -> None:
+    """Connecting with the victim's client id gets the intruder its own username as id: nobody is dropped."""
+    ca = _make_ca(tmp_path)
+    password_file = tmp_path / "passwd"
+    t1, t2 = add_terminal(postgres_engine), add_terminal(postgres_engine)
+    passwords = {t1: _provision(password_file, t1), t2: _provision(password_file, t2)}
+    passwords[CENTRAL] = _add_account(password_file, CENTRAL)
+    broker = PrivateMosquitto(tmp_path / "broker", config=_test_config(tmp_path))
+    broker.start()
+    probes: list[Probe] = []
+    try:
+        victim = Probe.connect(broker.port, ca, t1, passwords[t1], client_id=f"terminal-{t1}")
+        central = Probe.connect(broker.port, ca, CENTRAL, passwords[CENTRAL], client_id="guardpost-central-host")
+        probes += [victim, central]
+        for stolen in (f"terminal-{t1}", "guardpost-central-host", t1, CENTRAL):
+            intruder = Probe.connect(broker.port, ca, t2, passwords[t2], client_id=stolen)
+            probes.append(intruder)
+            assert intruder.connack is not None
+            assert not intruder.connack.is_failure
+        # A round trip each after the intruders' CONNACKs: a dropped session would have been told first.
+        assert victim.publish(event_topic(t1), b"{}") < 0x80  # success, or "no matching subscribers"
+        assert central.publish(receipt_topic(t1), b'{"schema": "guardpost.receipt/1", "event_ids": []}') < 0x80
+        assert victim.disconnects == [], "the terminal's session was taken over"
+        assert central.disconnects == [], "central's session was taken over"
+    finally:
+        for p in probes:
+            p.close()
+        broker.kill()

@@ -40,7 +40,7 @@ def _bad_payloads(terminal_id: str) -> dict[str, tuple[bytes, uuid.UUID | None]]
     bad_sha = good["photo"]["sha256"][::-1]
     return {
         "not JSON": (b"{not json", None),
-        "not JSON: ": (b"\xff\xfe\x00garbage", None),  # not UTF-8 either
+        "not UTF-8": (b"\xff\xfe\x00garbage", None),
         "not a JSON object": (b"[1, 2, 3]", None),
         "unknown schema": (
             json.dumps({**good, "schema": "guardpost.checkin/2", "event_id": str(unknown_version)}).encode(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Iterator
@@ -184,3 +185,24 @@ def test_resend_timeout_backs_off_until_a_receipt_comes(terminal_id: str, outbox
         responder.close()
         broker.stop()
     assert len({e.event_id for e in seen}) == 1
+
+
+def test_resends_are_logged_once_a_minute_at_most(
+    terminal_id: str, outbox: Outbox, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Nothing receipts a backlog of events: they are re-sent window by window, but said once."""
+    broker = PrivateMosquitto(tmp_path / "broker")
+    broker.start()
+    responder = ReceiptResponder(broker.port, terminal_id, drop_first=10_000)
+    for _ in range(30):
+        outbox.append(lambda seq: make_event(seq, terminal_id))
+    with caplog.at_level(logging.INFO, logger="edge.uplink"):
+        uplink = start_uplink(terminal_id, broker.port, outbox, resend_after_s=0.1, resend_max_s=0.2, window=5)
+        try:
+            responder.wait_seen(30 * 4, timeout=30)  # every event sent and re-sent several times
+        finally:
+            uplink.stop()
+            responder.close()
+            broker.stop()
+    lines = [r.getMessage() for r in caplog.records if "re-sent" in r.getMessage()]
+    assert len(lines) == 1, lines

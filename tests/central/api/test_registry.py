@@ -1,7 +1,7 @@
 """The administrator's registry API: upsert by natural key, list and filter, import, timesheets.
 
-The router is mounted on its own here; the application mounts it behind the
-administrators' access check, which tests/central/access/test_auth.py covers.
+Through the application, as the administrator (by API key); the access check
+itself is covered by tests/central/access/test_auth.py.
 """
 
 from __future__ import annotations
@@ -9,31 +9,23 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
-from central.access.models import Role
-from central.access.scope import Scope
-from central.api import registry
-from central.api.deps import require_scope
-from central.app import domain_error
-from central.errors import DomainError
+from central.access import auth
+from central.app import create_app
 from central.registry.resources import RESOURCES
+from tests.fixtures.tenants import demo_settings, keys_for
 
 
 @pytest.fixture
-def client(sqlite_engine: Engine) -> Iterator[TestClient]:
-    app = FastAPI()
-    app.state.engine = sqlite_engine
-    app.state.ingest = None  # no broker: registry hits are recorded, the police told later
-    app.include_router(registry.router)
-    app.dependency_overrides[require_scope] = lambda: Scope("admin", Role.ADMIN)  # who asks, for the audit log
-    app.add_exception_handler(DomainError, domain_error)  # as create_app does
-    with TestClient(app) as test_client:
+def client(sqlite_engine: Engine, tmp_path: Path) -> Iterator[TestClient]:
+    app = create_app(demo_settings(tmp_path), engine=sqlite_engine, run_ingest=False)
+    with TestClient(app, headers={auth.API_KEY_HEADER: keys_for(sqlite_engine)["admin"]}) as test_client:
         yield test_client
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
 
+import psycopg
 import pytest
 from paho.mqtt.client import MQTTMessage
 from sqlalchemy import Engine
@@ -25,6 +28,7 @@ from protocol.mqtt import MqttSettings
 from protocol.topics import event_topic, police_alert_topic, receipt_topic, status_topic
 from tests.fixtures.brokers import PrivateMosquitto
 from tests.fixtures.central import (
+    PG_URL,
     Collector,
     add_terminal,
     make_event,
@@ -290,3 +294,80 @@ def test_ingest_recovers_from_a_broker_restart(
         send(client, event)
         client.wait_for(receipt_for(event.event_id))
         client.close()
+
+
+ID_NUMBER = "110105198503120012"
+
+
+def test_dead_letters_keep_no_id_number_in_clear(
+    engine: Engine, start_ingest: StartIngest, collector: StartCollector
+) -> None:
+    terminal = add_terminal(engine)
+    start_ingest(engine)
+    client = collector([receipt_topic(terminal)])
+    topic = event_topic(terminal)
+    raw = json.loads(make_event(terminal).to_json())
+    raw["card"] = {"kind": "resident_id", "uid": ID_NUMBER}
+    invalid = json.dumps({**raw, "seq": "abc", "note": ID_NUMBER}).encode()  # refused: the uid quoted nowhere
+    utf16 = json.dumps({**raw, "event_id": str(uuid.uuid4())}).encode("utf-16-le")  # JSON, but not UTF-8
+
+    client.publish(topic, invalid)
+    client.publish(topic, utf16)
+    client.publish(topic, b"\xff\xfe\x00garbage")
+    flush = make_event(terminal)
+    send(client, flush)
+    client.wait_for(receipt_for(flush.event_id))
+
+    with Session(engine) as session:
+        dead = session.exec(select(DeadLetter).where(DeadLetter.topic == topic).order_by(col(DeadLetter.id))).all()
+    assert [d.reason.split(" ", 2)[:2] for d in dead] == [["invalid", "event:"], ["not", "UTF-8"], ["not", "UTF-8"]]
+    for letter in dead:
+        for encoding in ("utf-8", "utf-16-le"):
+            assert ID_NUMBER.encode(encoding) not in letter.payload
+        assert ID_NUMBER not in letter.reason
+    assert b"1101**********0012" in dead[0].payload
+    assert "1101**********0012".encode("utf-16-le") in dead[1].payload
+    assert json.loads(dead[0].payload)["seq"] == "abc"  # the rest as received
+    assert dead[2].payload == b"\xff\xfe\x00garbage"
+
+
+def _allow_connections(engine: Engine, allowed: bool) -> None:
+    """Open or close the test's database to new connections; closing also ends the open ones."""
+    name = engine.url.database
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allowed).lower()}')
+        if not allowed:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+
+
+@pytest.mark.postgres
+def test_a_database_outage_is_logged_once_and_its_end_once_with_counts(
+    postgres_engine: Engine, start_ingest: StartIngest, collector: StartCollector, caplog: pytest.LogCaptureFixture
+) -> None:
+    terminal = add_terminal(postgres_engine)
+    start_ingest(postgres_engine)
+    client = collector([receipt_topic(terminal)])
+    events = [make_event(terminal, seq=n) for n in range(10)]
+    with caplog.at_level(logging.INFO):
+        _allow_connections(postgres_engine, False)
+        try:
+            for event in events:
+                send(client, event)
+            wait_until(lambda: "storage unavailable" in caplog.text, 20, lambda: "no outage logged")
+            for _retry in range(3):  # the terminal sends them again, and again
+                for event in events:
+                    send(client, event)
+                status = TerminalStatus(terminal_id=terminal, online=True, outbox_depth=len(events))
+                client.publish(status_topic(terminal), status.model_dump_json(by_alias=True).encode())
+        finally:
+            _allow_connections(postgres_engine, True)
+        for event in events:
+            send(client, event)
+        for event in events:
+            client.wait_for(receipt_for(event.event_id), timeout=20)
+    ours = [r for r in caplog.records if r.name.startswith("central.")]
+    assert len([r for r in ours if "storage unavailable" in r.getMessage()]) == 1
+    recovered = [r.getMessage() for r in ours if "storage available again" in r.getMessage()]
+    assert len(recovered) == 1
+    assert re.search(r"after \d+ s: \d+ attempts on \d+ items failed meanwhile", recovered[0])
+    assert not [r.getMessage() for r in ours if r.exc_info], "tracebacks logged during the outage"

@@ -115,11 +115,27 @@ def test_migrated_audit_log_refuses_update_and_delete(new_db: NewDb) -> None:
             ),
             {"at": datetime(2026, 3, 2, tzinfo=UTC).replace(tzinfo=None)},
         )
-    for statement in ("UPDATE auditentry SET actor = 'b'", "DELETE FROM auditentry"):
+    for statement in (
+        "UPDATE auditentry SET actor = 'b'",
+        "DELETE FROM auditentry",
+        *AUDIT_OVERWRITES[engine.dialect.name],
+    ):
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
             connection.execute(text(statement))
     with engine.connect() as connection:
         assert connection.execute(text("SELECT actor FROM auditentry")).scalars().all() == ["a"]
+
+
+_COLUMNS = (
+    "(id, at, actor, role, action, target, detail)"
+    " VALUES ((SELECT min(id) FROM auditentry), CURRENT_TIMESTAMP, 'b', 'r', 'x', '', '')"
+)
+_UPSERT = f"INSERT INTO auditentry {_COLUMNS} ON CONFLICT (id) DO UPDATE SET actor = 'b'"
+# Statements that overwrite an entry without saying UPDATE or DELETE.
+AUDIT_OVERWRITES = {
+    "sqlite": [f"INSERT OR REPLACE INTO auditentry {_COLUMNS}", f"REPLACE INTO auditentry {_COLUMNS}", _UPSERT],
+    "postgresql": [_UPSERT, "TRUNCATE auditentry"],
+}
 
 
 def test_upgrade_from_0001_keeps_access_tables_create_db_had_made(new_db: NewDb) -> None:

@@ -7,7 +7,7 @@ were told. No foreign keys: the record outlives a guard's or an entry's
 removal. A new table; nothing to carry over (the first sweep fills it).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-04 10:00:00.000000
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from central.db.types import UtcDateTime
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
