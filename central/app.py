@@ -28,6 +28,7 @@ from central.access.throttle import LoginThrottle
 from central.alerts.live import AlertHub
 from central.api import auth as auth_routes
 from central.api import (
+    coverage,
     enrolment,
     exports,
     health,
@@ -108,7 +109,7 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
         access.login_max_failures, access.login_max_failures_per_address, access.login_window_s, access.login_lockout_s
     )
     app.state.metrics = Metrics()
-    for module in (health, operations, police, terminals, watchlist, auth_routes, exports, metrics):
+    for module in (health, operations, police, terminals, watchlist, auth_routes, coverage, exports, metrics):
         app.include_router(module.router)
     # The registry API is the administrator's: ID numbers in clear, writes.
     app.include_router(registry.router, dependencies=[Depends(require_admin), Depends(wake_rosters)])

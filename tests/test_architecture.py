@@ -36,6 +36,7 @@ CENTRAL_LAYERS = (
     "central.access",
     "central.config",
     "central.faces",
+    "central.sheets",
     "central.paging",
     "central.db",
     "central.errors",

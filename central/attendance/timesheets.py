@@ -8,17 +8,14 @@ the site and guard ids a reader may see; nothing here decides that.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Collection, Iterable
 from dataclasses import astuple, dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlmodel import Session, col, select
 
+from central import sheets
 from central.attendance.report import report
 from central.attendance.rules import AttendanceRow
 from central.registry.models import Site
@@ -148,27 +145,10 @@ class Timesheet:
         return [HEADERS, *(tuple(_cell(v) for v in astuple(r)) for r in lines)]
 
     def to_csv(self) -> bytes:
-        """UTF-8 with a byte-order mark, so that spreadsheet programs read the Chinese right."""
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerows(["" if v is None else v for v in line] for line in self.table())
-        return out.getvalue().encode("utf-8-sig")
+        return sheets.to_csv(self.table())
 
     def to_xlsx(self) -> bytes:
-        book = Workbook()
-        sheet = book.active
-        assert sheet is not None  # a new workbook has one sheet
-        sheet.title = f"考勤 {self.first.isoformat()}"
-        for line in self.table():
-            sheet.append(list(line))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for cell in sheet[sheet.max_row]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        out = io.BytesIO()
-        book.save(out)
-        return out.getvalue()
+        return sheets.to_xlsx(self.table(), f"考勤 {self.first.isoformat()}", bold_last=True)
 
 
 def _cell(value: object) -> object:
