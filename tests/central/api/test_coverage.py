@@ -138,3 +138,25 @@ def test_a_firms_export_holds_its_own_guards_only(collected: Apps) -> None:
     summary = load_workbook(io.BytesIO(firm.get("/api/exports/coverage.xlsx").content)).active
     assert summary is not None
     assert [row[0].value for row in summary.iter_rows(min_row=2)] == [SECOND_FIRM, None]  # its line and the total
+
+
+@pytest.mark.parametrize(("user", "companies", "lacking"), VIEWS)
+def test_the_page_shows_each_account_its_own_gaps(
+    collected: Apps, user: str, companies: set[str | None], lacking: set[str]
+) -> None:
+    page = collected.client(user).get("/coverage")
+    assert page.status_code == 200
+    assert '<a href="/coverage" class="active" id="nav-coverage">采集率</a>' in page.text
+    for guard in LACKS:
+        assert (f'id="missing-{guard}"' in page.text) is (guard in lacking), guard
+    for company in ("C1", "C2", SECOND_FIRM):
+        assert (f'id="coverage-{company}"' in page.text) is (company in companies), company
+    if not lacking:
+        assert "人像和指纹均已采集" in page.text
+
+
+def test_the_page_filters_like_the_api(collected: Apps) -> None:
+    page = collected.client("admin").get("/coverage", params={"company_id": "C1", "lacks": "fingerprint"}).text
+    assert [g for g in LACKS if f'id="missing-{g}"' in page] == ["G2", "G4", "G6"]
+    assert 'href="/api/exports/coverage-missing.csv?company_id=C1&amp;lacks=fingerprint"' in page
+    assert 'id="coverage-C2"' in page  # the summary keeps every company
