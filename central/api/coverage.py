@@ -3,7 +3,8 @@
 Scoped like the registry (``central.registry.coverage``): the administrator
 every guard, the police their jurisdiction's companies, a company or firm its
 own guards. A filter on another tenant's company finds nothing, as for one
-that does not exist.
+that does not exist. The police's reads of the missing list are audited, like
+their other look-ups of guards.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict
 
+from central.access.audit import audit
 from central.api.deps import ScopeDep, SessionDep
 from central.api.paging import Page, PagingDep, page
 from central.registry import coverage
@@ -73,4 +75,7 @@ def coverage_summary(session: SessionDep, scope: ScopeDep, where: FilterDep, at:
 @router.get("/missing")
 def coverage_missing(session: SessionDep, scope: ScopeDep, where: FilterDep, at: PagingDep) -> Page[MissingPublic]:
     """Guards lacking a portrait or fingerprints (``lacks`` narrows to one), by company and guard id."""
-    return page(coverage.missing(session, scope, where, at).map(MissingPublic.model_validate), at)
+    found = coverage.missing(session, scope, where, at)
+    if scope.is_police:  # the police's look-ups of guards are audited
+        audit(session, scope, "coverage.missing", where.company_id or "", f"{found.count} guards")
+    return page(found.map(MissingPublic.model_validate), at)

@@ -228,6 +228,8 @@ def coverage_page(
     overall = CoverageFilter(jurisdiction=where.jurisdiction)  # the summary: every company in view
     companies = coverage.summary(session, scope, overall, paging)
     missing = coverage.missing(session, scope, where, paging)
+    if scope.is_police:
+        audit(session, scope, "coverage.missing", where.company_id or "", f"{missing.count} guards (page)")
     context = {
         "rows": companies.rows,
         "companies_total": companies.count,

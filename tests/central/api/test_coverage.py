@@ -76,6 +76,17 @@ def test_naming_another_tenant_widens_nothing(collected: Apps, user: str) -> Non
         assert listed <= own
 
 
+def test_the_polices_reads_of_the_missing_list_are_audited(collected: Apps) -> None:
+    collected.client("police").get("/api/coverage/missing", params={"company_id": "C1"})
+    collected.client("police").get("/coverage")
+    collected.client("pingan").get("/api/coverage/missing")
+    entries = collected.client("admin").get("/api/audit", params={"action": "coverage.missing"}).json()["data"]
+    assert [(e["actor"], e["target"], e["detail"]) for e in entries] == [
+        ("police", "", "4 guards (page)"),
+        ("police", "C1", "4 guards"),
+    ]
+
+
 def test_filters_by_company_jurisdiction_and_what_is_lacking(collected: Apps) -> None:
     admin = collected.client("admin")
     by_jurisdiction = admin.get("/api/coverage", params={"jurisdiction": "110106-XX"}).json()
