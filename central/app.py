@@ -31,6 +31,7 @@ from central.access.throttle import LoginThrottle
 from central.alerts.live import AlertHub
 from central.api import auth as auth_routes
 from central.api import (
+    coverage,
     enrolment,
     exports,
     health,
@@ -124,7 +125,7 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
         access.login_max_failures, access.login_max_failures_per_address, access.login_window_s, access.login_lockout_s
     )
     app.state.metrics = Metrics()
-    for module in (health, operations, police, terminals, watchlist, auth_routes, exports, metrics):
+    for module in (health, operations, police, terminals, watchlist, auth_routes, coverage, exports, metrics):
         app.include_router(module.router, responses=REFUSALS)
     # The registry API is the administrator's: ID numbers in clear, writes.
     app.include_router(

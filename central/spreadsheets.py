@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
@@ -36,15 +37,15 @@ def to_csv(rows: Iterable[Row]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(rows: Sequence[Row], title: str) -> bytes:
-    """One sheet named ``title``; the first and the last row bold (header and totals), the header frozen."""
+def to_xlsx(rows: Sequence[Row], title: str, *, bold_last: bool = True) -> bytes:
+    """One sheet named ``title``; the header bold and frozen, and the last row bold when it is a total."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # a new workbook has one sheet
-    sheet.title = title
+    sheet.title = re.sub(r"[\\/*?:\[\]]", " ", title)[:31]  # what Excel accepts in a sheet's name
     for row in rows:
         sheet.append([inert(v) for v in row])
-    for cell in (*sheet[1], *sheet[sheet.max_row]):
+    for cell in (*sheet[1], *(sheet[sheet.max_row] if bold_last else ())):
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     out = io.BytesIO()

@@ -8,9 +8,10 @@ for without a session sends the browser to the login form.
 from __future__ import annotations
 
 import calendar as cal
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -28,7 +29,9 @@ from central.attendance.rules import local_day_bounds
 from central.checkins import queries as checkin_queries
 from central.errors import DomainError
 from central.paging import Paging
+from central.registry import coverage
 from central.registry import queries as registry_queries
+from central.registry.coverage import CoverageFilter, Lack
 from central.web.i18n import LANG_COOKIE, LANGS
 from central.web.render import render
 
@@ -209,6 +212,42 @@ def guards_page(
     if scope.is_police:
         audit(session, scope, "person.search", q or "", f"{found.count} found (page)")
     return render(request, "guards.html", scope, {"rows": found.rows, "total": found.count, "q": q})
+
+
+@router.get("/coverage")
+def coverage_page(
+    request: Request,
+    session: SessionDep,
+    scope: PageScopeDep,
+    company_id: Annotated[str | None, Query(max_length=32)] = None,
+    jurisdiction: Annotated[str | None, Query(max_length=32)] = None,
+    lacks: Lack | None = None,
+) -> HTMLResponse:
+    """采集率 per company (in the jurisdiction asked for), and the guards who lack a portrait or fingerprints."""
+    paging = Paging(limit=PAGE_ROWS)
+    where = CoverageFilter(company_id or None, jurisdiction or None, lacks)
+    overall = CoverageFilter(jurisdiction=where.jurisdiction)  # the summary: every company in view
+    companies = coverage.summary(session, scope, overall, paging)
+    missing = coverage.missing(session, scope, where, paging)
+    if scope.is_police:
+        audit(session, scope, "coverage.missing", where.company_id or "", f"{missing.count} guards (page)")
+    context = {
+        "rows": companies.rows,
+        "companies_total": companies.count,
+        "total": coverage.total(session, scope, overall),
+        "missing": missing.rows,
+        "missing_total": missing.count,
+        "jurisdictions": coverage.jurisdictions(session, scope),
+        "where": where,
+        "summary_query": _query(overall),
+        "missing_query": _query(where),
+    }
+    return render(request, "coverage.html", scope, context)
+
+
+def _query(where: CoverageFilter) -> str:
+    """The filter as the exports' query string."""
+    return urlencode({name: value for name, value in asdict(where).items() if value})
 
 
 def login_redirect(path: str) -> RedirectResponse:

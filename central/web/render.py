@@ -45,6 +45,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/calendar", "calendar", frozenset({Role.ADMIN, Role.COMPANY, Role.FIRM})),
     ("/violations", "violations", frozenset({Role.ADMIN, Role.COMPANY, Role.FIRM})),
     ("/guards", "guards", frozenset({Role.ADMIN, Role.COMPANY, Role.FIRM})),
+    ("/coverage", "coverage", frozenset({Role.ADMIN, Role.POLICE, Role.COMPANY, Role.FIRM})),
     ("/police/alerts", "alerts", frozenset({Role.ADMIN, Role.POLICE})),
     ("/police/violations", "overview", frozenset({Role.ADMIN, Role.POLICE})),
     ("/police/watchlist", "watchlist", frozenset({Role.ADMIN, Role.POLICE})),
