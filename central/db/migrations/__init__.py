@@ -22,6 +22,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, MetaData
 
 HERE = Path(__file__).parent
@@ -63,6 +64,14 @@ def current(engine: Engine) -> str | None:
 
 def head() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def known(revision: str) -> bool:
+    """Whether ``revision`` is one of this code's revisions (a database from a newer release is not)."""
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def differences(engine: Engine, metadata: MetaData) -> list[Any]:
