@@ -83,6 +83,8 @@ def _migrations(engine: Engine) -> CheckPublic:
     head = _head()
     if current == head:
         return CheckPublic(ok=True, detail=f"at head {head}")
+    if current is not None and not migrations.known(current):
+        return CheckPublic(ok=False, detail=f"at {current}, newer than this software (head {head})")
     return CheckPublic(ok=False, detail=f"at {current}, head is {head}: run `guardpost registry db upgrade`")
 
 

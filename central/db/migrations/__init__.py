@@ -46,7 +46,22 @@ def alembic_config(connection: Connection | None = None, metadata: MetaData | No
     return config
 
 
+class SchemaTooNew(Exception):
+    """The database was migrated by a newer release: this one cannot know its schema."""
+
+
+def check_not_newer(engine: Engine) -> None:
+    """Raise SchemaTooNew when the database's revision is not one of this code's."""
+    found = current(engine)
+    if found is not None and not known(found):
+        raise SchemaTooNew(
+            f"数据库比本程序新，拒绝使用 / the database is at schema revision {found}, newer than this software "
+            f"(head {head()}): run the release that upgraded it, or restore the backup taken before that upgrade"
+        )
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    check_not_newer(engine)
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
 

@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from central.app import create_app
 from central.config import AccessSettings, CentralSettings, RetentionSettings
@@ -64,3 +64,14 @@ def test_not_ready_names_each_failing_check_and_no_secret(sqlite_engine: Engine,
     assert checks["photo_store"]["ok"] is False
     for secret in (str(tmp_path), "broker-secret", str(sqlite_engine.url.database)):
         assert secret not in response.text
+
+
+def test_a_database_newer_than_the_software_is_not_ready(sqlite_engine: Engine, tmp_path: Path) -> None:
+    with TestClient(create_app(_settings(tmp_path), engine=sqlite_engine, run_ingest=False)) as client:
+        with sqlite_engine.begin() as connection:  # as a later release would leave it
+            connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["migrations"] == {
+        "ok": False, "detail": f"at 9999, newer than this software (head {migrations.head()})"
+    }  # fmt: skip

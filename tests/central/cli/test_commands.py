@@ -45,11 +45,15 @@ def test_without_config_the_environment_alone_applies() -> None:
 
 def _central(tmp_path: Path, toml: str, *args: str) -> subprocess.CompletedProcess[str]:
     """``guardpost central`` in its own interpreter: what a user sees, exit code and all."""
+    return _command(tmp_path, toml, "central", *args)
+
+
+def _command(tmp_path: Path, toml: str, command: str, *args: str) -> subprocess.CompletedProcess[str]:
     config = tmp_path / "central.toml"
     config.write_text(f"data_dir = '{tmp_path.as_posix()}'\n{toml}", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GUARDPOST_CENTRAL_")}
     return subprocess.run(
-        [sys.executable, "-m", "guardpost", "central", "--config", str(config), *args],
+        [sys.executable, "-m", "guardpost", command, "--config", str(config), *args],
         capture_output=True, text=True, timeout=60, env=env, cwd=ROOT,
     )  # fmt: skip
 
@@ -83,3 +87,23 @@ def test_a_busy_port_is_named_with_the_setting_that_moves_it(tmp_path: Path) -> 
     assert f"127.0.0.1:{port}" in result.stderr
     assert "GUARDPOST_CENTRAL_API__PORT" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_database_newer_than_the_software_is_refused(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from central.db.engine import make_engine
+    from central.schema import create_db
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'central.sqlite3'}")
+    create_db(engine)
+    with engine.begin() as connection:  # as a later release would leave it
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    toml = f"[access]\ndemo = true\n[api]\nport = {free_port()}\n"
+    for command, args in (("central", ()), ("registry", ("db", "upgrade"))):
+        result = _command(tmp_path, toml, command, *args)
+        assert result.returncode == 2, result.stderr
+        assert "数据库比本程序新" in result.stderr
+        assert "9999" in result.stderr
+        assert "Traceback" not in result.stderr
