@@ -31,6 +31,7 @@ from edge.watchlist import Watchlist
 from edge.watchlist_sync import WatchlistSync, load_public_key
 from protocol.version import __version__
 from shared.face import FaceEngine
+from shared.systemd import Watchdog
 
 logger = logging.getLogger(__name__)
 RECONNECT_MIN_S = 0.5
@@ -76,7 +77,9 @@ class Terminal:
         self.settings = settings
         self._on_feedback = on_feedback
         self._stop = threading.Event()
+        self._stopping = False
         self._reader_state: ReaderState = "starting"
+        self._watchdog = Watchdog()  # fed by the reader loop: a hung tap stops it, and systemd restarts us
         data_dir = settings.data_dir
         self.outbox = Outbox(data_dir / "outbox.sqlite3", settings.outbox_max_rows, settings.outbox_max_bytes)
         self._camera: Camera = create_camera(settings.camera)
@@ -130,6 +133,10 @@ class Terminal:
         self._status_thread.start()
 
     def stop(self) -> None:
+        """Stop once: a second call (a second SIGTERM while stopping) returns at once."""
+        if self._stopping:
+            return
+        self._stopping = True
         self._stop.set()
         self._reader_thread.join(timeout=5)
         self._status_thread.join(timeout=5)
@@ -197,6 +204,7 @@ class Terminal:
         delay = RECONNECT_MIN_S
         in_outage = False
         while not self._stop.is_set():
+            self._watchdog.kick()
             if reader is None:
                 try:
                     reader = create_reader(self.settings.reader)

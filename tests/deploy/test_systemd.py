@@ -80,10 +80,13 @@ def test_every_service_is_confined(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", LONG_RUNNING)
-def test_long_running_services_restart_on_failure_but_not_on_a_configuration_error(name: str) -> None:
+def test_long_running_services_notify_and_restart_on_failure_but_not_on_a_configuration_error(name: str) -> None:
     service = _unit(name)["Service"]
     assert service["Restart"] == "on-failure"
     assert service["RestartPreventExitStatus"] == "2"  # guardpost's exit code for a wrong setting
+    # READY=1 and WATCHDOG=1 come from shared/systemd.py (tests/edge/test_terminal_systemd.py and
+    # tests/central/cli/test_commands.py start both programs under a stand-in notification socket).
+    assert (service["Type"], service["NotifyAccess"], service["WatchdogSec"]) == ("notify", "main", "60s")
 
 
 def test_the_terminal_reaches_serial_ports_and_cameras_only() -> None:

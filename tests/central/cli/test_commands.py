@@ -107,3 +107,29 @@ def test_a_database_newer_than_the_software_is_refused(tmp_path: Path) -> None:
         assert "数据库比本程序新" in result.stderr
         assert "9999" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_central_tells_systemd_it_is_ready_once_it_listens_then_feeds_the_watchdog(tmp_path: Path) -> None:
+    import urllib.error
+    import urllib.request
+
+    from tests.fixtures.notify import under_systemd
+
+    port = free_port()
+    config = tmp_path / "central.toml"
+    config.write_text(
+        f"data_dir = '{tmp_path.as_posix()}'\n[api]\nport = {port}\n[mqtt]\nport = {free_port()}\n"
+        f"[id_protection]\nkey = '{new_key()}'\n",
+        encoding="utf-8",
+    )
+    with under_systemd(tmp_path, "central", config, watchdog_s=2) as (systemd, process):
+        assert systemd.recv(4096) == b"READY=1"
+        with pytest.raises(urllib.error.HTTPError) as answer:  # listening: 503 as the broker is absent on purpose
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=10)  # noqa: S310
+        assert answer.value.code == 503
+        assert systemd.recv(4096) == b"WATCHDOG=1"
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    # uvicorn re-raises SIGTERM after a clean shutdown; systemd counts that exit as a clean stop.
+    assert process.returncode in (0, -15), stderr
+    assert "Application shutdown complete" in stderr
