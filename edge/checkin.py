@@ -23,6 +23,7 @@ from edge.feedback import Feedback, decide
 from edge.fingerprint_check import FingerprintCheck
 from edge.outbox import Outbox
 from edge.roster import Roster, RosterEntry
+from edge.status_file import CameraState
 from edge.watchlist import Watchlist
 from protocol.checkin import (
     Card,
@@ -83,6 +84,9 @@ class CheckinPipeline:
         # Taps of one card within this window are one tap (a card left on the reader is read again).
         self.repeat_window_s = repeat_window_s
         self._last_tap: dict[str, tuple[float, Direction]] = {}
+        # How the camera fared at the last tap ("unknown" before the first), for the status file.
+        self.camera_state: CameraState = "unknown"
+        self.camera_error: str | None = None
 
     def handle(self, read: CardRead) -> CheckinResult | None:
         """Process one card read; None when it repeats the previous tap of the same card."""
@@ -145,10 +149,13 @@ class CheckinPipeline:
     def _snapshot(self) -> tuple[Frame | None, Photo | None, str | None]:
         try:
             frame = self._camera.snapshot()
-            return frame, _photo(frame), None
+            photo = _photo(frame)
         except CameraError as exc:
             logger.warning("check-in without photo: %s", exc)
+            self.camera_state, self.camera_error = "failed", str(exc)
             return None, None, str(exc)
+        self.camera_state, self.camera_error = "ok", None
+        return frame, photo, None
 
     def _finger(self, entry: RosterEntry | None, face: FaceResult, policy: str | None) -> FingerprintResult | None:
         """The 1:1 on the module when the site's check asks for one: always (``fingerprint``), or when

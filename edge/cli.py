@@ -43,6 +43,7 @@ def _run(args: argparse.Namespace) -> int:
     from edge.terminal import Terminal
     from protocol.errors import ConfigError
     from protocol.settings import load_settings
+    from shared.systemd import notify
 
     settings = load_settings(TerminalSettings, args.config)
     check_files(settings)
@@ -52,10 +53,12 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError(f"无法启动终端 / cannot start the terminal: {exc}; check the settings it names") from exc
 
     def _stop(signum: int, frame: FrameType | None) -> None:
+        notify("STOPPING=1")
         terminal.stop()
 
     signal.signal(signal.SIGTERM, _stop)
     terminal.start()
+    notify("READY=1")  # systemd (Type=notify): the reader loop runs; it feeds the watchdog from here on
     print(f"终端 {settings.terminal_id} 已启动 / terminal {settings.terminal_id} running; Ctrl-C to stop")
     try:
         terminal.wait()

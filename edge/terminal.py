@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from edge.checkin import CheckinPipeline, CheckinResult
@@ -25,11 +25,13 @@ from edge.fingerprint_check import FingerprintCheck
 from edge.outbox import Outbox
 from edge.roster import Roster
 from edge.roster_sync import RosterSync
+from edge.status_file import STATUS_FILE, LocalStatus, ReaderState, pending_age, write_status
 from edge.uplink import Uplink
 from edge.watchlist import Watchlist
 from edge.watchlist_sync import WatchlistSync, load_public_key
 from protocol.version import __version__
 from shared.face import FaceEngine
+from shared.systemd import Watchdog
 
 logger = logging.getLogger(__name__)
 RECONNECT_MIN_S = 0.5
@@ -75,6 +77,9 @@ class Terminal:
         self.settings = settings
         self._on_feedback = on_feedback
         self._stop = threading.Event()
+        self._stopping = False
+        self._reader_state: ReaderState = "starting"
+        self._watchdog = Watchdog()  # fed by the reader loop: a hung tap stops it, and systemd restarts us
         data_dir = settings.data_dir
         self.outbox = Outbox(data_dir / "outbox.sqlite3", settings.outbox_max_rows, settings.outbox_max_bytes)
         self._camera: Camera = create_camera(settings.camera)
@@ -120,14 +125,22 @@ class Terminal:
         )
         self.pipeline.on_recorded = self.uplink.wake
         self._reader_thread = threading.Thread(target=self._reader_loop, name="reader", daemon=True)
+        self._status_thread = threading.Thread(target=self._status_loop, name="status-file", daemon=True)
 
     def start(self) -> None:
         self.uplink.start()
         self._reader_thread.start()
+        self._status_thread.start()
 
     def stop(self) -> None:
+        """Stop once: a second call (a second SIGTERM while stopping) returns at once."""
+        if self._stopping:
+            return
+        self._stopping = True
         self._stop.set()
         self._reader_thread.join(timeout=5)
+        self._status_thread.join(timeout=5)
+        self._write_status(running=False)
         self.uplink.stop()
         for handler in (self.watchlist_sync, self.roster_sync):
             if handler is not None:
@@ -151,15 +164,52 @@ class Terminal:
             fields |= self.roster_sync.status_fields()
         return fields
 
+    def local_status(self, *, running: bool = True) -> LocalStatus:
+        now = datetime.now(UTC)
+        stats = self.outbox.stats()
+        extra = self._status_extra()
+        return LocalStatus(
+            terminal_id=self.settings.terminal_id,
+            at=now,
+            running=running,
+            software_version=__version__,
+            uplink_connected=self.uplink.connected,
+            reader=self._reader_state,
+            camera=self.pipeline.camera_state,
+            camera_error=self.pipeline.camera_error,
+            outbox_depth=stats.depth,
+            outbox_bytes=stats.bytes,
+            oldest_pending_s=pending_age(now, stats.oldest_created_at),
+            roster_version=extra.get("roster_version"),
+            roster_stale=extra.get("roster_stale"),
+            watchlist_version=extra.get("watchlist_version"),
+            watchlist_stale=extra.get("watchlist_stale"),
+        )
+
+    def _status_loop(self) -> None:
+        """``<data_dir>/status.json`` at start and every heartbeat, connected or not."""
+        while True:
+            self._write_status(running=True)
+            if self._stop.wait(self.settings.uplink.heartbeat_s):
+                return
+
+    def _write_status(self, *, running: bool) -> None:
+        try:
+            write_status(self.settings.data_dir / STATUS_FILE, self.local_status(running=running))
+        except OSError:  # a full or read-only disk must not stop check-ins
+            logger.exception("status file not written")
+
     def _reader_loop(self) -> None:
         reader: CardReader | None = None
         delay = RECONNECT_MIN_S
         in_outage = False
         while not self._stop.is_set():
+            self._watchdog.kick()
             if reader is None:
                 try:
                     reader = create_reader(self.settings.reader)
                 except (DriverError, OSError) as exc:
+                    self._reader_state = "unavailable"
                     if not in_outage:
                         logger.warning("读卡器不可用 / card reader unavailable: %s; retrying", exc)
                         in_outage = True
@@ -169,9 +219,11 @@ class Terminal:
                 if in_outage:
                     logger.info("读卡器已恢复 / card reader back")
                 in_outage, delay = False, RECONNECT_MIN_S
+                self._reader_state = "ok"
             reader = self._read_once(reader)
             if reader is None:
                 in_outage = True
+                self._reader_state = "unavailable"
         if reader is not None:
             reader.close()
 

@@ -6,6 +6,7 @@ the face models, ...) is imported only when its command runs. ``--config``
 is accepted before or after the action.
 
     guardpost central [--config FILE]                 the service: API, dashboard, MQTT ingest
+    guardpost central backup DIR                      see central.cli.backup
     guardpost registry import guards 保安员名单.xlsx   see central.cli.registry
     guardpost watchlist push --key central.pem        see central.cli.watchlist
 """
@@ -31,7 +32,7 @@ RECORD_KINDS = ("assignments", "bars", "cards", "certificates", "companies", "co
                 "guards", "posts", "shifts", "sites", "terminals")  # fmt: skip
 
 
-_COMMAND = {"service": "central", "registry": "registry", "watchlist": "watchlist"}
+_COMMAND = {"service": "central", "backup": "central", "registry": "registry", "watchlist": "watchlist"}
 
 
 def _handler(module: str, name: str) -> Handler:
@@ -94,6 +95,13 @@ def _central(sub: Subparsers) -> None:
     seed.set_defaults(func=_handler("service", "seed_demo"))
     key = actions.add_parser("id-key", help="生成身份证号加密密钥 / print a new id_protection.key")
     key.set_defaults(func=_handler("service", "id_key"))
+    for name, helptext in (
+        ("backup", "备份数据库、照片与清单 / back up the database and photos, with a manifest of counts and hashes"),
+        ("restore", "恢复到空数据库并核对 / restore a backup into an empty database, then verify it"),
+    ):
+        step = actions.add_parser(name, parents=_config(), help=helptext)
+        step.add_argument("dir", type=Path, metavar="DIR", help="备份目录 / the backup directory")
+        step.set_defaults(func=_handler("backup", name))
 
 
 def _registry(sub: Subparsers) -> None:

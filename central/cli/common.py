@@ -64,6 +64,7 @@ def open_database(settings: CentralSettings, *, migrate: bool = True) -> Engine:
     stops at the first ID number it touches (IdProtectionError, reported as one line).
     """
     from central.db.engine import make_engine
+    from central.db.migrations import SchemaTooNew
     from central.db.sealing import IdProtectionError
     from central.schema import create_db
 
@@ -75,7 +76,11 @@ def open_database(settings: CentralSettings, *, migrate: bool = True) -> Engine:
         cipher = None
     engine = make_engine(settings.database_url_resolved, id_cipher=cipher)
     if migrate:
-        create_db(engine)
+        try:
+            create_db(engine)
+        except SchemaTooNew as exc:
+            engine.dispose()
+            raise CommandError(str(exc), EXIT_CONFIG) from exc
     return engine
 
 

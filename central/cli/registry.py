@@ -17,7 +17,7 @@ import sys
 from datetime import date
 from typing import TYPE_CHECKING
 
-from central.cli.common import EXIT_FAILED, CommandError, load, open_database
+from central.cli.common import EXIT_CONFIG, EXIT_FAILED, CommandError, load, open_database
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -155,7 +155,10 @@ def migrate(args: argparse.Namespace) -> int:
 
     engine = _engine(args, migrate=False)
     if args.step == "upgrade":
-        migrations.upgrade(engine)
+        try:
+            migrations.upgrade(engine)
+        except migrations.SchemaTooNew as exc:
+            raise CommandError(str(exc), EXIT_CONFIG) from exc
     elif args.step == "stamp":
         migrations.stamp(engine)
     elif args.step == "revision":

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from central.cli.common import EXIT_CONFIG, CommandError, load, open_database
+from shared.systemd import notify, watchdog_interval_s
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -29,15 +30,32 @@ def run(args: argparse.Namespace) -> int:
 
     settings = load(args)
     preflight(settings)
+    watchdog = watchdog_interval_s()
     # log_config=None keeps the logging set up by the guardpost command.
     # Live-alert streams would otherwise hold a shutdown for their whole keep-alive.
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings),
         **server_options(settings),
         log_config=None,
         timeout_graceful_shutdown=2,
+        # Called from the server's loop once it listens, then every timeout_notify seconds while
+        # that loop runs: systemd's READY=1, then the watchdog (a blocked event loop stops it).
+        callback_notify=_Notifier(),
+        timeout_notify=max(1, int(watchdog)) if watchdog else 3600,
     )
+    uvicorn.Server(config).run()
     return 0
+
+
+class _Notifier:
+    """uvicorn's ``callback_notify``: READY=1 at the first call, WATCHDOG=1 at the others."""
+
+    def __init__(self) -> None:
+        self._ready = False
+
+    async def __call__(self) -> None:
+        notify("WATCHDOG=1" if self._ready else "READY=1")
+        self._ready = True
 
 
 def preflight(settings: CentralSettings) -> None:

@@ -22,6 +22,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, MetaData
 
 HERE = Path(__file__).parent
@@ -45,7 +46,22 @@ def alembic_config(connection: Connection | None = None, metadata: MetaData | No
     return config
 
 
+class SchemaTooNew(Exception):
+    """The database was migrated by a newer release: this one cannot know its schema."""
+
+
+def check_not_newer(engine: Engine) -> None:
+    """Raise SchemaTooNew when the database's revision is not one of this code's."""
+    found = current(engine)
+    if found is not None and not known(found):
+        raise SchemaTooNew(
+            f"数据库比本程序新，拒绝使用 / the database is at schema revision {found}, newer than this software "
+            f"(head {head()}): run the release that upgraded it, or restore the backup taken before that upgrade"
+        )
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    check_not_newer(engine)
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)
 
@@ -63,6 +79,14 @@ def current(engine: Engine) -> str | None:
 
 def head() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def known(revision: str) -> bool:
+    """Whether ``revision`` is one of this code's revisions (a database from a newer release is not)."""
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
 
 
 def differences(engine: Engine, metadata: MetaData) -> list[Any]:

@@ -45,11 +45,15 @@ def test_without_config_the_environment_alone_applies() -> None:
 
 def _central(tmp_path: Path, toml: str, *args: str) -> subprocess.CompletedProcess[str]:
     """``guardpost central`` in its own interpreter: what a user sees, exit code and all."""
+    return _command(tmp_path, toml, "central", *args)
+
+
+def _command(tmp_path: Path, toml: str, command: str, *args: str) -> subprocess.CompletedProcess[str]:
     config = tmp_path / "central.toml"
     config.write_text(f"data_dir = '{tmp_path.as_posix()}'\n{toml}", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("GUARDPOST_CENTRAL_")}
     return subprocess.run(
-        [sys.executable, "-m", "guardpost", "central", "--config", str(config), *args],
+        [sys.executable, "-m", "guardpost", command, "--config", str(config), *args],
         capture_output=True, text=True, timeout=60, env=env, cwd=ROOT,
     )  # fmt: skip
 
@@ -83,3 +87,49 @@ def test_a_busy_port_is_named_with_the_setting_that_moves_it(tmp_path: Path) -> 
     assert f"127.0.0.1:{port}" in result.stderr
     assert "GUARDPOST_CENTRAL_API__PORT" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_database_newer_than_the_software_is_refused(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from central.db.engine import make_engine
+    from central.schema import create_db
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'central.sqlite3'}")
+    create_db(engine)
+    with engine.begin() as connection:  # as a later release would leave it
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    toml = f"[access]\ndemo = true\n[api]\nport = {free_port()}\n"
+    for command, args in (("central", ()), ("registry", ("db", "upgrade"))):
+        result = _command(tmp_path, toml, command, *args)
+        assert result.returncode == 2, result.stderr
+        assert "数据库比本程序新" in result.stderr
+        assert "9999" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_central_tells_systemd_it_is_ready_once_it_listens_then_feeds_the_watchdog(tmp_path: Path) -> None:
+    import urllib.error
+    import urllib.request
+
+    from tests.fixtures.notify import under_systemd
+
+    port = free_port()
+    config = tmp_path / "central.toml"
+    config.write_text(
+        f"data_dir = '{tmp_path.as_posix()}'\n[api]\nport = {port}\n[mqtt]\nport = {free_port()}\n"
+        f"[id_protection]\nkey = '{new_key()}'\n",
+        encoding="utf-8",
+    )
+    with under_systemd(tmp_path, "central", config, watchdog_s=2) as (systemd, process):
+        assert systemd.recv(4096) == b"READY=1"
+        with pytest.raises(urllib.error.HTTPError) as answer:  # listening: 503 as the broker is absent on purpose
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=10)  # noqa: S310
+        assert answer.value.code == 503
+        assert systemd.recv(4096) == b"WATCHDOG=1"
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    # uvicorn re-raises SIGTERM after a clean shutdown; systemd counts that exit as a clean stop.
+    assert process.returncode in (0, -15), stderr
+    assert "Application shutdown complete" in stderr

@@ -1,0 +1,1 @@
+"""The deployment files as shipped: systemd units (deploy/systemd/)."""
