@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import Engine, delete, update
 from sqlmodel import Session
 
+from central.alerts import live
 from central.alerts.models import Alert, AlertAction, AlertSuppression
 from central.checkins.models import Checkin
 from central.checkins.store import record_event
@@ -77,7 +78,7 @@ def _urls(event_ids: list[str]) -> list[str]:
         "/api/terminals",
         "/api/guards/G1",
         "/api/alerts",
-        "/api/alerts/stream",
+        "/api/alerts/stream?since=2026-01-01T00%3A00%3A00%2B00%3A00",  # the replay, then the end of the stream
         "/api/police/violations",
         "/metrics",
         f"/api/exports/timesheet.csv?site_id=S1&date={d}",
@@ -118,7 +119,10 @@ def _answers(apps: Apps, user: str, urls: list[str]) -> dict[str, tuple[int, obj
 VIEWERS = ["pingan", "jinxiu", SECOND_USER, OTHER_POLICE]
 
 
-def test_a_match_reads_like_an_ordinary_tap_for_employers_firms_and_other_police(apps: Apps, engine: Engine) -> None:
+def test_a_match_reads_like_an_ordinary_tap_for_employers_firms_and_other_police(
+    apps: Apps, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live, "STREAM_MAX_S", 0.5)  # the stream's end comes at once, not after half a minute
     s1 = add_terminal(engine, "S1")
     ordinary = _tap(apps, s1, "DEADBEEF", 8, match=False)  # G1 of the security company C1, at C2's site S1
     matched = _tap(apps, s1, "DEADBEEF", 9, match=True)  # the same guard an hour later: a match
