@@ -156,15 +156,16 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     return error_json(exc) if is_api(request) else error_page(request, exc)
 
 
-def _roster_publisher(engine: Engine, settings: CentralSettings) -> RosterPublisher | None:
-    """The roster publisher, when rosters are on and a signing key is configured."""
+def _roster_publisher(engine: Engine, settings: CentralSettings, ingest: Ingest) -> RosterPublisher | None:
+    """The roster publisher on ingest's broker connection, when rosters are on and a signing key is configured."""
     path = settings.signing_key_path
-    if not settings.roster.enabled or path is None:
+    if not settings.roster.enabled:
+        return None
+    if path is None:
         logger.warning("未配置签名私钥，终端名册不下发 / no signing key configured: terminals get no roster")
         return None
-    key = load_private_key(path)
     roster = settings.roster
-    return RosterPublisher(engine, settings.mqtt, key, roster.interval_s, roster.resend_after_s)
+    return RosterPublisher(engine, ingest.publish, load_private_key(path), roster.interval_s, roster.resend_after_s)
 
 
 async def wake_rosters(request: Request) -> AsyncIterator[None]:
@@ -215,7 +216,7 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
         )
     )
     tasks = [asyncio.create_task(hub.run(), name="alert-hub")]
-    app.state.rosters = _roster_publisher(engine, settings) if ingest is not None else None
+    app.state.rosters = _roster_publisher(engine, settings, ingest) if ingest is not None else None
     if app.state.rosters is not None:
         ingest.on_status = app.state.rosters.wake  # a terminal spoke: does it hold its roster?
         app.state.rosters.start()

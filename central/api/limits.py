@@ -22,8 +22,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from central.access.models import Role
 from central.api.deps import current_account
+from central.faces import MAX_PHOTO_BYTES
 from central.watchlist.editor import MAX_PHOTOS
-from central.watchlist.faces import MAX_PHOTO_BYTES
 
 # Routes anyone may send a body to: they are how one logs in (and out).
 OPEN_ROUTES = frozenset({"/login", "/logout", "/api/auth/login", "/api/auth/logout"})

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -28,8 +29,8 @@ from central.db.types import utcnow
 from central.registry.models import Terminal
 from central.rosters.build import Roster, build_roster
 from central.rosters.models import RosterPush
-from central.watchlist.sync import TEMPLATE_MODEL, WatchlistSyncError, publish
-from protocol.mqtt import MqttSettings
+from central.watchlist.sync import TEMPLATE_MODEL
+from protocol import topics
 from protocol.roster_update import UPDATE_SCHEMA
 from protocol.signed import sign
 
@@ -81,18 +82,23 @@ def _base(terminal: Terminal, sent: RosterPush | None) -> RosterPush | None:
     return sent
 
 
+class RosterNotSent(Exception):
+    """The broker did not take every roster of a round (central is disconnected)."""
+
+
 class RosterPublisher:
     """Runs rounds on its own thread until stopped; ``wake`` asks for a round now."""
 
     def __init__(
         self,
         engine: Engine,
-        mqtt: MqttSettings,
+        publish: Callable[[str, bytes], bool],
         key: Ed25519PrivateKey,
         interval_s: float = 10.0,
         resend_after_s: float = 60.0,
     ) -> None:
-        self._engine, self._mqtt, self._key = engine, mqtt, key
+        """``publish(topic, payload)``: QoS 1 on central's own broker connection (``Ingest.publish``)."""
+        self._engine, self._publish, self._key = engine, publish, key
         self._interval_s, self._resend = interval_s, timedelta(seconds=resend_after_s)
         self._wake, self._stop = threading.Event(), threading.Event()
         self._lock = threading.Lock()
@@ -131,7 +137,7 @@ class RosterPublisher:
             terminal_ids = self._next_round()
             try:
                 self.sync_once(terminal_ids)
-            except (SQLAlchemyError, WatchlistSyncError, OSError) as exc:  # an outage: the next round retries
+            except (SQLAlchemyError, RosterNotSent) as exc:  # an outage: the next round retries
                 if not failing:
                     logger.warning("终端名册下发失败 / roster round failed: %s; retrying every round", exc)
                 failing = True
@@ -146,28 +152,30 @@ class RosterPublisher:
                 self.wake()  # the periodic round: every terminal (the day may have changed)
 
     def sync_once(self, terminal_ids: list[str] | None = None) -> dict[str, Kind]:
-        """One round: send each terminal what it lacks; terminal id -> kind sent."""
+        """One round: send each terminal what it lacks; terminal id -> kind (RosterNotSent when the broker took
+        not all: what was sent is recorded, the rest is sent again at the next round)."""
         now = utcnow()
         payloads: dict[str, bytes] = {}
         kinds: dict[str, Kind] = {}
-        pushes: list[RosterPush] = []
+        pushes: dict[str, RosterPush] = {}
         with Session(self._engine) as session:
             query = select(Terminal).order_by(col(Terminal.id))
             if terminal_ids is not None:
                 query = query.where(col(Terminal.id).in_(terminal_ids))
             for terminal in session.exec(query).all():
                 roster = build_roster(session, terminal)
-                sent = session.get(RosterPush, terminal.id)
-                if not _due(terminal, roster, sent, now, self._resend):
+                last = session.get(RosterPush, terminal.id)
+                if not _due(terminal, roster, last, now, self._resend):
                     continue
-                kinds[terminal.id], payloads[terminal.id] = roster_message(roster, self._key, _base(terminal, sent))
-                pushes.append(RosterPush(terminal_id=terminal.id, version=roster.version, on=roster.on,
-                                         digests=roster.digests(), pushed_at=now))  # fmt: skip
-            if payloads:
-                publish(self._mqtt, payloads)
-                for push in pushes:
-                    session.merge(push)
-                session.commit()
-        for terminal_id, kind in kinds.items():
-            logger.info("终端名册已下发 / roster sent to %s (%s)", terminal_id, kind)
+                kinds[terminal.id], payloads[terminal.id] = roster_message(roster, self._key, _base(terminal, last))
+                pushes[terminal.id] = RosterPush(terminal_id=terminal.id, version=roster.version, on=roster.on,
+                                                 digests=roster.digests(), pushed_at=now)  # fmt: skip
+            sent = [tid for tid, payload in payloads.items() if self._publish(topics.cmd_topic(tid), payload)]
+            for terminal_id in sent:
+                session.merge(pushes[terminal_id])
+            session.commit()
+        for terminal_id in sent:
+            logger.info("终端名册已下发 / roster sent to %s (%s)", terminal_id, kinds[terminal_id])
+        if len(sent) < len(payloads):
+            raise RosterNotSent(f"broker not reachable: {len(payloads) - len(sent)} rosters not sent")
         return kinds

@@ -25,10 +25,11 @@ from sqlmodel import Session, col, func, select
 from central.access.scope import Scope
 from central.db import sealing as id_protect
 from central.errors import DomainError
+from central.faces import MAX_PHOTO_BYTES, NOT_AN_IMAGE, PhotoRefused
 from central.paging import Paged, Paging
 from central.registry.models import Terminal
 from central.watchlist import queries as watchlist_queries
-from central.watchlist.faces import MAX_PHOTO_BYTES, NOT_AN_IMAGE, PhotoRefused, enrol, remove_portrait, save_portrait
+from central.watchlist.faces import enrol, remove_portrait, save_portrait
 from central.watchlist.models import WatchlistEntry
 from central.watchlist.store import current_revision, remove_entry, save_entry, template_counts
 from central.watchlist.sync import WatchlistSyncError, load_private_key, push, terminal_states

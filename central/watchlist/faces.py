@@ -12,10 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from central.faces import MAX_PHOTO_BYTES, NOT_AN_IMAGE, PhotoRefused, analyse_photo
+from central.faces import analyse_photo
 from shared.files import atomic_writer
-
-__all__ = ["MAX_PHOTO_BYTES", "NOT_AN_IMAGE", "Enrolled", "PhotoRefused", "enrol"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +23,7 @@ class Enrolled:
 
 
 def enrol(photos: Sequence[bytes]) -> Enrolled:
-    """One template per photo; raises PhotoRefused for the first photo without a usable face."""
+    """One template per photo; raises central.faces.PhotoRefused for the first photo without a usable face."""
     analysed = [analyse_photo(data, index) for index, data in enumerate(photos, start=1)]
     return Enrolled(tuple(p.template for p in analysed), analysed[0].jpeg if analysed else b"")
 
