@@ -151,7 +151,8 @@ def build_roster(session: Session, terminal: Terminal, on: date | None = None) -
     holders = [g for g in guard_ids if g in keys]
     snapshots = standing_snapshots(session, terminal.id, holders, day)
     biometrics = _Biometrics(templates_of(session, holders), fingerprints_of(session, holders))
-    names = dict(session.exec(select(Company.id, Company.name_zh)).all())
+    employers = {s.guard.employer_id for s in snapshots.values() if s.guard and s.guard.employer_id}
+    names = dict(session.exec(select(Company.id, Company.name_zh).where(col(Company.id).in_(employers))).all())
     entries = {
         guard_id: _entry(snapshot, keys[guard_id], biometrics,
                          names.get(snapshot.guard.employer_id or "", "") if snapshot.guard else "")
