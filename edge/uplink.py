@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from edge.outbox import Outbox
 from protocol import topics
-from protocol.checkin import with_outbox_age
+from protocol.levels import CURRENT, Level, event_payload, status_fields_left_out
 from protocol.messages import Receipt, TerminalStatus
 from protocol.mqtt import MqttSettings, connect_async, create_client, reason_ok
 
@@ -44,6 +44,9 @@ class UplinkSettings(BaseModel):
     resend_max_s: float = Field(default=300.0, gt=0, description="cap of the doubling re-send timeout")
     window: int = Field(default=200, ge=1, description="at most this many sent rows awaiting a receipt")
     heartbeat_s: float = Field(default=30.0, gt=0, description="status publish interval")
+    central_level: Level = Field(
+        default=CURRENT, description="protocol level of the central (1.0: release 0.1.0); docs/protocol.md"
+    )
 
 
 class Uplink:
@@ -218,7 +221,8 @@ class Uplink:
         sent = []
         now = time.time()
         for row in due:
-            info = self._client.publish(topic, with_outbox_age(row.payload, now - row.created_at), qos=1)
+            payload = event_payload(row.payload, now - row.created_at, self._settings.central_level)
+            info = self._client.publish(topic, payload, qos=1)
             if info.rc != mqtt.MQTT_ERR_SUCCESS:
                 break  # disconnected meanwhile; on_connect re-sends everything in order
             sent.append(row.seq)
@@ -255,4 +259,5 @@ class Uplink:
             outbox_depth=stats.depth if stats else None,
             oldest_pending_s=(time.time() - stats.oldest_created_at) if stats and stats.oldest_created_at else None,
         )
-        return status.model_dump_json(by_alias=True).encode()
+        left_out = status_fields_left_out(self._settings.central_level)
+        return status.model_dump_json(by_alias=True, exclude=left_out).encode()

@@ -5,4 +5,4 @@ read one string without importing each other. It matches ``project.version``
 in pyproject.toml (tests/test_cli_startup.py checks).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
