@@ -49,6 +49,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/police/alerts", "alerts", frozenset({Role.ADMIN, Role.POLICE})),
     ("/police/violations", "overview", frozenset({Role.ADMIN, Role.POLICE})),
     ("/police/watchlist", "watchlist", frozenset({Role.ADMIN, Role.POLICE})),
+    ("/terminals", "terminals", frozenset({Role.ADMIN, Role.COMPANY, Role.FIRM})),
     ("/admin", "admin", frozenset({Role.ADMIN})),
 ]
 
