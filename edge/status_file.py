@@ -5,8 +5,9 @@ heartbeat (``uplink.heartbeat_s``) and at a clean stop, whether or not the
 broker is reachable: that is when it matters most. It carries what the status
 message to central carries (outbox backlog, roster and watchlist versions)
 and what only the terminal knows: whether the card reader is open and how the
-camera fared at the last tap. The clock offset is measured by central (the
-terminal has no reference of its own): ``GET /api/terminals`` ``clock_off``.
+camera fared at the last tap, and whether the kernel says the clock is
+synchronised (``shared.clock_sync``). The offset itself is measured by central,
+the reference: the terminals page and ``GET /api/terminals`` ``clock_offset_s``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class LocalStatus(BaseModel):
     roster_stale: str | None = None
     watchlist_version: str | None = None
     watchlist_stale: str | None = None
+    clock_synchronized: bool | None = None  # None: the kernel could not be asked
 
 
 def write_status(path: Path, status: LocalStatus) -> None:

@@ -30,6 +30,7 @@ from edge.uplink import Uplink
 from edge.watchlist import Watchlist
 from edge.watchlist_sync import WatchlistSync, load_public_key
 from protocol.version import __version__
+from shared.clock_sync import clock_synchronized
 from shared.face import FaceEngine
 from shared.systemd import Watchdog
 
@@ -184,6 +185,7 @@ class Terminal:
             roster_stale=extra.get("roster_stale"),
             watchlist_version=extra.get("watchlist_version"),
             watchlist_stale=extra.get("watchlist_stale"),
+            clock_synchronized=clock_synchronized(),
         )
 
     def _status_loop(self) -> None:
