@@ -28,6 +28,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from central.access import auth
 from central.access.audit import SYSTEM, audit
 from central.access.throttle import LoginThrottle
+from central.alerts import notices
 from central.alerts.live import AlertHub
 from central.api import auth as auth_routes
 from central.api import (
@@ -54,6 +55,7 @@ from central.checkins.ingest import Ingest
 from central.config import CentralSettings
 from central.db import sealing
 from central.db.engine import make_engine
+from central.db.leader import Leadership
 from central.errors import DomainError
 from central.rosters.publisher import RosterPublisher
 from central.schema import create_db
@@ -157,7 +159,9 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     return error_json(exc) if is_api(request) else error_page(request, exc)
 
 
-def _roster_publisher(engine: Engine, settings: CentralSettings, ingest: Ingest) -> RosterPublisher | None:
+def _roster_publisher(
+    engine: Engine, settings: CentralSettings, ingest: Ingest, leads: Callable[[], bool]
+) -> RosterPublisher | None:
     """The roster publisher on ingest's broker connection, when rosters are on and a signing key is configured."""
     path = settings.signing_key_path
     if not settings.roster.enabled:
@@ -166,7 +170,8 @@ def _roster_publisher(engine: Engine, settings: CentralSettings, ingest: Ingest)
         logger.warning("未配置签名私钥，终端名册不下发 / no signing key configured: terminals get no roster")
         return None
     roster = settings.roster
-    return RosterPublisher(engine, ingest.publish, load_private_key(path), roster.interval_s, roster.resend_after_s)
+    key = load_private_key(path)
+    return RosterPublisher(engine, ingest.publish, key, roster.interval_s, roster.resend_after_s, leads)
 
 
 async def wake_rosters(request: Request) -> AsyncIterator[None]:
@@ -217,7 +222,11 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
         )
     )
     tasks = [asyncio.create_task(hub.run(), name="alert-hub")]
-    app.state.rosters = _roster_publisher(engine, settings, ingest) if ingest is not None else None
+    # Periodic jobs run on one worker at a time however many there are (central.db.leader).
+    leaders = {job: Leadership(engine, job) for job in ("retention", "registry-sweep", "rosters", "police-resend")}
+    app.state.rosters = (
+        _roster_publisher(engine, settings, ingest, leaders["rosters"].leads) if ingest is not None else None
+    )
     if app.state.rosters is not None:
         ingest.on_status = app.state.rosters.wake  # a terminal spoke: does it hold its roster?
         app.state.rosters.start()
@@ -230,9 +239,14 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
             with Session(engine) as session:
                 audit(session, SYSTEM, "retention.purge", "", report.detail)
 
-        tasks.append(asyncio.create_task(retention.run_schedule(engine, settings.data_dir, settings.retention, count)))
+        purge = retention.run_schedule(engine, settings.data_dir, settings.retention, count, leaders["retention"].leads)
+        tasks.append(asyncio.create_task(purge))
     publish = ingest.publish if ingest is not None else None
-    tasks.append(asyncio.create_task(sweeps.run_schedule(engine, settings.registry_sweep_interval_s, publish)))
+    interval = settings.registry_sweep_interval_s
+    tasks.append(asyncio.create_task(sweeps.run_schedule(engine, interval, publish, leaders["registry-sweep"].leads)))
+    if ingest is not None:
+        resend = notices.run_resend_schedule(ingest.resend_unsent_alerts, leaders["police-resend"].leads)
+        tasks.append(asyncio.create_task(resend))
     try:
         yield
     finally:
@@ -243,3 +257,5 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        for leader in leaders.values():
+            leader.release()

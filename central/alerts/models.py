@@ -45,6 +45,8 @@ class Alert(SQLModel, table=True):
     occurred_at: datetime = Field(sa_type=UtcDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     status_changed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # When the broker acknowledged the police message; None: not yet, or suppressed (no message is due).
+    notified_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class AlertAction(SQLModel, table=True):

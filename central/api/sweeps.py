@@ -68,12 +68,15 @@ def _scheduled(engine: Engine, publish: Publish | None) -> SweepReport:
     return report
 
 
-async def run_schedule(engine: Engine, interval_s: float, publish: Publish | None) -> None:
-    """A full sweep every ``interval_s``, the first after FIRST_RUN_DELAY_S; runs until cancelled."""
+async def run_schedule(
+    engine: Engine, interval_s: float, publish: Publish | None, leads: Callable[[], bool] = lambda: True
+) -> None:
+    """A full sweep every ``interval_s`` while ``leads()``, the first after FIRST_RUN_DELAY_S; runs until cancelled."""
     await asyncio.sleep(min(FIRST_RUN_DELAY_S, interval_s))
     while True:
         try:
-            await asyncio.to_thread(_scheduled, engine, publish)
+            if await asyncio.to_thread(leads):
+                await asyncio.to_thread(_scheduled, engine, publish)
         except Exception:
             logger.exception("registry sweep failed; next try in %.0f s", interval_s)
         await asyncio.sleep(interval_s)

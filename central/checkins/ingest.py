@@ -14,7 +14,7 @@ import json
 import logging
 import queue
 import threading
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +26,9 @@ from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
+from central.alerts.notices import mark_notified, unsent
 from central.checkins.store import Recorded, record_dead_letter, record_events
 from central.checkins.verdicts import difference
 from central.config import CentralSettings
@@ -57,6 +59,13 @@ class Inbound:
     payload: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class AlertAcked:
+    """The broker acknowledged the police message of this alert (marked on the worker thread)."""
+
+    alert_id: UUID
+
+
 def _event_id_of(payload: bytes) -> UUID | None:
     """The event id of a payload that failed validation, if one can still be read."""
     try:
@@ -84,7 +93,11 @@ class Ingest:
         self._settings = settings
         self._engine = engine
         self._on_alert = on_alert
-        self._inbox: queue.Queue[Inbound | None] = queue.Queue()
+        self._inbox: queue.Queue[Inbound | AlertAcked | None] = queue.Queue()
+        # Police messages in flight by MQTT message id; acknowledgements that came before their id was kept.
+        self._alert_mids: dict[int, UUID] = {}
+        self._early_acks: deque[int] = deque(maxlen=256)  # a publish() returns within microseconds
+        self._mids_lock = threading.Lock()
         self._connected = threading.Event()
         self._ready = threading.Event()  # connected and subscriptions acknowledged
         self._stopping = threading.Event()
@@ -103,6 +116,7 @@ class Ingest:
         self._client.on_connect_fail = self._on_connect_fail
         self._client.on_subscribe = self._on_subscribe
         self._client.on_message = self._on_message
+        self._client.on_publish = self._on_publish
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -180,6 +194,16 @@ class Ingest:
     def _on_message(self, _c: mqtt.Client, _ud: Any, message: mqtt.MQTTMessage) -> None:
         self._inbox.put(Inbound(message.topic, bytes(message.payload)))
 
+    def _on_publish(self, _c: mqtt.Client, _ud: Any, mid: int, reason: ReasonCode, _props: Properties | None) -> None:
+        if not reason_ok(reason):
+            return  # refused (an ACL): left unmarked, the leader sends it again and the log says so
+        with self._mids_lock:
+            alert_id = self._alert_mids.pop(mid, None)
+            if alert_id is None:
+                self._early_acks.append(mid)  # a receipt, or an alert whose publish() has not returned yet
+                return
+        self._inbox.put(AlertAcked(alert_id))
+
     # --- worker thread --------------------------------------------------------------
 
     def _run(self) -> None:
@@ -189,9 +213,12 @@ class Ingest:
             stopping = batch[-1] is None
             receipts: dict[str, list[UUID]] = defaultdict(list)
             events: list[CheckinEvent] = []
+            acked = [item.alert_id for item in batch if isinstance(item, AlertAcked)]
             for item in batch:
                 if item is None:
                     break
+                if isinstance(item, AlertAcked):
+                    continue
                 try:
                     self._handle(item, receipts, events)
                 except Exception:
@@ -201,8 +228,15 @@ class Ingest:
                 self._send_receipts(receipts)
             except Exception:
                 logger.exception("batch not stored or not receipted; the terminals will send again")
+            self._mark_notified(acked)
 
-    def _next_batch(self) -> list[Inbound | None]:
+    def _mark_notified(self, alert_ids: list[UUID]) -> None:
+        try:
+            mark_notified(self._engine, alert_ids)
+        except SQLAlchemyError as exc:  # the alerts are sent again: at least once, never lost
+            self._write_failed(exc, f"{len(alert_ids)} police messages sent but not marked; they will be sent again")
+
+    def _next_batch(self) -> list[Inbound | AlertAcked | None]:
         batch = [self._inbox.get()]
         while len(batch) < BATCH_MAX and batch[-1] is not None:
             try:
@@ -334,18 +368,36 @@ class Ingest:
         if recorded:
             self.on_status(terminal_id)
 
-    def _publish_alert(self, alert: PoliceAlert) -> None:
+    def _publish_alert(self, alert: PoliceAlert, again: bool = False) -> None:
         payload = alert.model_dump_json(by_alias=True).encode()
         info = self._client.publish(police_alert_topic(alert.jurisdiction), payload, qos=1)
+        if info.rc == mqtt.MQTT_ERR_SUCCESS:
+            with self._mids_lock:
+                if info.mid in self._early_acks:
+                    self._early_acks.remove(info.mid)
+                    self._inbox.put(AlertAcked(alert.alert_id))
+                else:
+                    self._alert_mids[info.mid] = alert.alert_id
         logger.warning(
-            "WANTED match %s at %s (%s): entry %s score %.2f; police alert rc=%s",
+            "WANTED match %s at %s (%s): entry %s score %.2f; police alert%s rc=%s",
             alert.alert_id,
             alert.site_id,
             alert.jurisdiction,
             alert.watchlist_entry_id,
             alert.score,
+            " sent again" if again else "",
             info.rc,
         )
+
+    def resend_unsent_alerts(self) -> int:
+        """Publish again every alert stored a while ago whose police message the broker has not acknowledged."""
+        if not self._connected.is_set():
+            return 0
+        with Session(self._engine) as session:
+            messages = unsent(session, self._settings.public_url)
+        for message in messages:
+            self._publish_alert(message, again=True)
+        return len(messages)
 
     def publish(self, topic: str, payload: bytes) -> bool:
         """Publish on central's connection (QoS 1); True when sent, False when the broker is not reachable now."""

@@ -101,12 +101,19 @@ def purge(engine: Engine, data_dir: Path, settings: RetentionSettings, now: date
 
 
 async def run_schedule(
-    engine: Engine, data_dir: Path, settings: RetentionSettings, on_report: Callable[[PurgeReport], None]
+    engine: Engine,
+    data_dir: Path,
+    settings: RetentionSettings,
+    on_report: Callable[[PurgeReport], None],
+    leads: Callable[[], bool] = lambda: True,
 ) -> None:
-    """Purge every ``purge_interval_s``, first after FIRST_RUN_DELAY_S; runs until cancelled."""
+    """Purge every ``purge_interval_s``, first after FIRST_RUN_DELAY_S, while ``leads()``; runs until cancelled."""
     await asyncio.sleep(min(FIRST_RUN_DELAY_S, settings.purge_interval_s))
     while True:
         try:
+            if not await asyncio.to_thread(leads):
+                await asyncio.sleep(settings.purge_interval_s)
+                continue
             report = await asyncio.to_thread(purge, engine, data_dir, settings)
             await asyncio.to_thread(on_report, report)
         except Exception:

@@ -96,9 +96,11 @@ class RosterPublisher:
         key: Ed25519PrivateKey,
         interval_s: float = 10.0,
         resend_after_s: float = 60.0,
+        leads: Callable[[], bool] = lambda: True,
     ) -> None:
-        """``publish(topic, payload)``: QoS 1 on central's own broker connection (``Ingest.publish``)."""
-        self._engine, self._publish, self._key = engine, publish, key
+        """``publish(topic, payload)``: QoS 1 on central's own broker connection (``Ingest.publish``);
+        ``leads()``: whether this worker runs the rounds now (``central.db.leader``)."""
+        self._engine, self._publish, self._key, self._leads = engine, publish, key, leads
         self._interval_s, self._resend = interval_s, timedelta(seconds=resend_after_s)
         self._wake, self._stop = threading.Event(), threading.Event()
         self._lock = threading.Lock()
@@ -135,6 +137,9 @@ class RosterPublisher:
         while not self._stop.is_set():
             self._wake.clear()
             terminal_ids = self._next_round()
+            if not self._leads():  # another worker runs the rounds; this one waits for its turn
+                self._wake.wait(self._interval_s)
+                continue
             try:
                 self.sync_once(terminal_ids)
             except (SQLAlchemyError, RosterNotSent) as exc:  # an outage: the next round retries

@@ -7,6 +7,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +20,7 @@ from sqlmodel import Session, SQLModel, col, select
 from central.alerts.models import Alert
 from central.checkins.ingest import Ingest
 from central.checkins.models import Checkin, DeadLetter, Violation
+from central.checkins.store import record_event
 from central.config import CentralSettings
 from central.db.engine import make_engine
 from central.registry.models import Terminal
@@ -185,6 +187,36 @@ def test_wanted_match_raises_alert_and_police_message(
         assert alert is not None
         assert (alert.status, alert.jurisdiction) == ("new", "110105-WJ")
         assert session.exec(select(Violation).where(Violation.event_id == event.event_id)).all() == []
+    # The broker's acknowledgement of the police message is remembered: nothing to send again.
+    wait_until(lambda: _notified_at(engine, event.event_id) is not None, 5, lambda: "alert never marked notified")
+
+
+def _notified_at(engine: Engine, alert_id: uuid.UUID) -> datetime | None:
+    with Session(engine) as session:
+        alert = session.get(Alert, alert_id)
+        return alert.notified_at if alert else None
+
+
+def test_an_alert_stored_but_never_sent_goes_to_the_police_once_and_is_marked(
+    engine: Engine, start_ingest: StartIngest, collector: StartCollector, tmp_path: Path
+) -> None:
+    """A worker killed between the commit and the publish: the alert is stored, the police were never told."""
+    terminal = add_terminal(engine)
+    event = make_event(terminal, card_uid="55667788", hit=wanted_hit(score=0.8))
+    record_event(engine, event, data_dir=tmp_path, default_jurisdiction="unassigned")  # stored, nothing published
+    with Session(engine) as session:
+        alert = session.get(Alert, event.event_id)
+        assert alert is not None
+        alert.created_at -= timedelta(minutes=1)
+        session.add(alert)
+        session.commit()
+    ingest = start_ingest(engine)
+    police = collector([POLICE])
+
+    assert ingest.resend_unsent_alerts() == 1
+    police.wait_for(alert_for(event.event_id))
+    wait_until(lambda: _notified_at(engine, event.event_id) is not None, 5, lambda: "alert never marked notified")
+    assert ingest.resend_unsent_alerts() == 0
 
 
 def test_bad_messages_are_dead_lettered_and_ingest_goes_on(
