@@ -55,7 +55,7 @@ from central.checkins.ingest import Ingest
 from central.config import CentralSettings
 from central.db import sealing
 from central.db.engine import make_engine
-from central.db.leader import Leadership
+from central.db.leader import Leadership, one_at_a_time
 from central.errors import DomainError
 from central.rosters.publisher import RosterPublisher
 from central.schema import create_db
@@ -84,7 +84,9 @@ def create_app(settings: CentralSettings, *, engine: Engine | None = None, run_i
         own_engine = engine is None
         db = engine if engine is not None else make_engine(settings.database_url_resolved)
         sealing.bind(db, cipher)
-        create_db(db)
+        with one_at_a_time(db, "startup"):  # workers starting together: one schema upgrade, one account seeding
+            create_db(db)
+            _prepare_accounts(db, settings)
         app.state.engine = db
         app.state.ingest = Ingest(settings, db, on_alert=_alert_audit(db)) if run_ingest else None
         if app.state.ingest is not None:
@@ -208,8 +210,7 @@ def _prepare_accounts(engine: Engine, settings: CentralSettings) -> None:
 
 @asynccontextmanager
 async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -> AsyncIterator[None]:
-    """Accounts ready, the alert hub and the retention schedule running, for the app's lifetime."""
-    _prepare_accounts(engine, settings)
+    """The alert hub and the periodic jobs running, for the app's lifetime."""
     hub = AlertHub(engine, settings.data_dir)
     app.state.alert_hub = hub
     ingest = app.state.ingest

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -76,3 +78,20 @@ class Leadership:
             except SQLAlchemyError:
                 pass
             self._connection = None
+
+
+@contextmanager
+def one_at_a_time(engine: Engine, job: str) -> Iterator[None]:
+    """Run the block while no other worker runs ``job``: workers starting together upgrade the
+    schema and seed accounts one after the other (PostgreSQL; SQLite serialises writes itself)."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": lock_key(job)})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(job)})
+            connection.commit()
