@@ -87,6 +87,11 @@ def create_app(settings: CentralSettings, *, engine: Engine | None = None, run_i
         with one_at_a_time(db, "startup"):  # workers starting together: one schema upgrade, one account seeding
             create_db(db)
             _prepare_accounts(db, settings)
+        access = settings.access
+        app.state.login_throttle = LoginThrottle(
+            db, access.login_max_failures, access.login_max_failures_per_address, access.login_window_s,
+            access.login_lockout_s,
+        )  # fmt: skip
         app.state.engine = db
         app.state.ingest = Ingest(settings, db, on_alert=_alert_audit(db)) if run_ingest else None
         if app.state.ingest is not None:
@@ -123,12 +128,8 @@ def server_options(settings: CentralSettings) -> dict[str, Any]:
 
 
 def _install(app: FastAPI, settings: CentralSettings) -> None:
-    """Routers, pages, static files, the login throttle, the request log and metrics;
+    """Routers, pages, static files, the request log and metrics;
     request body limits, security headers, and the trusted reverse proxies' forwarded headers."""
-    access = settings.access
-    app.state.login_throttle = LoginThrottle(
-        access.login_max_failures, access.login_max_failures_per_address, access.login_window_s, access.login_lockout_s
-    )
     app.state.metrics = Metrics()
     for module in (health, operations, police, terminals, watchlist, auth_routes, coverage, exports, metrics):
         app.include_router(module.router, responses=REFUSALS)

@@ -45,6 +45,15 @@ class LoginSession(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UtcDateTime)
 
 
+class LoginFailure(SQLModel, table=True):
+    """Failed logins of one account or one client address (``central.access.throttle``), shared by every worker."""
+
+    key: str = Field(primary_key=True, max_length=200)  # "user:<name>" or "addr:<address>"
+    failures: int = 0
+    window_start: datetime = Field(sa_type=UtcDateTime)
+    locked_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
 class ApiKey(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     prefix: str = Field(unique=True, max_length=16)  # shown in lists, identifies the key

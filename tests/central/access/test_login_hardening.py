@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -66,20 +67,33 @@ def test_failures_across_accounts_lock_the_address_out(client: TestClient, sqlit
     assert log_in(client, names[2]) == 429  # right password, fresh account, same address
 
 
-def test_lockout_ends_and_success_clears_the_count() -> None:
-    now = [0.0]
-    throttle = LoginThrottle(max_per_account=2, max_per_address=100, window_s=60, lockout_s=300, clock=lambda: now[0])
-    throttle.failed("a", "10.0.0.1")
-    throttle.succeeded("a")
-    assert throttle.failed("a", "10.0.0.1") is False  # the earlier failure was cleared by the success
-    assert throttle.failed("a", "10.0.0.2") is True
-    assert throttle.retry_after("a", "10.0.0.9") == pytest.approx(300)
-    now[0] = 301
-    assert throttle.retry_after("a", "10.0.0.9") is None
-    now[0] = 400
-    throttle.failed("b", None)
-    now[0] = 500  # outside the window: the old failure no longer counts
-    assert throttle.failed("b", None) is False
+def test_lockout_ends_and_success_clears_the_count(engine: Engine) -> None:
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    now = [start]
+    throttle = LoginThrottle(engine, max_per_account=2, max_per_address=100, window_s=60, lockout_s=300,
+                             clock=lambda: now[0])  # fmt: skip
+    user, other = f"a-{uuid.uuid4().hex[:6]}", f"b-{uuid.uuid4().hex[:6]}"
+    throttle.failed(user, "10.0.0.1")
+    throttle.succeeded(user)
+    assert throttle.failed(user, "10.0.0.1") is False  # the earlier failure was cleared by the success
+    assert throttle.failed(user, "10.0.0.2") is True
+    assert throttle.retry_after(user, "10.0.0.9") == pytest.approx(300)
+    now[0] = start + timedelta(seconds=301)
+    assert throttle.retry_after(user, "10.0.0.9") is None
+    now[0] = start + timedelta(seconds=400)
+    throttle.failed(other, None)
+    now[0] = start + timedelta(seconds=500)  # outside the window: the old failure no longer counts
+    assert throttle.failed(other, None) is False
+
+
+def test_workers_share_the_count(engine: Engine) -> None:
+    """Two workers (two throttles on one database): a guesser alternating between them is counted once."""
+    first, second = (LoginThrottle(engine, max_per_account=3, max_per_address=100) for _ in range(2))
+    user = f"c-{uuid.uuid4().hex[:6]}"
+    assert first.failed(user, "10.0.0.1") is False
+    assert second.failed(user, "10.0.0.1") is False
+    assert first.failed(user, "10.0.0.1") is True
+    assert second.retry_after(user, None) == pytest.approx(900, abs=5)
 
 
 def test_password_change_needs_the_old_password_and_ends_other_sessions(
