@@ -58,6 +58,7 @@ def ingest(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--events", type=int, default=20_000, help="events per measured run (all terminals)")
     parser.add_argument("--window", type=int, default=200, help="unconfirmed events per terminal")
     parser.add_argument("--photos", choices=["both", "with", "without"], default="both")
+    parser.add_argument("--photo-store", choices=["files", "database"], default="files", help="central's photo store")
     parser.add_argument(
         "--database-url",
         default=os.environ.get("GUARDPOST_TEST_PG", DEFAULT_PG),

@@ -52,6 +52,7 @@ from central.api.metrics import Metrics, RecordsCollector, RequestLog
 from central.api.refusals import REFUSALS
 from central.checkins import retention
 from central.checkins.ingest import Ingest
+from central.checkins.photo_store import photo_store
 from central.config import CentralSettings
 from central.db import sealing
 from central.db.engine import make_engine
@@ -241,7 +242,8 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
             with Session(engine) as session:
                 audit(session, SYSTEM, "retention.purge", "", report.detail)
 
-        purge = retention.run_schedule(engine, settings.data_dir, settings.retention, count, leaders["retention"].leads)
+        photos = photo_store(settings.photo_store, settings.data_dir, engine)
+        purge = retention.run_schedule(engine, photos, settings.retention, count, leaders["retention"].leads)
         tasks.append(asyncio.create_task(purge))
     publish = ingest.publish if ingest is not None else None
     interval = settings.registry_sweep_interval_s

@@ -12,6 +12,7 @@ import ipaddress
 import os
 import socket
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -145,6 +146,8 @@ class CentralSettings(FileSettings):
     clock_skew_margin_s: float = Field(default=300.0, gt=0)
     # A terminal not heard from for this long is flagged silent (three missed 30 s heartbeats).
     terminal_silent_after_s: float = Field(default=90.0, gt=0)
+    # Where check-in photos are kept: files under data_dir (one host), or the database (any number of hosts).
+    photo_store: Literal["files", "database"] = "files"
     # Base URL under which the police reach photos; None leaves photo_url out of alerts.
     public_url: str | None = None
     # Accounts, sessions and demo mode; retention of photos and alerts (条例 25).

@@ -61,7 +61,8 @@ def run(args: argparse.Namespace) -> list[dict[str, object]]:
         fleet = Fleet(broker.port, [f"BENCH-{i:03d}" for i in range(args.terminals)], args.window)
         try:
             raw = {photo: _raw_rate(broker.port, fleet, args.events, photo) for photo in variants}
-            with _database(args.database_url, fleet.terminal_ids) as url, _Central(url, broker.port, Path(tmp)):
+            store = args.photo_store
+            with _database(args.database_url, fleet.terminal_ids) as url, _Central(url, broker.port, Path(tmp), store):
                 rows = [_row(photo, raw[photo], _end_to_end(fleet, args.events, photo), args) for photo in variants]
         finally:
             fleet.close()
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace) -> list[dict[str, object]]:
 def _row(photo: bool, raw: float, e2e: dict[str, float], args: argparse.Namespace) -> dict[str, object]:
     return {
         "photos": "with" if photo else "without",
+        "photo_store": args.photo_store,
         "terminals": args.terminals,
         "events": args.events,
         "event_bytes": int(e2e["bytes"]),
@@ -207,12 +209,12 @@ def _database(server_url: str, terminal_ids: list[str]) -> Iterator[str]:
 class _Central:
     """Central ingest in its own process (as deployed), connected and subscribed on entry."""
 
-    def __init__(self, database_url: str, port: int, workdir: Path) -> None:
+    def __init__(self, database_url: str, port: int, workdir: Path, photo_store: str) -> None:
         ctx = mp.get_context("spawn")
         self._ready, self._stop = ctx.Event(), ctx.Event()
         self._process = ctx.Process(
             target=_central_main,
-            args=(database_url, port, str(workdir / "central"), self._ready, self._stop),
+            args=(database_url, port, str(workdir / "central"), photo_store, self._ready, self._stop),
             daemon=True,
         )
 
@@ -228,7 +230,7 @@ class _Central:
         self._process.join(30)
 
 
-def _central_main(database_url: str, port: int, data_dir: str, ready: MpEvent, stop: MpEvent) -> None:
+def _central_main(database_url: str, port: int, data_dir: str, photo_store: str, ready: MpEvent, stop: MpEvent) -> None:
     from central.checkins.ingest import Ingest
 
     logging.basicConfig(level=logging.WARNING)
@@ -238,6 +240,7 @@ def _central_main(database_url: str, port: int, data_dir: str, ready: MpEvent, s
         mqtt=MqttSettings(port=port, session_expiry_s=0),
         shared_subscription=True,
         client_id=f"bench-central-{uuid.uuid4().hex[:8]}",
+        photo_store=photo_store,
     )
     engine = make_engine(database_url, id_cipher=DEMO_CIPHER)
     ingest = Ingest(settings, engine)

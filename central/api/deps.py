@@ -24,6 +24,7 @@ from central.access.models import Account, Role
 from central.access.scope import Scope
 from central.access.throttle import LoginThrottle
 from central.checkins.ingest import Ingest
+from central.checkins.photo_store import PhotoStore, photo_store
 from central.config import AccessSettings, CentralSettings
 from central.errors import Forbidden, Unauthenticated
 
@@ -53,6 +54,12 @@ def get_throttle(request: Request) -> LoginThrottle:
     return throttle
 
 
+def get_photo_store(
+    engine: Annotated[Engine, Depends(get_engine)], settings: Annotated[CentralSettings, Depends(get_settings)]
+) -> PhotoStore:
+    return photo_store(settings.photo_store, settings.data_dir, engine)
+
+
 def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -62,6 +69,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[CentralSettings, Depends(get_settings)]
 IngestDep = Annotated[Ingest | None, Depends(get_ingest)]
 ThrottleDep = Annotated[LoginThrottle, Depends(get_throttle)]
+PhotoStoreDep = Annotated[PhotoStore, Depends(get_photo_store)]
 
 
 def get_access(settings: SettingsDep) -> AccessSettings:

@@ -22,9 +22,8 @@ from sqlmodel import select
 from central.access.audit import audit
 from central.access.models import Role
 from central.access.scope import Scope
-from central.api.deps import ScopeDep, SessionDep, SettingsDep
+from central.api.deps import PhotoStoreDep, ScopeDep, SessionDep
 from central.checkins import queries as checkin_queries
-from central.checkins.photos import read_photo
 from central.errors import DomainError, NotFound, Unprocessable
 from central.faces import MAX_PHOTO_BYTES
 from central.registry.faces import enrol_photos, forget_faces, portrait_of
@@ -76,17 +75,17 @@ async def enrol(
 
 @router.post("/{guard_id}/photos/from-checkin/{event_id}")
 def enrol_from_checkin(
-    guard_id: GuardId, event_id: uuid.UUID, session: SessionDep, scope: ScopeDep, settings: SettingsDep
+    guard_id: GuardId, event_id: uuid.UUID, session: SessionDep, scope: ScopeDep, photos: PhotoStoreDep
 ) -> dict[str, Any]:
     """A supervisor confirms that a check-in photo shows the guard: it becomes one of the guard's templates."""
     guard = _guard(session, scope, guard_id, write=True)
     if checkin_queries.guard_of(session, event_id) != guard.id:
         raise NotFound("checkin", str(event_id))  # not this guard's card, or no such check-in
-    relpath = checkin_queries.photo_path(session, scope, event_id)
-    path = read_photo(settings.data_dir, relpath) if relpath else None
-    if path is None:
+    key = checkin_queries.photo_path(session, scope, event_id)
+    jpeg = photos.get(key) if key else None
+    if jpeg is None:
         raise NotFound("photo", str(event_id))
-    result = enrol_photos(session, guard.id, [(f"{event_id}.jpg", path.read_bytes())], source="checkin")
+    result = enrol_photos(session, guard.id, [(f"{event_id}.jpg", jpeg)], source="checkin")
     session.commit()
     outcome = result.photos[0]
     audit(session, scope, "guard.enrol_checkin", guard.id, f"event={event_id} kept={outcome.kept}")

@@ -6,17 +6,15 @@ which check passed, and for the migrations the revision ids.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from functools import cache
-from pathlib import Path
 
 from fastapi import APIRouter, Response, status
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 
-from central.api.deps import EngineDep, IngestDep, SettingsDep
+from central.api.deps import EngineDep, IngestDep, PhotoStoreDep
+from central.checkins.photo_store import PhotoStore
 from central.db import migrations
 from central.db.engine import database_ok
 
@@ -50,13 +48,13 @@ def healthz(engine: EngineDep, ingest: IngestDep, response: Response) -> HealthP
 
 
 @router.get("/readyz")
-def readyz(engine: EngineDep, ingest: IngestDep, settings: SettingsDep, response: Response) -> ReadinessPublic:
+def readyz(engine: EngineDep, ingest: IngestDep, photos: PhotoStoreDep, response: Response) -> ReadinessPublic:
     database = database_ok(engine)
     checks = {
         "database": CheckPublic(ok=database),
         "broker": _broker(ingest.connected if ingest is not None else None),
         "migrations": _migrations(engine) if database else CheckPublic(ok=False, detail="database unreachable"),
-        "photo_store": _photo_store(settings.photos_dir),
+        "photo_store": _photo_store(photos),
     }
     ready = all(check.ok is not False for check in checks.values())
     if not ready:
@@ -88,13 +86,7 @@ def _migrations(engine: Engine) -> CheckPublic:
     return CheckPublic(ok=False, detail=f"at {current}, head is {head}: run `guardpost registry db upgrade`")
 
 
-def _photo_store(photos: Path) -> CheckPublic:
-    """Can a photo be written now: create and remove a file in the store (the OS error's name only)."""
-    try:
-        photos.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=".readyz.", dir=photos)
-        os.close(fd)
-        os.unlink(name)
-    except OSError as exc:
-        return CheckPublic(ok=False, detail=os.strerror(exc.errno) if exc.errno else "not writable")
-    return CheckPublic(ok=True)
+def _photo_store(photos: PhotoStore) -> CheckPublic:
+    """Can a photo be stored now (the store's reason only: no path, no host)."""
+    problem = photos.check()
+    return CheckPublic(ok=problem is None, detail=problem)

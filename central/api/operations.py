@@ -14,12 +14,12 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import FileResponse
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from central.access.audit import audit
 from central.access.scope import Scope
-from central.api.deps import ScopeDep, SessionDep, SettingsDep
+from central.api.deps import PhotoStoreDep, ScopeDep, SessionDep
 from central.api.paging import Page, PagingDep, page
 from central.attendance import queries as attendance_queries
 from central.attendance.models import AttendancePublic, CalendarDay, OnDutyRow
@@ -27,7 +27,6 @@ from central.attendance.report import day_report
 from central.attendance.rules import local_day_bounds
 from central.checkins import queries as checkin_queries
 from central.checkins.models import CheckinPublic, ViolationPublic
-from central.checkins.photos import read_photo
 from central.errors import found
 from central.registry import queries as registry_queries
 from central.registry.models import GuardPublic, Site, SitePublic
@@ -134,12 +133,12 @@ def checkin(event_id: uuid.UUID, session: SessionDep, scope: ScopeDep) -> Checki
     return found(checkin_queries.get_checkin(session, scope, event_id), "checkin")
 
 
-@router.get("/checkins/{event_id}/photo", response_class=FileResponse)
-def checkin_photo(event_id: uuid.UUID, session: SessionDep, scope: ScopeDep, settings: SettingsDep) -> FileResponse:
+@router.get("/checkins/{event_id}/photo", response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
+def checkin_photo(event_id: uuid.UUID, session: SessionDep, scope: ScopeDep, photos: PhotoStoreDep) -> Response:
     """The check-in photo (JPEG) as received from the terminal."""
-    relpath = checkin_queries.photo_path(session, scope, event_id)
-    path = found(read_photo(settings.data_dir, relpath) if relpath else None, "photo")
-    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+    key = checkin_queries.photo_path(session, scope, event_id)
+    jpeg = found(photos.get(key) if key else None, "photo")
+    return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.get("/guards")

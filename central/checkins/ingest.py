@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from central.alerts.notices import mark_notified, unsent
+from central.checkins.photo_store import photo_store
 from central.checkins.store import Recorded, record_dead_letter, record_events
 from central.checkins.verdicts import difference
 from central.config import CentralSettings
@@ -93,6 +94,7 @@ class Ingest:
         self._settings = settings
         self._engine = engine
         self._on_alert = on_alert
+        self._photos = photo_store(settings.photo_store, settings.data_dir, engine)
         self._inbox: queue.Queue[Inbound | AlertAcked | None] = queue.Queue()
         # Police messages in flight by MQTT message id; acknowledgements that came before their id was kept.
         self._alert_mids: dict[int, UUID] = {}
@@ -319,7 +321,7 @@ class Ingest:
         jurisdiction = s.default_jurisdiction
         return record_events(
             self._engine, events, data_dir=s.data_dir, default_jurisdiction=jurisdiction, public_url=s.public_url,
-            clock_margin_s=s.clock_skew_margin_s,
+            clock_margin_s=s.clock_skew_margin_s, photo_store=self._photos,
         )  # fmt: skip
 
     def _store_one(self, event: CheckinEvent) -> Recorded | None:

@@ -10,9 +10,9 @@ dashboard API sends.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import LargeBinary, Text, UniqueConstraint
+from sqlalchemy import DDL, LargeBinary, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from central.db.types import SealedIdNumber, UtcDateTime, utcnow
@@ -47,6 +47,22 @@ class Checkin(SQLModel, table=True):
     content_hash: str | None = Field(default=None, max_length=64)
     # The event as received, photo bytes elided (they are in the file), an ID card's number sealed.
     raw_event: str = Field(sa_type=Text)
+
+
+class PhotoBlob(SQLModel, table=True):
+    """A check-in photo kept in the database (``photo_store = "database"``): every worker on every host reads it."""
+
+    key: str = Field(primary_key=True, max_length=120)  # = Checkin.photo_path, e.g. photos/2026/12/06/<id>.jpg
+    day: date = Field(index=True)  # the UTC day of capture: retention deletes whole days
+    data: bytes = Field(sa_type=LargeBinary)
+
+
+# JPEG does not compress: PostgreSQL keeps the bytes out of line without trying (as revision 0016 sets).
+event.listen(
+    PhotoBlob.__table__,  # type: ignore[attr-defined]
+    "after_create",
+    DDL("ALTER TABLE photoblob ALTER COLUMN data SET STORAGE EXTERNAL").execute_if(dialect="postgresql"),  # type: ignore[no-untyped-call]
+)
 
 
 class Violation(SQLModel, table=True):

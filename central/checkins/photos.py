@@ -11,12 +11,15 @@ place and leaves it untouched.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
+
+logger = logging.getLogger(__name__)
 
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="photo-fsync")
 
@@ -92,3 +95,31 @@ def read_photo(data_dir: Path, relpath: str) -> Path | None:
     if not path.is_relative_to(root) or not path.is_file():
         return None
     return path
+
+
+def _day_dirs(photos: Path) -> list[tuple[date, Path]]:
+    """The ``photos/YYYY/MM/DD`` directories with their (UTC) dates."""
+    found: list[tuple[date, Path]] = []
+    for path in photos.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]"):
+        try:
+            found.append((date(int(path.parent.parent.name), int(path.parent.name), int(path.name)), path))
+        except ValueError:
+            logger.warning("retention: %s is not a photo day directory; left alone", path)
+    return sorted(found)
+
+
+def purge_photos(data_dir: Path, cutoff: datetime, keep: set[str]) -> int:
+    """Delete photo files of UTC days wholly before ``cutoff``, except the event ids in ``keep``."""
+    deleted = 0
+    for day, directory in _day_dirs(data_dir / "photos"):
+        if datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC) > cutoff:
+            break
+        for photo in directory.glob("*.jpg"):
+            if photo.stem in keep:
+                continue
+            photo.unlink(missing_ok=True)
+            deleted += 1
+            logger.debug("retention: deleted photo %s", photo.name)
+        if not any(directory.iterdir()):
+            directory.rmdir()
+    return deleted

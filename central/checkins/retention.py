@@ -14,14 +14,14 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlmodel import Session, col, delete, select
 
 from central.access.models import LoginSession
 from central.alerts.models import Alert, AlertAction, AlertSuppression
+from central.checkins.photo_store import PhotoStore
 from central.config import RetentionSettings
 from central.db.types import utcnow
 
@@ -40,34 +40,6 @@ class PurgeReport:
     detail: str = ""  # what was deleted, for the audit log
 
 
-def _day_dirs(photos: Path) -> list[tuple[date, Path]]:
-    """The ``photos/YYYY/MM/DD`` directories with their (UTC) dates."""
-    found: list[tuple[date, Path]] = []
-    for path in photos.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]"):
-        try:
-            found.append((date(int(path.parent.parent.name), int(path.parent.name), int(path.name)), path))
-        except ValueError:
-            logger.warning("retention: %s is not a photo day directory; left alone", path)
-    return sorted(found)
-
-
-def purge_photos(data_dir: Path, cutoff: datetime, keep: set[str]) -> int:
-    """Delete photo files of UTC days wholly before ``cutoff``, except the event ids in ``keep``."""
-    deleted = 0
-    for day, directory in _day_dirs(data_dir / "photos"):
-        if datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC) > cutoff:
-            break
-        for photo in directory.glob("*.jpg"):
-            if photo.stem in keep:
-                continue
-            photo.unlink(missing_ok=True)
-            deleted += 1
-            logger.debug("retention: deleted photo %s", photo.name)
-        if not any(directory.iterdir()):
-            directory.rmdir()
-    return deleted
-
-
 def purge_alerts(session: Session, cutoff: datetime) -> list[uuid.UUID]:
     """Delete alerts that happened before ``cutoff`` and their workflow steps; their ids."""
     old = list(session.exec(select(Alert.alert_id).where(col(Alert.occurred_at) < cutoff)).all())
@@ -81,7 +53,7 @@ def purge_alerts(session: Session, cutoff: datetime) -> list[uuid.UUID]:
     return old
 
 
-def purge(engine: Engine, data_dir: Path, settings: RetentionSettings, now: datetime | None = None) -> PurgeReport:
+def purge(engine: Engine, photos: PhotoStore, settings: RetentionSettings, now: datetime | None = None) -> PurgeReport:
     """One purge run; returns (and logs) what it deleted. The caller writes it to the audit log."""
     now = now or utcnow()
     photo_cutoff = now - timedelta(days=settings.photo_days)
@@ -89,20 +61,20 @@ def purge(engine: Engine, data_dir: Path, settings: RetentionSettings, now: date
     with Session(engine) as session:
         alerts = purge_alerts(session, alert_cutoff)
         kept = {str(a) for a in session.exec(select(Alert.alert_id)).all()}
-        photos = purge_photos(data_dir, photo_cutoff, kept)
+        photos_deleted = photos.purge(photo_cutoff, kept)
         sessions = session.exec(delete(LoginSession).where(col(LoginSession.expires_at) < now)).rowcount
         session.commit()
     detail = (
-        f"photos={photos} before {photo_cutoff:%Y-%m-%d}; alerts={len(alerts)} before {alert_cutoff:%Y-%m-%d}"
+        f"photos={photos_deleted} before {photo_cutoff:%Y-%m-%d}; alerts={len(alerts)} before {alert_cutoff:%Y-%m-%d}"
         f"{': ' + ','.join(str(a) for a in alerts[:50]) if alerts else ''}; sessions={sessions}"
     )
     logger.info("retention purge: %s", detail)
-    return PurgeReport(photos, len(alerts), sessions, photo_cutoff, alert_cutoff, detail)
+    return PurgeReport(photos_deleted, len(alerts), sessions, photo_cutoff, alert_cutoff, detail)
 
 
 async def run_schedule(
     engine: Engine,
-    data_dir: Path,
+    photos: PhotoStore,
     settings: RetentionSettings,
     on_report: Callable[[PurgeReport], None],
     leads: Callable[[], bool] = lambda: True,
@@ -114,7 +86,7 @@ async def run_schedule(
             if not await asyncio.to_thread(leads):
                 await asyncio.sleep(settings.purge_interval_s)
                 continue
-            report = await asyncio.to_thread(purge, engine, data_dir, settings)
+            report = await asyncio.to_thread(purge, engine, photos, settings)
             await asyncio.to_thread(on_report, report)
         except Exception:
             logger.exception("retention purge failed; next try in %.0f s", settings.purge_interval_s)

@@ -31,7 +31,8 @@ from central.checkins.clock import DEFAULT_MARGIN_S, clock_violation
 from central.checkins.dead_letters import mask_numbers, mask_payload
 from central.checkins.id_numbers import card_columns, seal_raw_event
 from central.checkins.models import Checkin, DeadLetter, Violation
-from central.checkins.photos import photo_relpath, write_photos
+from central.checkins.photo_store import FilePhotoStore, PhotoStore
+from central.checkins.photos import photo_relpath
 from central.checkins.rules import RuleViolation, evaluate
 from central.db.sealing import IdCipher, cipher_for
 from central.db.types import utcnow
@@ -174,11 +175,13 @@ class _Snapshots:
         return self._cache[key]
 
 
-def _store_photos(data_dir: Path, events: list[CheckinEvent]) -> dict[UUID, str | None]:
-    """Write the batch's photos durably, fsynced together; event id -> path relative to the data dir."""
-    photos = {e.event_id: (photo_relpath(e.event_id, e.occurred_at), e.photo.jpeg()) for e in events if e.photo}
-    write_photos(data_dir, photos.values())
-    return {e.event_id: photos[e.event_id][0].as_posix() if e.event_id in photos else None for e in events}
+def _store_photos(store: PhotoStore, events: list[CheckinEvent], session: Session) -> dict[UUID, str | None]:
+    """Keep the batch's photos durably, together; event id -> its key (``Checkin.photo_path``)."""
+    photos = {
+        e.event_id: (photo_relpath(e.event_id, e.occurred_at).as_posix(), e.photo.jpeg()) for e in events if e.photo
+    }
+    store.put(photos.values(), session)
+    return {e.event_id: photos[e.event_id][0] if e.event_id in photos else None for e in events}
 
 
 def _violation_rows(event_id: UUID, violations: list[RuleViolation]) -> list[Violation]:
@@ -204,11 +207,12 @@ def record_event(
     default_jurisdiction: str,
     public_url: str | None = None,
     clock_margin_s: float = DEFAULT_MARGIN_S,
+    photo_store: PhotoStore | None = None,
 ) -> Recorded:
     """Store ``event`` once; raises SQLAlchemyError / OSError when nothing could be committed."""
     return record_events(
         engine, [event], data_dir=data_dir, default_jurisdiction=default_jurisdiction, public_url=public_url,
-        clock_margin_s=clock_margin_s,
+        clock_margin_s=clock_margin_s, photo_store=photo_store,
     )[0]  # fmt: skip
 
 
@@ -220,10 +224,12 @@ def record_events(
     default_jurisdiction: str,
     public_url: str | None = None,
     clock_margin_s: float = DEFAULT_MARGIN_S,
+    photo_store: PhotoStore | None = None,
 ) -> list[Recorded]:
     """Store each event once, all in one transaction; one Recorded per distinct event id, in order.
 
-    Photos are written (and fsynced, together) before the commit, so a committed
+    Photos go to ``photo_store`` (files under ``data_dir`` when None), durably and
+    together, before the commit, so a committed
     check-in always has its photo. A copy of a stored event adds nothing; one with
     other content (``CheckinEvent.content_hash``) is dead-lettered as a conflict.
     An event whose time the terminal's clock cannot vouch for gets ``CLOCK_SKEW``
@@ -243,7 +249,7 @@ def record_events(
             if event.event_id in conflicts:
                 session.add(_conflict_letter(event, stored[event.event_id]))
         fresh = [e for e in unique if e.event_id not in stored]  # a copy of a stored event writes no photo
-        photos = _store_photos(data_dir, fresh)
+        photos = _store_photos(photo_store or FilePhotoStore(data_dir), fresh, session)
         snapshot = _Snapshots(session)
         dialect = session.get_bind().dialect
         cipher = functools.partial(cipher_for, dialect)  # asked for only when an event carries an ID number
