@@ -32,6 +32,7 @@ from central.alerts import notices
 from central.alerts.live import AlertHub
 from central.api import auth as auth_routes
 from central.api import (
+    compliance,
     coverage,
     enrolment,
     exports,
@@ -53,6 +54,7 @@ from central.api.refusals import REFUSALS
 from central.checkins import retention
 from central.checkins.ingest import Ingest
 from central.checkins.photo_store import photo_store
+from central.compliance import schedule as compliance_schedule
 from central.config import CentralSettings
 from central.db import sealing
 from central.db.engine import make_engine
@@ -132,7 +134,8 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
     """Routers, pages, static files, the request log and metrics;
     request body limits, security headers, and the trusted reverse proxies' forwarded headers."""
     app.state.metrics = Metrics()
-    for module in (health, operations, police, terminals, watchlist, auth_routes, coverage, exports, metrics):
+    for module in (health, operations, police, terminals, watchlist, auth_routes, coverage, exports, metrics,
+                   compliance):  # fmt: skip
         app.include_router(module.router, responses=REFUSALS)
     # The registry API is the administrator's: ID numbers in clear, writes.
     app.include_router(
@@ -226,7 +229,8 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
     )
     tasks = [asyncio.create_task(hub.run(), name="alert-hub")]
     # Periodic jobs run on one worker at a time however many there are (central.db.leader).
-    leaders = {job: Leadership(engine, job) for job in ("retention", "registry-sweep", "rosters", "police-resend")}
+    jobs = ("retention", "registry-sweep", "registry-check", "rosters", "police-resend")
+    leaders = {job: Leadership(engine, job) for job in jobs}
     app.state.rosters = (
         _roster_publisher(engine, settings, ingest, leaders["rosters"].leads) if ingest is not None else None
     )
@@ -248,6 +252,10 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
     publish = ingest.publish if ingest is not None else None
     interval = settings.registry_sweep_interval_s
     tasks.append(asyncio.create_task(sweeps.run_schedule(engine, interval, publish, leaders["registry-sweep"].leads)))
+    check = compliance_schedule.run_schedule(
+        engine, settings.registry_check_interval_s, leaders["registry-check"].leads
+    )
+    tasks.append(asyncio.create_task(check))
     if ingest is not None:
         resend = notices.run_resend_schedule(ingest.resend_unsent_alerts, leaders["police-resend"].leads)
         tasks.append(asyncio.create_task(resend))

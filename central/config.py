@@ -155,6 +155,8 @@ class CentralSettings(FileSettings):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     # Every registered guard's ID number compared with the wanted list this often (central.alerts.sweep).
     registry_sweep_interval_s: float = Field(default=3600.0, ge=1)
+    # The registry checked as a whole (central.compliance): rules that need no tap; daily by default.
+    registry_check_interval_s: float = Field(default=86400.0, gt=0)
     # The key ID numbers are sealed with at rest (central.db.sealing); the demo key in demo mode only.
     id_protection: IdProtectionSettings = Field(default_factory=IdProtectionSettings)
     # Central's Ed25519 private key (PEM) signing what it sends terminals: the watchlist and the rosters.

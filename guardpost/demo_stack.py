@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -23,10 +24,11 @@ from sqlmodel import Session
 from central.app import create_app, server_options
 from central.config import AccessSettings, ApiSettings, CentralSettings
 from central.db.engine import make_engine
-from central.demo.seed import seed_demo_registry
+from central.demo.seed import seed_check_examples, seed_demo_registry
 from central.registry.faces import enrol_photos, templates_of
 from central.registry.fingerprints import enrol_fingerprint
 from central.registry.models import Terminal as TerminalRecord
+from central.registry.snapshot import local_date
 from central.schema import create_db
 from central.watchlist.sync import generate_keys
 from edge.checkin import CheckinResult
@@ -186,6 +188,7 @@ class DemoStack:
         create_db(engine)
         with Session(engine) as session:
             seed_demo_registry(session)
+            seed_check_examples(session, local_date(datetime.now(UTC)))
             if self.terminal_id != TERMINAL_ID:
                 gate = session.get(TerminalRecord, TERMINAL_ID)
                 assert gate is not None, "the demo seed registers the gate terminal"

@@ -27,6 +27,7 @@ CENTRAL_LAYERS = (
     "central.web",
     "central.api",
     "central.schema",
+    "central.compliance",
     "central.rosters",
     "central.attendance",
     "central.checkins",

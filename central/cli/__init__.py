@@ -147,6 +147,14 @@ def _registry(sub: Subparsers) -> None:
     photos.add_argument("source", type=Path, help="folder or ZIP of files named <guard id> or <ID number>[_N].jpg")
     photos.set_defaults(func=_handler("registry", "enrol_photos"))
 
+    check = actions.add_parser(
+        "check", parents=_config(), help="登记核查（无需刷卡的规则） / check the registry: rules that need no tap"
+    )
+    check.add_argument("--date", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
+    check.add_argument("--within", type=int, default=30, help="到期提前天数 / days ahead for what is ending")
+    check.add_argument("--json", action="store_true", help="JSON lines, one finding each")
+    check.set_defaults(func=_handler("registry", "check"))
+
     month = actions.add_parser(
         "seed-month", parents=_config(), help="生成一个月的演示考勤 / seed a month of taps (empty database)"
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from central.cli.common import EXIT_CONFIG, EXIT_FAILED, CommandError, load, open_database
@@ -129,6 +129,37 @@ def list_records(args: argparse.Namespace) -> int:
     with Session(engine) as session:
         for row in session.exec(query).all():
             print(json.dumps(row.model_dump(mode="json", warnings=False), ensure_ascii=False))
+    return 0
+
+
+def check(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from central.compliance.check import check_registry, names
+    from central.registry.snapshot import local_date
+
+    engine = _engine(args)
+    on = args.date or local_date(datetime.now(UTC))  # the day in China, where the registry applies
+    with Session(engine) as session:
+        findings = check_registry(session, on, args.within)
+        shown = names(session, findings)
+    if args.json:
+        for finding in findings:
+            print(json.dumps(finding.as_dict(), ensure_ascii=False, default=str))
+        return 0
+    print(f"登记核查 {on}：{len(findings)} 项 / registry check on {on}: {len(findings)} findings")
+    for number, finding in enumerate(findings, 1):
+        print(f"{number:3d}. {finding.reason_zh} / {finding.reason_en}")
+        where = [
+            f"{label} {shown.get(value, value)} ({value})"
+            for label, value in (
+                ("单位 company", finding.company_id),
+                ("场所 site", finding.site_id),
+                ("保安员 guard", finding.guard_id),
+            )  # fmt: skip
+            if value
+        ]
+        print(f"     {' · '.join(where)}{' · ' if where else ''}依据 {finding.article} [{finding.code}]")
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import errno
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -148,7 +149,8 @@ def seed_demo(args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
     from central.db.sealing import IdProtectionError
-    from central.demo.seed import seed_demo_registry
+    from central.demo.seed import seed_check_examples, seed_demo_registry
+    from central.registry.snapshot import local_date
 
     settings = load(args)
     try:
@@ -158,6 +160,7 @@ def seed_demo(args: argparse.Namespace) -> int:
     engine = open_database(settings)
     with Session(engine) as session:
         seed_demo_registry(session)
+        seed_check_examples(session, local_date(datetime.now(UTC)))
     engine.dispose()
     print(f"演示登记数据已载入 / demo registry loaded into {_safe_url(settings)}")
     return 0

@@ -6,9 +6,9 @@ idempotent (rows are upserted by natural key), so it may run on every start.
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from central.registry.cards import issue_to
 from central.registry.credentials import Certificate, CompanyCredential, CredentialKind
@@ -167,4 +167,18 @@ def seed_demo_registry(session: Session) -> None:
         issue_to(session, card, CardTech.ISO14443A, guard_id)
     for entry in WATCHLIST:
         upsert(session, WatchlistEntry, entry.model_dump(exclude_unset=True), key=("id",))
+    session.commit()
+
+
+def seed_check_examples(session: Session, today: date) -> None:
+    """What ``guardpost registry check`` finds in the demo (on top of the registry): a bar with no
+    security company under contract, and a company whose licence ends in three weeks. Commits."""
+    upsert(session, Company, {"id": "C3", "name_zh": "安居保安服务有限公司", "name_en": "Anju Security Services",
+                              "kind": CompanyKind.SECURITY_COMPANY, "region": REGION})  # fmt: skip
+    number = "京公保服字2016007号"
+    if session.exec(select(CompanyCredential).where(CompanyCredential.number == number)).first() is None:
+        session.add(CompanyCredential(company_id="C3", kind=CredentialKind.LICENCE, number=number,
+                                      valid_from=date(2016, 1, 1), valid_to=today + timedelta(days=21)))  # fmt: skip
+    upsert(session, Site, {"id": "S4", "name_zh": "夜色酒吧", "name_en": "Yese Bar", "kind": SiteKind.ENTERTAINMENT,
+                           "region": REGION, "jurisdiction": JURISDICTION})  # fmt: skip
     session.commit()

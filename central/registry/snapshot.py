@@ -30,6 +30,7 @@ from central.registry.models import (
     Company,
     CompanyKind,
     Guard,
+    ServiceContract,
     Site,
     SiteKind,
     Terminal,
@@ -240,6 +241,32 @@ def standing_snapshots(
     terminal, site, post = site_rows[0][:3] if site_rows else (None, None, None)
     contracts = frozenset(c.company_id for c in _unique(row[3] for row in site_rows))
     terminal_info = TerminalInfo(terminal.id, terminal.site_id, required_level(terminal, post)) if terminal else None
+    return _guard_snapshots(session, guard_ids, on, terminal_info, _site_info(site) if site else None, contracts)
+
+
+def site_snapshots(session: Session, site: Site, guard_ids: list[str], on: date) -> dict[str, RegistrySnapshot]:
+    """Each guard's snapshot at ``site`` on ``on`` with no terminal (no post level): the registry's view
+    of a rostered day, for the checks that run without a tap."""
+    contracts = frozenset(
+        session.exec(
+            select(ServiceContract.company_id).where(
+                ServiceContract.site_id == site.id,
+                col(ServiceContract.valid_from) <= on,
+                col(ServiceContract.valid_to) >= on,
+            )
+        ).all()
+    )
+    return _guard_snapshots(session, guard_ids, on, None, _site_info(site), contracts)
+
+
+def _guard_snapshots(
+    session: Session,
+    guard_ids: list[str],
+    on: date,
+    terminal: TerminalInfo | None,
+    site: SiteInfo | None,
+    contracts: frozenset[str],
+) -> dict[str, RegistrySnapshot]:
     by_guard: dict[str, list[Any]] = {}
     for row in guards_side(session, guard_ids, on, on):
         by_guard.setdefault(row[0].id, []).append(row)
@@ -250,8 +277,8 @@ def standing_snapshots(
         employer = companies.get(guard_info.employer_id) if guard_info.employer_id else None
         snapshots[guard_id] = RegistrySnapshot(
             on=on,
-            terminal=terminal_info,
-            site=_site_info(site) if site else None,
+            terminal=terminal,
+            site=site,
             guard=guard_info,
             employer=_company_info(employer, rows, on) if employer else None,
             contract_company_ids=contracts,
