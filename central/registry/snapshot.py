@@ -247,16 +247,15 @@ def standing_snapshots(
 def site_snapshots(session: Session, site: Site, guard_ids: list[str], on: date) -> dict[str, RegistrySnapshot]:
     """Each guard's snapshot at ``site`` on ``on`` with no terminal (no post level): the registry's view
     of a rostered day, for the checks that run without a tap."""
-    contracts = frozenset(
-        session.exec(
-            select(ServiceContract.company_id).where(
-                ServiceContract.site_id == site.id,
-                col(ServiceContract.valid_from) <= on,
-                col(ServiceContract.valid_to) >= on,
-            )
-        ).all()
+    return _guard_snapshots(session, guard_ids, on, None, _site_info(site), contracted_companies(session, site.id, on))
+
+
+def contracted_companies(session: Session, site_id: str, on: date) -> frozenset[str]:
+    """The companies with a service contract for ``site_id`` in force on ``on``."""
+    query = select(ServiceContract.company_id).where(
+        ServiceContract.site_id == site_id, col(ServiceContract.valid_from) <= on, col(ServiceContract.valid_to) >= on
     )
-    return _guard_snapshots(session, guard_ids, on, None, _site_info(site), contracts)
+    return frozenset(session.exec(query).all())
 
 
 def _guard_snapshots(

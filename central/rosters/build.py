@@ -28,9 +28,9 @@ from central.registry.employment import Employment
 from central.registry.faces import templates_of
 from central.registry.fingerprints import fingerprints_of
 from central.registry.local_time import local_date
-from central.registry.models import Company, Guard, ServiceContract, Site, Terminal
+from central.registry.models import Company, Guard, Site, Terminal
 from central.registry.roster import Shift, ShiftAssignment
-from central.registry.snapshot import RegistrySnapshot, standing_snapshots
+from central.registry.snapshot import RegistrySnapshot, contracted_companies, standing_snapshots
 from central.watchlist.sync import TEMPLATE_MODEL
 from protocol.signed import encode_template
 
@@ -62,15 +62,7 @@ def roster_day(site: Site) -> date:
 
 def expected_guards(session: Session, site: Site, on: date) -> list[str]:
     """Guards employed by a contracted company or the managing unit on ``on``, or rostered at the site."""
-    companies = set(
-        session.exec(
-            select(ServiceContract.company_id).where(
-                ServiceContract.site_id == site.id,
-                col(ServiceContract.valid_from) <= on,
-                col(ServiceContract.valid_to) >= on,
-            )
-        ).all()
-    )
+    companies = set(contracted_companies(session, site.id, on))
     if site.managed_by:
         companies.add(site.managed_by)
     employed = select(Employment.guard_id).where(
