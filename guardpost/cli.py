@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "central": "central.cli",
     "watchlist": "central.cli",
     "registry": "central.cli",
+    "report": "central.cli",
     "terminal": "edge.cli",
     "fingerprint": "edge.cli",
     "cards": "edge.cards_cli",

@@ -27,6 +27,7 @@ CENTRAL_LAYERS = (
     "central.web",
     "central.api",
     "central.schema",
+    "central.reports",
     "central.compliance",
     "central.rosters",
     "central.attendance",

@@ -25,7 +25,7 @@ HEAVY = (
     "cv2", "onnx", "faiss", "numpy", "fastapi", "starlette", "sqlalchemy", "sqlmodel", "uvicorn", "amqtt",
     "paho", "pydantic", "pydantic_settings", "cryptography", "openpyxl", "rich", "serial", "psycopg", "alembic",
 )  # fmt: skip
-CENTRAL_COMMANDS = ("central", "registry", "watchlist")
+CENTRAL_COMMANDS = ("central", "registry", "watchlist", "report")
 
 # Runs ``guardpost ARGV`` in a fresh interpreter (its output to stderr) and prints which of
 # the modules FORBIDDEN it imported. SETUP runs first, e.g. to leave commands out.
@@ -91,6 +91,8 @@ CENTRAL_HELP = [
     ["registry", "import"],
     ["registry", "db"],
     ["watchlist", "push"],
+    ["report", "monthly"],
+    ["registry", "check"],
 ]
 
 

@@ -32,7 +32,13 @@ RECORD_KINDS = ("assignments", "bars", "cards", "certificates", "companies", "co
                 "guards", "posts", "shifts", "sites", "terminals")  # fmt: skip
 
 
-_COMMAND = {"service": "central", "backup": "central", "registry": "registry", "watchlist": "watchlist"}
+_COMMAND = {
+    "service": "central",
+    "backup": "central",
+    "registry": "registry",
+    "watchlist": "watchlist",
+    "report": "report",
+}
 
 
 def _handler(module: str, name: str) -> Handler:
@@ -76,10 +82,26 @@ def _config(*, command: bool = False) -> list[argparse.ArgumentParser]:
 
 
 def register(sub: Subparsers) -> None:
-    """Add ``central``, ``registry`` and ``watchlist``."""
+    """Add ``central``, ``registry``, ``watchlist`` and ``report``."""
     _central(sub)
     _registry(sub)
     _watchlist(sub)
+    _report(sub)
+
+
+def _report(sub: Subparsers) -> None:
+    parser = sub.add_parser(
+        "report", parents=_config(command=True), help="报表：月度统计 / reports: the monthly statistics"
+    )
+    kinds = parser.add_subparsers(dest="report_kind", required=True, metavar="KIND")
+    monthly = kinds.add_parser(
+        "monthly", parents=_config(), help="月度统计（持证率、采集率、违规、告警） / monthly statistics for regulators"
+    )
+    monthly.add_argument("--month", required=True, help="YYYY-MM")
+    monthly.add_argument("--jurisdiction", default=None, help="公安辖区 / police jurisdiction code (default: all)")
+    monthly.add_argument("--company", default=None, help="单位编号 / one company's report (default: all)")
+    monthly.add_argument("--out", type=Path, default=None, help="*.xlsx or *.csv (default: print)")
+    monthly.set_defaults(func=_handler("report", "monthly"))
 
 
 def _central(sub: Subparsers) -> None:

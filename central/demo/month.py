@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -90,6 +90,10 @@ class SeededMonth:
     truth: dict[tuple[str, str], Expected] = field(default_factory=lambda: defaultdict(Expected))
     taps: int = 0  # taps stored, repeats included
     through_rules: int = 0  # of them, recorded through the ingest write path
+    # By the tap's own local day in the month (a night shift's tap-out on April 1 is April's):
+    taps_in_month: int = 0
+    violations_by_code: Counter[str] = field(default_factory=Counter)
+    violations_by_company: Counter[str] = field(default_factory=Counter)  # the guard's employer
 
 
 def _site_ids(sites: int) -> list[str]:
@@ -163,14 +167,21 @@ def _add_guard(
     session.add(ShiftAssignment(shift_id=shift, guard_id=gid, valid_from=FIRST, valid_to=FIRST + timedelta(DAYS - 1)))
 
 
-def rule_count(guard_id: str, on: date, impostor: bool, sites: int = 50) -> int:
+def rule_codes(guard_id: str, on: date, impostor: bool, sites: int = 50) -> list[str]:
     """The violations the generator expects of one tap (its own account of the rules it broke)."""
     i, k = int(guard_id[2:4]), int(guard_id[4:6])
-    count = int(impostor)  # FACE_MISMATCH
-    count += int(_revoked(i, k) and on >= REVOKED_FROM)  # CERT_REVOKED
-    count += int(_barred(i, k) and on >= BARRED_FROM)  # GUARD_BARRED
-    count += int(_rogue(i, k, sites) and on > LAPSED_AFTER)  # EMPLOYER_UNLICENSED
-    return count
+    broken = {
+        "FACE_MISMATCH": impostor,
+        "CERT_REVOKED": _revoked(i, k) and on >= REVOKED_FROM,
+        "GUARD_BARRED": _barred(i, k) and on >= BARRED_FROM,
+        "EMPLOYER_UNLICENSED": _rogue(i, k, sites) and on > LAPSED_AFTER,
+    }
+    return [code for code, yes in broken.items() if yes]
+
+
+def employer_of(guard_id: str, sites: int = 50) -> str:
+    i, k = int(guard_id[2:4]), int(guard_id[4:6])
+    return ROGUE if _rogue(i, k, sites) else f"MC{i % 5}"
 
 
 def _through_rules(guard_id: str, sites: int) -> bool:
@@ -223,7 +234,12 @@ def plan(sites: int = 50, guards_per_site: int = 10, seed: int = 7) -> tuple[lis
                     month.truth[(sid, gid)].taps += 1
     for tap in taps:  # a folded repeat's violations stay: they are carried by the tap it folds into
         on = tap.at.astimezone(ZoneInfo(ZONE)).date()
-        month.truth[(tap.site_id, tap.guard_id)].violations += rule_count(tap.guard_id, on, tap.impostor, sites)
+        codes = rule_codes(tap.guard_id, on, tap.impostor, sites)
+        month.truth[(tap.site_id, tap.guard_id)].violations += len(codes)
+        if FIRST <= on < FIRST + timedelta(days=DAYS):
+            month.taps_in_month += 1
+            month.violations_by_code.update(codes)
+            month.violations_by_company[employer_of(tap.guard_id, sites)] += len(codes)
     return taps, month
 
 

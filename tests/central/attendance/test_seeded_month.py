@@ -17,8 +17,10 @@ from sqlmodel import Session
 
 from central.attendance import timesheets
 from central.db.engine import make_engine
-from central.demo.month import FIRST, Expected, SeededMonth, generate
+from central.demo.month import FIRST, ROGUE, Expected, SeededMonth, generate
+from central.reports.monthly import monthly_report
 from central.schema import create_db
+from guardpost.cli import main
 
 COUNTS = list(asdict(Expected()))
 
@@ -98,3 +100,49 @@ def test_csv_and_xlsx_carry_the_same_totals(month: tuple[Engine, SeededMonth]) -
     column = lines[0].index("缺勤 / absent")
     assert int(lines[-1][column]) == book[-1][column] == totals.absent
     assert lines[-1][4] == "合计"
+
+
+def test_the_monthly_report_matches_the_ground_truth(month: tuple[Engine, SeededMonth]) -> None:
+    engine, seeded = month
+    with Session(engine) as session:
+        report = monthly_report(session, FIRST, jurisdiction="110105-WJ")
+        other = monthly_report(session, FIRST, jurisdiction="310101-XX")
+        rogue = monthly_report(session, FIRST, company_id=ROGUE)
+
+    truth = seeded.truth.values()
+    assert (report.sites, report.guards_rostered) == (50, 500)
+    assert report.guards_on_duty == sum(1 for e in truth if e.present)
+    assert (report.certified, report.certified_rate) == (497, 99.4)  # three certificates revoked on the 16th
+    assert (report.face_rate, report.fingerprint_rate) == (0.0, 0.0)  # the month enrols no one
+    for name in ("shifts", "present", "absent", "late", "early_leave", "unrostered_days"):
+        assert report.attendance[name] == sum(getattr(e, name) for e in truth), name
+    assert report.checkins == seeded.taps_in_month  # by the tap's own day: April 1's tap-outs are April's
+    assert report.violations_by_code == dict(seeded.violations_by_code)
+    assert report.violations_by_company == dict(seeded.violations_by_company)
+    assert report.alerts_by_status == {}
+    assert other.sites == other.guards_rostered == other.checkins == 0
+    assert rogue.guards_rostered == 2
+    assert rogue.violations_by_code == {"EMPLOYER_UNLICENSED": seeded.violations_by_company[ROGUE]}
+    assert rogue.alerts_by_status is None
+
+
+def test_the_report_command_writes_the_month_as_xlsx(
+    month: tuple[Engine, SeededMonth], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine, seeded = month
+    data_dir = Path(str(engine.url.database)).parent
+    config = tmp_path / "central.toml"
+    config.write_text(f'data_dir = "{data_dir}"\n[access]\ndemo = true\n', encoding="utf-8")
+    out = tmp_path / "2026-03.xlsx"
+
+    code = main(["report", "--config", str(config), "monthly", "--month", "2026-03", "--out", str(out)])
+
+    assert code == 0, capsys.readouterr().err
+    sheet = load_workbook(out).active
+    assert sheet is not None
+    values = {(row[0], row[1]): row[2] for row in sheet.iter_rows(values_only=True)}
+    assert values[("保安员 / guards", "持证率 / certificate rate")] == "99.4%"
+    assert values[("考勤 / attendance", "刷卡次数 / check-ins")] == seeded.taps_in_month
+    revoked = "保安员证已被吊销，不得上岗 / Guard's security guard certificate has been revoked (CERT_REVOKED)"
+    assert values[("违规·按规则 / violations by rule", revoked)] == seeded.violations_by_code["CERT_REVOKED"]
+    assert values[("月末登记核查 / registry check on 2026-03-31", revoked)] == 3  # three guards still rostered

@@ -1,0 +1,1 @@
+"""Reports to regulators: the monthly statistics per jurisdiction and per company (``monthly``)."""
