@@ -41,6 +41,7 @@ from central.api import (
     operations,
     police,
     registry,
+    reports,
     sweeps,
     terminals,
     watchlist,
@@ -65,6 +66,7 @@ from central.schema import create_db
 from central.watchlist.sync import load_private_key
 from central.web import pages
 from central.web import police as police_pages
+from central.web import reports as report_pages
 from central.web import terminals as terminal_pages
 from central.web import watchlist as watchlist_pages
 from central.web.render import WEB_DIR, error_page
@@ -135,14 +137,14 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
     request body limits, security headers, and the trusted reverse proxies' forwarded headers."""
     app.state.metrics = Metrics()
     for module in (health, operations, police, terminals, watchlist, auth_routes, coverage, exports, metrics,
-                   compliance):  # fmt: skip
+                   compliance, reports):  # fmt: skip
         app.include_router(module.router, responses=REFUSALS)
     # The registry API is the administrator's: ID numbers in clear, writes.
     app.include_router(
         registry.router, dependencies=[Depends(require_admin), Depends(wake_rosters)], responses=REFUSALS
     )
     app.include_router(enrolment.router, dependencies=[Depends(wake_rosters)], responses=REFUSALS)
-    for page_module in (pages, police_pages, watchlist_pages, terminal_pages):
+    for page_module in (pages, police_pages, watchlist_pages, terminal_pages, report_pages):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     limits = BodyLimits(default=settings.api.max_body_bytes, imports=settings.api.max_import_bytes)
