@@ -7,10 +7,11 @@ query says).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
@@ -63,16 +64,29 @@ def report_for(
     return jurisdiction, company_id, report_rows(session, report)
 
 
-@router.get("/monthly")
-def monthly(
-    session: SessionDep,
-    scope: ScopeDep,
+@dataclass(frozen=True)
+class Asked:
+    month: str
+    jurisdiction: str | None
+    company_id: str | None
+
+
+def asked(
     month: MonthQuery,
     jurisdiction: Annotated[str | None, Query(max_length=32)] = None,
     company_id: Annotated[str | None, Query(max_length=32)] = None,
-) -> MonthlyReportPublic:
+) -> Asked:
+    return Asked(month, jurisdiction, company_id)
+
+
+AskedDep = Annotated[Asked, Depends(asked)]
+
+
+@router.get("/monthly")
+def monthly(session: SessionDep, scope: ScopeDep, ask: AskedDep) -> MonthlyReportPublic:
     """月度统计 / the month's statistics: guards, 持证率, 采集率, attendance, violations, alerts, registry check."""
-    jurisdiction, company_id, rows = report_for(session, scope, month, jurisdiction, company_id)
+    month = ask.month
+    jurisdiction, company_id, rows = report_for(session, scope, month, ask.jurisdiction, ask.company_id)
     return MonthlyReportPublic(
         month=month,
         jurisdiction=jurisdiction,
@@ -84,15 +98,9 @@ def monthly(
 
 
 @router.get("/monthly.{fmt}", **FILE)
-def monthly_file(
-    fmt: Literal["csv", "xlsx"],
-    session: SessionDep,
-    scope: ScopeDep,
-    month: MonthQuery,
-    jurisdiction: Annotated[str | None, Query(max_length=32)] = None,
-    company_id: Annotated[str | None, Query(max_length=32)] = None,
-) -> Response:
-    jurisdiction, company_id, rows = report_for(session, scope, month, jurisdiction, company_id)
+def monthly_file(fmt: Literal["csv", "xlsx"], session: SessionDep, scope: ScopeDep, ask: AskedDep) -> Response:
+    month = ask.month
+    jurisdiction, company_id, rows = report_for(session, scope, month, ask.jurisdiction, ask.company_id)
     table = [("分类 / section", "项目 / item", "数值 / value"), *rows]
     body = spreadsheets.to_csv(table) if fmt == "csv" else spreadsheets.to_xlsx(table, month, bold_last=False)
     audit(session, scope, f"export.report.{fmt}", month, f"jurisdiction={jurisdiction} company={company_id}")
