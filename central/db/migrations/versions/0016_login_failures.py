@@ -1,7 +1,7 @@
 """Failed logins counted in the database, so every central worker sees the same lockouts.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-06 22:45:00.000000
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from central.db.types import UtcDateTime
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

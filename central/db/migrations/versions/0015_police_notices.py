@@ -5,8 +5,8 @@
 worker leads. Alerts stored before this revision were sent when they were made:
 they get their creation time, so an upgrade sends nothing old again.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06 22:30:00.000000
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from central.db.types import UtcDateTime
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
