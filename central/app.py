@@ -49,6 +49,7 @@ from central.api.headers import SecurityHeaders
 from central.api.limits import BodyGuard, BodyLimits, account_role
 from central.api.metrics import Metrics, RecordsCollector, RequestLog
 from central.api.refusals import REFUSALS
+from central.checkins import queries as checkin_queries
 from central.checkins import retention
 from central.checkins.ingest import Ingest
 from central.config import CentralSettings
@@ -204,7 +205,7 @@ def _prepare_accounts(engine: Engine, settings: CentralSettings) -> None:
 async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -> AsyncIterator[None]:
     """Accounts ready, the alert hub and the retention schedule running, for the app's lifetime."""
     _prepare_accounts(engine, settings)
-    hub = AlertHub(engine, settings.data_dir)
+    hub = AlertHub(engine, settings.data_dir, holder=checkin_queries.card_holder)
     app.state.alert_hub = hub
     ingest = app.state.ingest
     app.state.metrics.registry.register(

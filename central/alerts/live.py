@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -22,9 +22,10 @@ from sqlmodel import Session
 
 from central.access.scope import Scope
 from central.alerts import queries as alert_queries
-from central.alerts.models import AlertDetail
+from central.alerts.models import Alert, AlertDetail
 from central.db.outage import Outage, is_outage
 from central.db.types import utcnow
+from central.registry.models import GuardPublic
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +37,15 @@ OVERLAP = timedelta(seconds=5)
 STREAM_MAX_S = 30.0
 KEEPALIVE_S = 10.0
 
+# The card holder of an alert's check-in, as registered (check-ins sit above alerts: handed in).
+Holder = Callable[[Session, uuid.UUID], GuardPublic | None]
+
 
 class AlertHub:
-    def __init__(self, engine: Engine, data_dir: Path, poll_s: float = POLL_S) -> None:
+    def __init__(self, engine: Engine, data_dir: Path, poll_s: float = POLL_S, holder: Holder | None = None) -> None:
         self._engine = engine
         self._data_dir = data_dir
+        self._holder = holder
         self._poll_s = poll_s
         self._subscribers: dict[asyncio.Queue[AlertDetail], Scope] = {}
         self._seen: dict[uuid.UUID, str] = {}
@@ -83,7 +88,7 @@ class AlertHub:
         with Session(self._engine) as session:
             rows = alert_queries.alerts_changed_since(session, self._cursor - OVERLAP)
             changed = [a for a in rows if self._seen.get(a.alert_id) != str(a.status)]
-            details = [alert_queries.alert_detail(session, a, self._data_dir) for a in changed]
+            details = [self.detail(session, a) for a in changed]
         self._seen = {a.alert_id: str(a.status) for a in rows}
         self._cursor = started
         return details
@@ -92,11 +97,12 @@ class AlertHub:
         """What changed since ``since`` that ``scope`` may see: sent first to a (re)connecting page."""
         with Session(self._engine) as session:
             rows = alert_queries.alerts_changed_since(session, since)
-            return [
-                alert_queries.alert_detail(session, a, self._data_dir)
-                for a in rows
-                if scope.may_see_alert(a.jurisdiction)
-            ]
+            return [self.detail(session, a) for a in rows if scope.may_see_alert(a.jurisdiction)]
+
+    def detail(self, session: Session, alert: Alert) -> AlertDetail:
+        """``alert`` as a page shows it, with the card holder when the hub was given the way to find them."""
+        guard = self._holder(session, alert.alert_id) if self._holder else None
+        return alert_queries.alert_detail(session, alert, self._data_dir, guard)
 
     def _publish(self, detail: AlertDetail) -> None:
         for queue, scope in list(self._subscribers.items()):

@@ -29,6 +29,7 @@ class AlertStatus(StrEnum):
     NEW = "new"
     ACKNOWLEDGED = "acknowledged"
     DISPATCHED = "dispatched"
+    CLOSED = "closed"  # dealt with: the person was checked, the case handed on
     FALSE_POSITIVE = "false_positive"
 
 
@@ -151,3 +152,7 @@ class AlertDetail(AlertPublic):
     watchlist: WatchlistPublic | None
     actions: list[AlertActionPublic]
     guard: GuardPublic | None = None  # the card holder as registered (an ID-number match: the wanted person)
+    employer_name_zh: str | None = None  # the card holder's employer, as registered
+    employer_name_en: str | None = None
+    site_address: str | None = None
+    next: list[AlertStatus] = []  # the workflow steps open from the current status

@@ -27,10 +27,10 @@ from central.alerts.models import (
     RegistryHitPublic,
     RegistryHitStatus,
 )
-from central.alerts.workflow import change_status, mark_false_positive
+from central.alerts.workflow import change_status, check_step, mark_false_positive, next_steps
 from central.paging import Paged, Paging, fetch
 from central.registry.local_time import DEFAULT_ZONE
-from central.registry.models import Guard, GuardPublic, Site
+from central.registry.models import Company, Guard, GuardPublic, Site
 from central.watchlist.models import WatchlistEntry
 from central.watchlist.queries import watchlist_public
 
@@ -75,14 +75,25 @@ def alert_public(alert: Alert) -> AlertPublic:
 
 
 def list_alerts(
-    session: Session, scope: Scope, *, status: AlertStatus | None, jurisdiction: str | None, paging: Paging
+    session: Session,
+    scope: Scope,
+    *,
+    status: AlertStatus | None,
+    jurisdiction: str | None,
+    paging: Paging,
+    occurred: tuple[datetime | None, datetime | None] = (None, None),
 ) -> Paged[AlertPublic]:
-    """Alerts ``scope`` may see, newest first."""
+    """Alerts ``scope`` may see, newest first; ``occurred``: [start, end) of the match's time, either open."""
     query = select(Alert).where(alert_scope(scope))
     if status is not None:
         query = query.where(Alert.status == status.value)
     if jurisdiction is not None:
         query = query.where(Alert.jurisdiction == jurisdiction)
+    start, end = occurred
+    if start is not None:
+        query = query.where(col(Alert.occurred_at) >= start)
+    if end is not None:
+        query = query.where(col(Alert.occurred_at) < end)
     query = query.order_by(col(Alert.occurred_at).desc(), col(Alert.alert_id))
     return fetch(session, query, paging).map(alert_public)
 
@@ -92,7 +103,9 @@ def get_alert(session: Session, scope: Scope, alert_id: uuid.UUID) -> Alert | No
 
 
 def alert_detail(session: Session, alert: Alert, data_dir: Path, guard: GuardPublic | None = None) -> AlertDetail:
+    """``alert`` as the police page shows it; ``guard``: the card holder as registered, when known."""
     site = session.get(Site, alert.site_id) if alert.site_id else None
+    employer = session.get(Company, guard.employer_id) if guard and guard.employer_id else None
     entry = session.get(WatchlistEntry, alert.watchlist_entry_id)
     actions = session.exec(
         select(AlertAction).where(AlertAction.alert_id == alert.alert_id).order_by(col(AlertAction.id))
@@ -107,6 +120,10 @@ def alert_detail(session: Session, alert: Alert, data_dir: Path, guard: GuardPub
             "watchlist": watchlist_public(entry, data_dir) if entry else None,
             "actions": [AlertActionPublic.model_validate(a) for a in actions],
             "guard": guard,
+            "employer_name_zh": employer.name_zh if employer else None,
+            "employer_name_en": (employer.name_en or None) if employer else None,
+            "site_address": (site.address or None) if site else None,
+            "next": list(next_steps(alert.status)),
         },
     )
 
@@ -123,11 +140,14 @@ def alerts_changed_since(session: Session, since: datetime) -> list[Alert]:
 
 
 def decide(session: Session, scope: Scope, alert: Alert, status: AlertStatus, note: str, guard_id: str | None) -> Alert:
-    """Move ``alert`` to ``status``, recording who and when; raises AlertTransitionError if not allowed.
+    """Move ``alert`` to ``status``, recording who and when, with ``note``.
 
-    ``guard_id`` is the guard whose card was tapped: a false positive is remembered for
-    the pair (entry, guard), and later face matches of the pair are suppressed.
+    Raises AlertTransitionError for a step not allowed, AlertNoteRequired for a false
+    positive without a note. ``guard_id`` is the guard whose card was tapped: a false
+    positive is remembered for the pair (entry, guard), and later face matches of the
+    pair are suppressed.
     """
+    check_step(AlertStatus(alert.status), status, note)
     if status is AlertStatus.FALSE_POSITIVE:
         alert = mark_false_positive(session, alert.alert_id, scope.actor, guard_id)
     else:

@@ -14,9 +14,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import col, select
 
+from central.access.audit import audit
 from central.access.models import Account, AccountPublic, ApiKey, ApiKeyPublic, AuditEntry, AuditEntryPublic, Role
 from central.access.scope import Scope
 from central.alerts import queries as alert_queries
+from central.alerts.models import AlertStatus, RegistryHitStatus
 from central.api.deps import PageScopeDep, SessionDep, SettingsDep
 from central.api.operations import FIRST_DAY, LAST_DAY
 from central.checkins import queries as checkin_queries
@@ -35,25 +37,48 @@ def forbidden(request: Request, scope: Scope) -> HTMLResponse:
 
 
 @router.get("/police/alerts")
-def alerts_page(request: Request, session: SessionDep, scope: PageScopeDep, settings: SettingsDep) -> HTMLResponse:
-    """The live alerts page: the latest alerts now, and every new one pushed as it happens."""
+def alerts_page(
+    request: Request,
+    session: SessionDep,
+    scope: PageScopeDep,
+    settings: SettingsDep,
+    status: AlertStatus | None = None,
+    date_from: Annotated[date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY)] = None,
+    date_to: Annotated[date | None, Query(alias="to", ge=FIRST_DAY, le=LAST_DAY)] = None,
+) -> HTMLResponse:
+    """The live alerts page: the latest alerts now (by status and day), and every new one pushed as it happens."""
     if not scope.sees_alerts:
         return forbidden(request, scope)
     since = utcnow()
-    listed = alert_queries.list_alerts(session, scope, status=None, jurisdiction=None, paging=Paging(limit=50))
+    zone = ZoneInfo(DEFAULT_ZONE)
+    occurred = (
+        datetime.combine(date_from, time(0), tzinfo=zone) if date_from else None,
+        datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=zone) if date_to else None,
+    )
+    listed = alert_queries.list_alerts(
+        session, scope, status=status, jurisdiction=None, paging=Paging(limit=50), occurred=occurred
+    )
     details = []
     for item in listed.rows:
         alert = alert_queries.get_alert(session, scope, item.alert_id)
         if alert is not None:
-            details.append(alert_queries.alert_detail(session, alert, settings.data_dir))
+            holder = checkin_queries.card_holder(session, alert.alert_id)
+            details.append(alert_queries.alert_detail(session, alert, settings.data_dir, holder))
+    hits = alert_queries.list_registry_hits(session, scope, status=RegistryHitStatus.OPEN, paging=Paging(limit=20))
+    if hits.count:  # guards' names shown: a look-up of persons, as through the API
+        audit(session, scope, "registry_hit.list", scope.jurisdiction or "*", f"{hits.count} hits (alerts page)")
     index = 0 if lang_of(request) == "zh" else 1
     messages = {key: pair[index] for key, pair in MESSAGES.items()}
-    return render(
-        request,
-        "alerts.html",
-        scope,
-        {"alerts": details, "alerts_total": listed.count, "since": since.isoformat(), "messages": messages},
-    )
+    context = {
+        "alerts": details,
+        "alerts_total": listed.count,
+        "since": since.isoformat(),
+        "messages": messages,
+        "hits": hits.rows,
+        "statuses": list(AlertStatus),
+        "filters": {"status": status.value if status else "", "from": date_from, "to": date_to},
+    }
+    return render(request, "alerts.html", scope, context)
 
 
 @router.get("/police/violations")

@@ -1,10 +1,14 @@
-// The police page: alerts pushed by server-sent events, and the acknowledge / dispatch / false-positive buttons.
+// The police page: alerts pushed by server-sent events; the workflow buttons (only the steps open from
+// the alert's status), a note, and refusals shown on the card; a new alert beeps (unless muted), raises
+// a desktop notification and makes the page title blink with the count until the page is looked at.
 (function () {
   var list = document.getElementById("alerts");
   var live = document.getElementById("live");
   var template = document.getElementById("alert-template");
   var t = JSON.parse(document.getElementById("i18n").textContent);
   var lang = document.body.dataset.lang;
+  var muteKey = "guardpost.alerts.muted." + list.dataset.user;  // per login, on this browser
+  var askedKey = "guardpost.alerts.notify-asked";
 
   function stamp(iso, zone) {
     var d = new Date(iso);
@@ -13,11 +17,103 @@
     return f.format(d);
   }
   function text(card, selector, value) { card.querySelector(selector).textContent = value; }
+  function named(zh, en) { return (lang === "zh" ? zh : (en || zh)) || ""; }
+
+  // --- attention: sound, notification, title -------------------------------------------------------
+  var muteButton = document.getElementById("mute");
+  function muted() { return localStorage.getItem(muteKey) === "1"; }
+  function showMute() {
+    muteButton.textContent = muted() ? t.sound_off : t.sound_on;
+    muteButton.setAttribute("aria-pressed", muted() ? "true" : "false");
+  }
+  muteButton.addEventListener("click", function () {
+    localStorage.setItem(muteKey, muted() ? "0" : "1");
+    showMute();
+  });
+  showMute();
+
+  var audio = null;
+  function beep() {
+    if (muted()) return;
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return;
+    window.guardpostBeeps = (window.guardpostBeeps || 0) + 1;  // read by the browser tests
+    try {
+      audio = audio || new Context();
+      [0, 0.25, 0.5].forEach(function (at) {  // three short high tones: hard to miss, not a siren
+        var osc = audio.createOscillator(), gain = audio.createGain();
+        osc.frequency.value = 1046;
+        gain.gain.setValueAtTime(0.25, audio.currentTime + at);
+        gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + at + 0.18);
+        osc.connect(gain); gain.connect(audio.destination);
+        osc.start(audio.currentTime + at); osc.stop(audio.currentTime + at + 0.2);
+      });
+    } catch (e) { /* no audio device: the title and the notification still show */ }
+  }
+
+  var notifyButton = document.getElementById("notify");
+  function askPermission() {
+    if (!("Notification" in window) || Notification.permission !== "default") return;
+    localStorage.setItem(askedKey, "1");
+    notifyButton.hidden = true;
+    var asked = Notification.requestPermission();
+    if (asked && asked.then) asked.then(function () {});
+  }
+  if ("Notification" in window && Notification.permission === "default") {
+    if (localStorage.getItem(askedKey) === "1") notifyButton.hidden = false;  // asked once: now only on request
+    else askPermission();
+  }
+  notifyButton.addEventListener("click", askPermission);
+
+  function notify(a) {
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    var title = (a.escalated_at ? t.st_escalated + " · " : "") + t.alerts + " · " + (a.watchlist_name || a.watchlist_entry_id);
+    var body = named(a.site_name_zh, a.site_name_en) + " " + stamp(a.occurred_at, a.site_timezone);
+    try { new Notification(title, { body: body, tag: a.alert_id }); } catch (e) { /* notifications off */ }
+  }
+
+  var baseTitle = document.title, unseen = 0, blink = null;
+  function flagTitle() {
+    if (blink) return;
+    var on = false;
+    blink = setInterval(function () {
+      on = !on;
+      document.title = on ? "【" + t.new_alerts_title.replace("%d", unseen) + "】" + baseTitle : baseTitle;
+    }, 800);
+    document.title = "【" + t.new_alerts_title.replace("%d", unseen) + "】" + baseTitle;
+  }
+  function seen() {
+    unseen = 0;
+    if (blink) { clearInterval(blink); blink = null; }
+    document.title = baseTitle;
+  }
+  window.addEventListener("focus", seen);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden && document.hasFocus()) seen(); });
+
+  function attention(a) {
+    unseen += 1;
+    beep();
+    notify(a);
+    flagTitle();
+  }
+
+  // --- cards -----------------------------------------------------------------------------------------
+  function wanted(a) {  // a live alert not on the page: shown only if the page's filter lets it in
+    var status = list.dataset.filterStatus, to = list.dataset.filterTo;
+    if (status && status !== a.status) return false;
+    return !to || to >= a.occurred_at.slice(0, 10);
+  }
+
+  function holder(a) {
+    if (!a.guard) return t.card_unregistered;
+    return named(a.guard.name_zh, a.guard.name_en && a.guard.name_zh + " (" + a.guard.name_en + ")") + " · " + a.guard.id_number;
+  }
 
   function render(a) {
     var card = document.getElementById("alert-" + a.alert_id);
     var fresh = !card;
     if (fresh) {
+      if (!wanted(a)) return;
       card = template.content.firstElementChild.cloneNode(true);
       card.id = "alert-" + a.alert_id;
       card.dataset.alertId = a.alert_id;
@@ -26,7 +122,10 @@
       list.prepend(card);
       card.classList.add("fresh");
     }
+    var escalatedNow = a.escalated_at && !card.classList.contains("escalated");
     card.className = card.className.replace(/status-\S+/, "status-" + a.status);
+    card.classList.toggle("escalated", !!a.escalated_at);
+    card.dataset.status = a.status;
     card.querySelector(".checkin-photo").src = a.photo_url;
     var w = a.watchlist;
     if (w && w.photo_url) {
@@ -37,28 +136,52 @@
     text(card, ".wanted-name", a.watchlist_name || (w && w.name_zh) || "");
     text(card, ".entry-id", a.watchlist_entry_id);
     text(card, ".status", t["st_" + a.status]);
+    card.querySelector(".escalated-badge").hidden = !a.escalated_at;
     text(card, ".id-number", (w && w.id_number) || "—");
-    text(card, ".site", (lang === "zh" ? a.site_name_zh : (a.site_name_en || a.site_name_zh)) || a.site_id || a.terminal_id);
+    text(card, ".site", named(a.site_name_zh, a.site_name_en) || a.site_id || a.terminal_id);
+    text(card, ".address", a.site_address || "—");
     text(card, ".time", stamp(a.occurred_at, a.site_timezone));
     text(card, ".score", a.score.toFixed(2));
     text(card, ".matched-by", t["mb_" + a.matched_by] || a.matched_by);
+    text(card, ".holder", holder(a));
+    text(card, ".employer", named(a.employer_name_zh, a.employer_name_en) || "—");
+    card.querySelectorAll("button[data-status]").forEach(function (b) { b.disabled = a.next.indexOf(b.dataset.status) < 0; });
+    card.querySelector(".note").disabled = a.next.length === 0;
     var history = card.querySelector(".history");
     history.innerHTML = "";
     a.actions.forEach(function (s) {
       var li = document.createElement("li");
-      li.textContent = t["st_" + s.status] + " · " + s.actor + " · " + stamp(s.at, a.site_timezone);
+      li.textContent = [t["st_" + s.status] || s.status, s.actor, stamp(s.at, a.site_timezone)].concat(s.note ? [s.note] : []).join(" · ");
       history.appendChild(li);
     });
+    if ((fresh && a.status === "new") || escalatedNow) attention(a);
+  }
+
+  function refuse(card, message) {
+    var error = card.querySelector(".card-error");
+    error.textContent = t.alert_refused + "：" + message;
+    error.hidden = false;
+    card.classList.add("refused");
   }
 
   list.addEventListener("click", function (event) {
+    seen();  // acting on the page is looking at it
     var button = event.target.closest("button[data-status]");
     if (!button) return;
     var card = button.closest(".alert-card");
+    var note = card.querySelector(".note");
+    card.querySelector(".card-error").hidden = true;
+    card.classList.remove("refused");
     fetch("/api/alerts/" + card.dataset.alertId + "/status", {
-      method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ status: button.dataset.status })
-    }).then(function (response) { if (!response.ok) card.classList.add("refused"); });
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ status: button.dataset.status, note: note.value })
+    }).then(function (response) {
+      if (response.ok) { note.value = ""; return; }
+      return response.json().then(function (body) {
+        refuse(card, typeof body.detail === "string" ? body.detail : response.status + " " + response.statusText);
+      }, function () { refuse(card, response.status + " " + response.statusText); });
+    }, function () { refuse(card, t.disconnected); });
   });
 
   var source = new EventSource("/api/alerts/stream?since=" + encodeURIComponent(list.dataset.since));

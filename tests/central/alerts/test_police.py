@@ -49,10 +49,14 @@ def test_each_workflow_step_is_recorded_with_who_and_when(apps: Apps, engine: En
 
 def test_false_positive_is_recorded_by_the_administrator_too(apps: Apps, engine: Engine) -> None:
     event = _wanted(apps, engine)
-    response = apps.client("admin").post(f"/api/alerts/{event.event_id}/status", json={"status": "false_positive"})
+    url = f"/api/alerts/{event.event_id}/status"
+    refused = apps.client("admin").post(url, json={"status": "false_positive", "note": "  "})
+    assert (refused.status_code, refused.json()["code"]) == (422, "alert.note_required")
+    assert refused.json()["detail"].startswith("标记误报须填写说明 / ")
+    response = apps.client("admin").post(url, json={"status": "false_positive", "note": "同名不同人"})
     assert response.json()["status"] == "false_positive"
     actions = apps.client("police").get(f"/api/alerts/{event.event_id}").json()["actions"]
-    assert [(a["status"], a["actor"]) for a in actions] == [("false_positive", "admin")]
+    assert [(a["status"], a["actor"], a["note"]) for a in actions] == [("false_positive", "admin", "同名不同人")]
     with Session(apps.engine) as session:  # the decision feeds the suppression of later matches
         decision = session.get(FalsePositiveDecision, event.event_id)
     assert decision is not None
