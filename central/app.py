@@ -33,6 +33,7 @@ from central.api import auth as auth_routes
 from central.api import (
     coverage,
     enrolment,
+    escalations,
     exports,
     health,
     metrics,
@@ -233,6 +234,7 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
         tasks.append(asyncio.create_task(retention.run_schedule(engine, settings.data_dir, settings.retention, count)))
     publish = ingest.publish if ingest is not None else None
     tasks.append(asyncio.create_task(sweeps.run_schedule(engine, settings.registry_sweep_interval_s, publish)))
+    tasks.append(asyncio.create_task(escalations.run_schedule(engine, settings, publish), name="alert-escalation"))
     try:
         yield
     finally:

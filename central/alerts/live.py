@@ -87,9 +87,9 @@ class AlertHub:
         started = utcnow()
         with Session(self._engine) as session:
             rows = alert_queries.alerts_changed_since(session, self._cursor - OVERLAP)
-            changed = [a for a in rows if self._seen.get(a.alert_id) != str(a.status)]
+            changed = [a for a in rows if self._seen.get(a.alert_id) != _version(a)]
             details = [self.detail(session, a) for a in changed]
-        self._seen = {a.alert_id: str(a.status) for a in rows}
+        self._seen = {a.alert_id: _version(a) for a in rows}
         self._cursor = started
         return details
 
@@ -109,6 +109,11 @@ class AlertHub:
             if scope.may_see_alert(detail.jurisdiction):
                 with contextlib.suppress(asyncio.QueueFull):  # a stalled page misses pushes, not the server
                     queue.put_nowait(detail)
+
+
+def _version(alert: Alert) -> str:
+    """What a page shows of an alert that can change: its status, and whether it was escalated."""
+    return f"{alert.status}/{alert.escalated_at is not None}"
 
 
 def _event(detail: AlertDetail) -> str:

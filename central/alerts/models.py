@@ -46,6 +46,8 @@ class Alert(SQLModel, table=True):
     occurred_at: datetime = Field(sa_type=UtcDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     status_changed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # Set once, by whichever central worker escalated it: still new after the set delay (central.alerts.escalation).
+    escalated_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class AlertAction(SQLModel, table=True):
@@ -132,6 +134,7 @@ class AlertPublic(SQLModel):
     status: AlertStatus
     occurred_at: datetime
     created_at: datetime
+    escalated_at: datetime | None = None
     photo_url: str
 
 

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, false, func, true
+from sqlalchemy import ColumnElement, false, true
 from sqlmodel import Session, col, select
 
 from central.access.models import Role
@@ -116,7 +116,7 @@ def alert_detail(session: Session, alert: Alert, data_dir: Path, guard: GuardPub
             "site_name_zh": site.name_zh if site else None,
             "site_name_en": site.name_en if site else None,
             "site_timezone": site.timezone if site else DEFAULT_ZONE,
-            "changed_at": alert.status_changed_at or alert.created_at,
+            "changed_at": changed_at(alert),
             "watchlist": watchlist_public(entry, data_dir) if entry else None,
             "actions": [AlertActionPublic.model_validate(a) for a in actions],
             "guard": guard,
@@ -128,15 +128,21 @@ def alert_detail(session: Session, alert: Alert, data_dir: Path, guard: GuardPub
     )
 
 
+def changed_at(alert: Alert) -> datetime:
+    """When ``alert`` last changed: raised, moved, or escalated (central's clock)."""
+    return max(t for t in (alert.created_at, alert.status_changed_at, alert.escalated_at) if t is not None)
+
+
 def alerts_changed_since(session: Session, since: datetime) -> list[Alert]:
-    """Every alert created or moved since ``since`` (central's clock), oldest change first; unscoped.
+    """Every alert created, moved or escalated since ``since`` (central's clock), oldest change first; unscoped.
 
     No cap: the live hub reads a few seconds' changes at a time, and a capped read would
     drop the rest of a burst for good once its cursor moved on.
     """
-    changed = func.coalesce(col(Alert.status_changed_at), col(Alert.created_at))
-    query = select(Alert).where((col(Alert.created_at) >= since) | (col(Alert.status_changed_at) >= since))
-    return list(session.exec(query.order_by(changed)).all())
+    query = select(Alert).where(
+        (col(Alert.created_at) >= since) | (col(Alert.status_changed_at) >= since) | (col(Alert.escalated_at) >= since)
+    )
+    return sorted(session.exec(query).all(), key=changed_at)
 
 
 def decide(session: Session, scope: Scope, alert: Alert, status: AlertStatus, note: str, guard_id: str | None) -> Alert:

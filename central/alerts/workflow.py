@@ -92,6 +92,7 @@ def police_message(session: Session, alert: Alert, public_url: str | None) -> Po
         score=alert.score,
         matched_by="id_number" if alert.matched_by == "id_number" else "face",
         photo_url=photo_url(public_url, alert),
+        escalated_at=alert.escalated_at,
     )
 
 

@@ -14,16 +14,21 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from central.alerts.models import Alert, AlertStatus
+from central.alerts.models import Alert, AlertAction, AlertStatus
+from guardpost.police_feed import PoliceFeed
 from protocol.checkin import CheckinEvent
+from protocol.mqtt import MqttSettings
 from tests.fixtures.browser import Live, face_jpeg, login
 from tests.fixtures.central import make_event, wanted_hit
 from tests.fixtures.tenants import PASSWORDS
 
 pytestmark = pytest.mark.mosquitto
 
+# Demo guards G6 and G1. Once a match of 赵磊 is marked false positive, later face matches of him are
+# stored already decided: the last test takes 张伟's card.
+ZHAO_LEI, ZHANG_WEI = "55667788", "DEADBEEF"
 STUB_NOTIFICATION = """
 window.shown = [];
 window.Notification = function (title, options) { window.shown.push([title, options.body]); };
@@ -38,9 +43,9 @@ def _open_page(live: Live, browser: webdriver.Chrome) -> None:
     WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "live").get_attribute("data-state") == "live")
 
 
-def _match(live: Live) -> CheckinEvent:
-    """A wanted-person match of 赵磊's card, stored now (the page hears of it from the database)."""
-    event = make_event(live.terminal, card_uid="55667788", hit=wanted_hit(score=0.83), seq=int(time.time() * 1000))
+def _match(live: Live, card_uid: str = ZHAO_LEI) -> CheckinEvent:
+    """A wanted-person match of the card's holder, stored now (the page hears of it from the database)."""
+    event = make_event(live.terminal, card_uid=card_uid, hit=wanted_hit(score=0.83), seq=int(time.time() * 1000))
     event = event.model_copy(
         update={"occurred_at": event.occurred_at.now(event.occurred_at.tzinfo), "photo": face_jpeg("s6", 3)}
     )
@@ -128,3 +133,31 @@ def test_filters_by_status(live: Live, browser: webdriver.Chrome) -> None:
     assert {c.get_attribute("data-status") for c in cards} == {"false_positive"}
     browser.get(f"{live.url}/police/alerts?status=new&to=2020-01-02")
     assert browser.find_elements(By.ID, "no-alerts")
+
+
+def test_an_alert_nobody_acknowledges_is_escalated_and_sent_again(
+    live: Live, browser: webdriver.Chrome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _open_page(live, browser)
+    browser.execute_script(STUB_NOTIFICATION)
+    with PoliceFeed(MqttSettings(port=live.mqtt_port), "110105-WJ") as feed:
+        event = _match(live, ZHANG_WEI)
+        card = _card(browser, event.event_id)
+        assert card.get_attribute("data-status") == "new"
+        assert not card.find_element(By.CSS_SELECTOR, ".escalated-badge").is_displayed()
+        monkeypatch.setattr(live.settings.alerts, "escalate_after_min", 0.01)  # 0.6 s
+        WebDriverWait(browser, 10).until(lambda _: "escalated" in str(card.get_attribute("class")))
+        # Sent again on the police topic (other alerts left new by earlier tests are escalated as well).
+        sent = WebDriverWait(browser, 10).until(
+            lambda _: next((a for a in feed.alerts(live.terminal) if a.alert_id == event.event_id), None)
+        )
+    assert card.find_element(By.CSS_SELECTOR, ".escalated-badge").is_displayed()
+    assert card.get_attribute("data-status") == "new"
+    assert "已上报 police-lead" in card.find_element(By.CSS_SELECTOR, ".history").text  # the demo supervisor
+    assert sent is not None
+    assert sent.escalated_at is not None
+    titles = [t for t, _body in browser.execute_script("return window.shown")]
+    assert titles[-1].startswith("已升级")  # noticed again, as an escalation
+    with Session(live.engine) as session:
+        steps = session.exec(select(AlertAction).where(AlertAction.alert_id == event.event_id)).all()
+    assert [s.status for s in steps] == ["escalated"]
