@@ -179,7 +179,9 @@
     }).then(function (response) {
       if (response.ok) { note.value = ""; return; }
       return response.json().then(function (body) {
-        refuse(card, typeof body.detail === "string" ? body.detail : response.status + " " + response.statusText);
+        var words = typeof body.detail === "string" ? body.detail
+          : Array.isArray(body.detail) ? body.detail.map(function (d) { return d.msg; }).join("；") : "";
+        refuse(card, words || response.status + " " + response.statusText);
       }, function () { refuse(card, response.status + " " + response.statusText); });
     }, function () { refuse(card, t.disconnected); });
   });
