@@ -125,6 +125,8 @@ def check_account(session: Session, data: AccountCreate) -> None:
         raise AccountRefused(f"角色 {data.role} 需要有效的单位 / role {data.role} needs an existing company_id")
     if data.role is Role.POLICE and not data.jurisdiction:
         raise AccountRefused("公安账号需要辖区 / a police account needs a jurisdiction")
+    if data.supervisor and data.role is not Role.POLICE:
+        raise AccountRefused("只有公安账号可设为值班领导 / only a police account can be a supervisor")
     if find_account(session, data.username) is not None:
         raise AccountRefused(f"用户名已存在 / username {data.username!r} is taken")
 
@@ -139,7 +141,7 @@ def create_account(session: Session, data: AccountCreate) -> Account:
         role=data.role,
         company_id=data.company_id if data.role in (Role.COMPANY, Role.FIRM) else None,
         jurisdiction=data.jurisdiction if data.role is Role.POLICE else None,
-        supervisor=data.supervisor and data.role is Role.POLICE,
+        supervisor=data.supervisor,
     )
     session.add(account)
     try:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from central.access import auth
+from central.access.auth import AccountRefused
 from central.access.models import AccountCreate, Role
 from central.access.scope import Scope
-from central.alerts.escalation import ESCALATED, claim, escalate_overdue, overdue
+from central.alerts.escalation import ESCALATED, Escalation, claim, escalate_overdue, overdue
 from central.alerts.models import Alert, AlertAction, AlertStatus
 from central.alerts.queries import decide
 from central.checkins.store import record_event
@@ -78,3 +81,31 @@ def test_an_acknowledged_alert_is_not_escalated(engine: Engine, tmp_path: Path) 
         decide(session, police, alert, AlertStatus.ACKNOWLEDGED, "", guard_id="G6")
         assert escalate_overdue(session, NOW) == []
         assert not claim(session, alert_id, utcnow())  # nor by a worker that listed it just before
+
+
+def test_only_a_police_account_can_be_a_supervisor(engine: Engine) -> None:
+    company = AccountCreate(username="lead-company", password="supervisor-password-1", role=Role.COMPANY,
+                            company_id="C1", supervisor=True)  # fmt: skip
+    with Session(engine) as session, pytest.raises(AccountRefused, match="^只有公安账号可设为值班领导 / "):
+        auth.create_account(session, company)
+
+
+def test_workers_escalating_at_once_escalate_each_alert_once(engine: Engine, tmp_path: Path) -> None:
+    alert_ids = {_alert(engine, tmp_path) for _ in range(4)}
+    start = threading.Barrier(3)
+    won: list[Escalation] = []
+
+    def worker() -> None:
+        with Session(engine) as session:
+            start.wait(timeout=10)
+            won.extend(escalate_overdue(session, NOW))
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(str(e.alert_id) for e in won) == sorted(str(a) for a in alert_ids)  # each once, by one worker
+    with Session(engine) as session:
+        steps = session.exec(select(AlertAction).where(AlertAction.status == ESCALATED)).all()
+    assert len(steps) == len(alert_ids)
