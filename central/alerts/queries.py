@@ -8,7 +8,7 @@ false for them. Each workflow step is recorded with who and when
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, false, true
@@ -29,7 +29,7 @@ from central.alerts.models import (
 )
 from central.alerts.workflow import change_status, check_step, mark_false_positive, next_steps
 from central.paging import Paged, Paging, fetch
-from central.registry.local_time import DEFAULT_ZONE
+from central.registry.local_time import DEFAULT_ZONE, local_day_bounds
 from central.registry.models import Company, Guard, GuardPublic, Site
 from central.watchlist.models import WatchlistEntry
 from central.watchlist.queries import watchlist_public
@@ -72,6 +72,14 @@ def _hit_public(row: tuple[RegistryHit, str | None, str | None, str | None]) -> 
 
 def alert_public(alert: Alert) -> AlertPublic:
     return AlertPublic.model_validate(alert, update={"photo_url": f"/api/checkins/{alert.alert_id}/photo"})
+
+
+def local_days(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """[start of ``first``, end of ``last``) in Beijing time, either end open: the days a person picks."""
+    return (
+        local_day_bounds(first, DEFAULT_ZONE)[0] if first else None,
+        local_day_bounds(last, DEFAULT_ZONE)[1] if last else None,
+    )
 
 
 def list_alerts(

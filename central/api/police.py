@@ -46,11 +46,15 @@ def alerts(
     paging: PagingDep,
     status: AlertStatus | None = None,
     jurisdiction: str | None = None,
+    date_from: Annotated[date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY)] = None,
+    date_to: Annotated[date | None, Query(alias="to", ge=FIRST_DAY, le=LAST_DAY)] = None,
 ) -> Page[AlertPublic]:
-    """Wanted-person matches, newest first."""
-    return page(
-        alert_queries.list_alerts(session, scope, status=status, jurisdiction=jurisdiction, paging=paging), paging
+    """Wanted-person matches, newest first; ``from`` / ``to``: days (Beijing time) of the match, inclusive."""
+    occurred = alert_queries.local_days(date_from, date_to)
+    listed = alert_queries.list_alerts(
+        session, scope, status=status, jurisdiction=jurisdiction, paging=paging, occurred=occurred
     )
+    return page(listed, paging)
 
 
 @router.get("/alerts/stream", response_class=StreamingResponse)

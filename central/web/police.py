@@ -50,11 +50,7 @@ def alerts_page(
     if not scope.sees_alerts:
         return forbidden(request, scope)
     since = utcnow()
-    zone = ZoneInfo(DEFAULT_ZONE)
-    occurred = (
-        datetime.combine(date_from, time(0), tzinfo=zone) if date_from else None,
-        datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=zone) if date_to else None,
-    )
+    occurred = alert_queries.local_days(date_from, date_to)
     listed = alert_queries.list_alerts(
         session, scope, status=status, jurisdiction=None, paging=Paging(limit=50), occurred=occurred
     )

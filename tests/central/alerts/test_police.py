@@ -90,3 +90,18 @@ def test_violations_overview_counts_per_site_and_rule(apps: Apps, engine: Engine
         .status_code
         == 422
     )
+
+
+def test_alerts_are_filtered_by_status_and_local_day(apps: Apps, engine: Engine) -> None:
+    event = _wanted(apps, engine)  # 2026-04-09 10:30 Beijing time
+    police = apps.client("police")
+
+    def listed(**params: str) -> bool:
+        rows = police.get("/api/alerts", params=params | {"limit": "1000"}).json()["data"]
+        return str(event.event_id) in {r["alert_id"] for r in rows}
+
+    assert listed(**{"from": "2026-04-09", "to": "2026-04-09"})
+    assert not listed(to="2026-04-08")
+    assert not listed(**{"from": "2026-04-10"})
+    assert listed(status="new")
+    assert not listed(status="closed")
