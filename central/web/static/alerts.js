@@ -88,6 +88,8 @@
     document.title = baseTitle;
   }
   window.addEventListener("focus", seen);
+  document.addEventListener("keydown", seen);  // someone at the keyboard of an already focused page
+  document.addEventListener("pointerdown", seen);
   document.addEventListener("visibilitychange", function () { if (!document.hidden && document.hasFocus()) seen(); });
 
   function attention(a) {
@@ -165,7 +167,6 @@
   }
 
   list.addEventListener("click", function (event) {
-    seen();  // acting on the page is looking at it
     var button = event.target.closest("button[data-status]");
     if (!button) return;
     var card = button.closest(".alert-card");
