@@ -90,9 +90,13 @@ def list_alerts(
     jurisdiction: str | None,
     paging: Paging,
     occurred: tuple[datetime | None, datetime | None] = (None, None),
+    escalated: bool | None = None,
 ) -> Paged[AlertPublic]:
-    """Alerts ``scope`` may see, newest first; ``occurred``: [start, end) of the match's time, either open."""
+    """Alerts ``scope`` may see, newest first; ``occurred``: [start, end) of the match's time, either open;
+    ``escalated``: only those escalated (True) or not (False)."""
     query = select(Alert).where(alert_scope(scope))
+    if escalated is not None:
+        query = query.where(col(Alert.escalated_at).is_not(None) if escalated else col(Alert.escalated_at).is_(None))
     if status is not None:
         query = query.where(Alert.status == status.value)
     if jurisdiction is not None:

@@ -48,11 +48,13 @@ def alerts(
     jurisdiction: str | None = None,
     date_from: Annotated[date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY)] = None,
     date_to: Annotated[date | None, Query(alias="to", ge=FIRST_DAY, le=LAST_DAY)] = None,
+    escalated: bool | None = None,
 ) -> Page[AlertPublic]:
-    """Wanted-person matches, newest first; ``from`` / ``to``: days (Beijing time) of the match, inclusive."""
+    """Wanted-person matches, newest first; ``from`` / ``to``: days (Beijing time) of the match, inclusive;
+    ``escalated``: only those escalated to the supervisors (true) or not (false)."""
     occurred = alert_queries.local_days(date_from, date_to)
     listed = alert_queries.list_alerts(
-        session, scope, status=status, jurisdiction=jurisdiction, paging=paging, occurred=occurred
+        session, scope, status=status, jurisdiction=jurisdiction, paging=paging, occurred=occurred, escalated=escalated
     )
     return page(listed, paging)
 

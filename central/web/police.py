@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from central.access.audit import audit
+from central.access.auth import find_account
 from central.access.models import Account, AccountPublic, ApiKey, ApiKeyPublic, AuditEntry, AuditEntryPublic, Role
 from central.access.scope import Scope
 from central.alerts import queries as alert_queries
@@ -45,15 +46,17 @@ def alerts_page(
     status: AlertStatus | None = None,
     date_from: Annotated[date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY)] = None,
     date_to: Annotated[date | None, Query(alias="to", ge=FIRST_DAY, le=LAST_DAY)] = None,
+    escalated: bool = False,
 ) -> HTMLResponse:
-    """The live alerts page: the latest alerts now (by status and day), and every new one pushed as it happens."""
+    """The live alerts page: the latest alerts now (by status, day, escalation), and every new one as it happens."""
     if not scope.sees_alerts:
         return forbidden(request, scope)
     since = utcnow()
     occurred = alert_queries.local_days(date_from, date_to)
     listed = alert_queries.list_alerts(
-        session, scope, status=status, jurisdiction=None, paging=Paging(limit=50), occurred=occurred
-    )
+        session, scope, status=status, jurisdiction=None, paging=Paging(limit=50), occurred=occurred,
+        escalated=True if escalated else None,
+    )  # fmt: skip
     details = []
     for item in listed.rows:
         alert = alert_queries.get_alert(session, scope, item.alert_id)
@@ -72,9 +75,16 @@ def alerts_page(
         "messages": messages,
         "hits": hits.rows,
         "statuses": list(AlertStatus),
-        "filters": {"status": status.value if status else "", "from": date_from, "to": date_to},
+        "filters": {"status": status.value if status else "", "from": date_from, "to": date_to, "escalated": escalated},
+        "supervisor": _is_supervisor(session, scope),
     }
     return render(request, "alerts.html", scope, context)
+
+
+def _is_supervisor(session: Session, scope: Scope) -> bool:
+    """A supervisor (值班领导) of the jurisdiction: alerts not acknowledged in time are escalated to them."""
+    account = find_account(session, scope.actor) if scope.is_police else None
+    return bool(account and account.supervisor)
 
 
 @router.get("/police/violations")

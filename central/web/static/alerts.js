@@ -67,7 +67,8 @@
 
   function notify(a) {
     if (!("Notification" in window) || Notification.permission !== "granted") return;
-    var title = (a.escalated_at ? t.st_escalated + " · " : "") + t.alerts + " · " + (a.watchlist_name || a.watchlist_entry_id);
+    var escalated = list.dataset.supervisor ? t.escalated_to_you : t.st_escalated;
+    var title = (a.escalated_at ? escalated + " · " : "") + t.alerts + " · " + (a.watchlist_name || a.watchlist_entry_id);
     var body = named(a.site_name_zh, a.site_name_en) + " " + stamp(a.occurred_at, a.site_timezone);
     try { new Notification(title, { body: body, tag: a.alert_id }); } catch (e) { /* notifications off */ }
   }
@@ -103,6 +104,7 @@
   function wanted(a) {  // a live alert not on the page: shown only if the page's filter lets it in
     var status = list.dataset.filterStatus, to = list.dataset.filterTo;
     if (status && status !== a.status) return false;
+    if (list.dataset.filterEscalated && !a.escalated_at) return false;
     return !to || to >= a.occurred_at.slice(0, 10);
   }
 

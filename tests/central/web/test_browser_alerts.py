@@ -161,3 +161,10 @@ def test_an_alert_nobody_acknowledges_is_escalated_and_sent_again(
     with Session(live.engine) as session:
         steps = session.exec(select(AlertAction).where(AlertAction.alert_id == event.event_id)).all()
     assert [s.status for s in steps] == ["escalated"]
+
+    login(browser, live.url, "police-lead", "police-lead-demo")  # the supervisor it went to
+    browser.get(f"{live.url}/police/alerts?escalated=true")
+    assert "值班领导" in browser.find_element(By.ID, "supervisor").text
+    cards = browser.find_elements(By.CSS_SELECTOR, "#alerts .alert-card")
+    assert f"alert-{event.event_id}" in {c.get_attribute("id") for c in cards}
+    assert all("escalated" in str(c.get_attribute("class")) for c in cards)
