@@ -1,12 +1,16 @@
 """Dashboard pages for the police (live alerts, violations overview) and the administrator (accounts, keys, audit).
 
-The live alerts page renders the current alerts and then follows
-``/api/alerts/stream``; its buttons post to ``/api/alerts/{id}/status``.
+The live alerts page renders the current alerts (filtered by status, day and
+escalation) with the card holder of each, and the open registry hits, then
+follows ``/api/alerts/stream``; its buttons post to ``/api/alerts/{id}/status``
+(``static/alerts.js``: sound, notification, the title, the open steps).
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -19,7 +23,7 @@ from central.access.auth import find_account
 from central.access.models import Account, AccountPublic, ApiKey, ApiKeyPublic, AuditEntry, AuditEntryPublic, Role
 from central.access.scope import Scope
 from central.alerts import queries as alert_queries
-from central.alerts.models import AlertStatus, RegistryHitStatus
+from central.alerts.models import AlertDetail, AlertStatus, RegistryHitStatus
 from central.api.deps import PageScopeDep, SessionDep, SettingsDep
 from central.api.operations import FIRST_DAY, LAST_DAY
 from central.checkins import queries as checkin_queries
@@ -57,12 +61,7 @@ def alerts_page(
         session, scope, status=status, jurisdiction=None, paging=Paging(limit=50), occurred=occurred,
         escalated=True if escalated else None,
     )  # fmt: skip
-    details = []
-    for item in listed.rows:
-        alert = alert_queries.get_alert(session, scope, item.alert_id)
-        if alert is not None:
-            holder = checkin_queries.card_holder(session, alert.alert_id)
-            details.append(alert_queries.alert_detail(session, alert, settings.data_dir, holder))
+    details = _cards(session, scope, settings.data_dir, [item.alert_id for item in listed.rows])
     hits = alert_queries.list_registry_hits(session, scope, status=RegistryHitStatus.OPEN, paging=Paging(limit=20))
     if hits.count:  # guards' names shown: a look-up of persons, as through the API
         audit(session, scope, "registry_hit.list", scope.jurisdiction or "*", f"{hits.count} hits (alerts page)")
@@ -79,6 +78,17 @@ def alerts_page(
         "supervisor": _is_supervisor(session, scope),
     }
     return render(request, "alerts.html", scope, context)
+
+
+def _cards(session: Session, scope: Scope, data_dir: Path, alert_ids: list[uuid.UUID]) -> list[AlertDetail]:
+    """The alerts as cards: site, watchlist entry, history, and the card holder as registered."""
+    cards = []
+    for alert_id in alert_ids:
+        alert = alert_queries.get_alert(session, scope, alert_id)
+        if alert is not None:
+            holder = checkin_queries.card_holder(session, alert_id)
+            cards.append(alert_queries.alert_detail(session, alert, data_dir, holder))
+    return cards
 
 
 def _is_supervisor(session: Session, scope: Scope) -> bool:
