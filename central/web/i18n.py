@@ -116,6 +116,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alert_note": ("处置说明", "Note"),
     "alert_note_hint": ("误报须填写原因", "Required for a false positive"),
     "alert_refused": ("操作未完成", "Not done"),
+    "note_required": ("标记误报须填写说明", "A false positive needs a note saying why"),
     "filter": ("筛选", "Filter"),
     "sound_on": ("声音：开", "Sound: on"),
     "sound_off": ("声音：关", "Sound: off"),

@@ -175,6 +175,11 @@
     var note = card.querySelector(".note");
     card.querySelector(".card-error").hidden = true;
     card.classList.remove("refused");
+    if (button.dataset.status === "false_positive" && !note.value.trim()) {  // the server refuses it too
+      refuse(card, t.note_required);
+      note.focus();
+      return;
+    }
     fetch("/api/alerts/" + card.dataset.alertId + "/status", {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json" },
