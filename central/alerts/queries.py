@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import ColumnElement, false, true
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from central.access.models import Role
 from central.access.scope import Scope
@@ -52,16 +53,29 @@ def list_registry_hits(
     session: Session, scope: Scope, *, status: RegistryHitStatus | None, paging: Paging
 ) -> Paged[RegistryHitPublic]:
     """Registered guards found on the wanted list that ``scope`` may see, newest first."""
-    query = (
-        select(RegistryHit, Guard.name_zh, Guard.employer_id, WatchlistEntry.name_zh)
-        .outerjoin(Guard, col(Guard.id) == col(RegistryHit.guard_id))
-        .outerjoin(WatchlistEntry, col(WatchlistEntry.id) == col(RegistryHit.watchlist_entry_id))
-        .where(_jurisdiction_scope(scope, RegistryHit.jurisdiction))
-    )
+    query = _hits_query().where(_jurisdiction_scope(scope, RegistryHit.jurisdiction))
     if status is not None:
         query = query.where(RegistryHit.status == status.value)
     query = query.order_by(col(RegistryHit.first_seen_at).desc(), col(RegistryHit.id))
     return fetch(session, query, paging).map(_hit_public)
+
+
+def registry_hits_since(session: Session, since: datetime) -> list[RegistryHitPublic]:
+    """Open hits first found since ``since`` (central's clock), oldest first; unscoped (the live hub scopes)."""
+    query = _hits_query().where(
+        col(RegistryHit.first_seen_at) >= since, RegistryHit.status == RegistryHitStatus.OPEN.value
+    )
+    rows = session.exec(query.order_by(col(RegistryHit.first_seen_at), col(RegistryHit.id))).all()
+    return [_hit_public(row) for row in rows]
+
+
+def _hits_query() -> Select[RegistryHit, str, str | None, str]:
+    """Hits with the guard's name and employer and the entry's name (either may be gone since)."""
+    return (
+        select(RegistryHit, Guard.name_zh, Guard.employer_id, WatchlistEntry.name_zh)
+        .outerjoin(Guard, col(Guard.id) == col(RegistryHit.guard_id))
+        .outerjoin(WatchlistEntry, col(WatchlistEntry.id) == col(RegistryHit.watchlist_entry_id))
+    )
 
 
 def _hit_public(row: tuple[RegistryHit, str | None, str | None, str | None]) -> RegistryHitPublic:

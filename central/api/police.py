@@ -66,7 +66,8 @@ async def alert_stream(
     since: Annotated[str | None, Query(max_length=40, description="resume after this time (RFC 3339)")] = None,
     last_event_id: Annotated[str | None, Header(max_length=40)] = None,
 ) -> StreamingResponse:
-    """Server-sent events: an ``alert`` event (the alert's detail) for each new alert or status change.
+    """Server-sent events: an ``alert`` event (the alert's detail) for each new alert, status change or
+    escalation, and a ``registry_hit`` event for each registered guard newly found on the wanted list.
 
     The stream ends after a while and the browser reconnects with ``Last-Event-ID``; changes in between are
     sent again, so a page misses none.

@@ -65,12 +65,14 @@
   }
   notifyButton.addEventListener("click", askPermission);
 
-  function notify(a) {
+  function notify(title, body, tag) {
     if (!("Notification" in window) || Notification.permission !== "granted") return;
+    try { new Notification(title, { body: body, tag: tag }); } catch (e) { /* notifications off */ }
+  }
+  function notifyAlert(a) {
     var escalated = list.dataset.supervisor ? t.escalated_to_you : t.st_escalated;
     var title = (a.escalated_at ? escalated + " · " : "") + t.alerts + " · " + (a.watchlist_name || a.watchlist_entry_id);
-    var body = named(a.site_name_zh, a.site_name_en) + " " + stamp(a.occurred_at, a.site_timezone);
-    try { new Notification(title, { body: body, tag: a.alert_id }); } catch (e) { /* notifications off */ }
+    notify(title, named(a.site_name_zh, a.site_name_en) + " " + stamp(a.occurred_at, a.site_timezone), a.alert_id);
   }
 
   var baseTitle = document.title, unseen = 0, blink = null;
@@ -93,10 +95,10 @@
   document.addEventListener("pointerdown", seen);
   document.addEventListener("visibilitychange", function () { if (!document.hidden && document.hasFocus()) seen(); });
 
-  function attention(a) {
+  function attention(tell) {
     unseen += 1;
     beep();
-    notify(a);
+    tell();
     flagTitle();
   }
 
@@ -158,7 +160,7 @@
       li.textContent = [t["st_" + s.status] || s.status, s.actor, stamp(s.at, a.site_timezone)].concat(s.note ? [s.note] : []).join(" · ");
       history.appendChild(li);
     });
-    if ((fresh && a.status === "new") || escalatedNow) attention(a);
+    if ((fresh && a.status === "new") || escalatedNow) attention(function () { notifyAlert(a); });
   }
 
   function refuse(card, message) {
@@ -198,4 +200,24 @@
   source.addEventListener("open", function () { live.textContent = t.live; live.className = "badge ok"; live.dataset.state = "live"; });
   source.addEventListener("error", function () { live.textContent = t.disconnected; live.className = "badge warn"; live.dataset.state = "reconnecting"; });
   source.addEventListener("alert", function (event) { render(JSON.parse(event.data)); });
+
+  // A registered guard newly found on the list by a registry sweep (比中方式：身份证号).
+  var hits = document.getElementById("registry-hits");
+  function cell(row, value, small) {
+    var td = row.insertCell();
+    td.textContent = value;
+    if (small) { var s = document.createElement("small"); s.className = "muted"; s.textContent = " " + small; td.appendChild(s); }
+  }
+  source.addEventListener("registry_hit", function (event) {
+    var h = JSON.parse(event.data);
+    if (document.getElementById("hit-" + h.id)) return;
+    var row = document.getElementById("registry-hits-rows").insertRow(0);
+    row.id = "hit-" + h.id;
+    cell(row, h.guard_name_zh || h.guard_id, h.guard_id);
+    cell(row, h.employer_id || "—");
+    cell(row, h.watchlist_name || "", h.watchlist_entry_id);
+    cell(row, stamp(h.first_seen_at, "Asia/Shanghai"));
+    hits.hidden = false;
+    attention(function () { notify(t.registry_hits + " · " + (h.guard_name_zh || h.guard_id), h.watchlist_name || h.watchlist_entry_id, "hit-" + h.id); });
+  });
 })();

@@ -16,7 +16,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlmodel import Session, select
 
-from central.alerts.models import Alert, AlertAction, AlertStatus
+from central.alerts.models import Alert, AlertAction, AlertStatus, RegistryHit
 from guardpost.police_feed import PoliceFeed
 from protocol.checkin import CheckinEvent
 from protocol.mqtt import MqttSettings
@@ -123,6 +123,22 @@ def test_an_invalid_step_and_a_bare_false_positive_are_refused_on_the_card(
     assert not card.find_element(By.CSS_SELECTOR, ".card-error").is_displayed()
     assert "系同事代打卡" in card.find_element(By.CSS_SELECTOR, ".history").text
     assert not any(b.is_enabled() for b in card.find_elements(By.CSS_SELECTOR, ".actions button"))
+
+
+def test_a_registered_guard_found_on_the_list_appears_at_once(live: Live, browser: webdriver.Chrome) -> None:
+    _open_page(live, browser)
+    browser.execute_script(STUB_NOTIFICATION)
+    with Session(live.engine) as session:  # as a registry sweep records it (central.alerts.sweep)
+        hit = RegistryHit(guard_id="G4", watchlist_entry_id="W-0001", jurisdiction="110105-WJ")
+        session.add(hit)
+        session.commit()
+        session.refresh(hit)
+    row = WebDriverWait(browser, 10, poll_frequency=0.05).until(lambda d: d.find_element(By.ID, f"hit-{hit.id}"))
+    assert "刘洋" in row.text
+    assert "孙立军" in row.text
+    assert browser.find_element(By.ID, "registry-hits").is_displayed()
+    WebDriverWait(browser, 5).until(lambda d: d.execute_script("return window.shown.length") == 1)
+    assert "刘洋" in browser.execute_script("return window.shown[0][0]")
 
 
 def test_filters_by_status(live: Live, browser: webdriver.Chrome) -> None:
