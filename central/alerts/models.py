@@ -112,6 +112,7 @@ class RegistryHitPublic(SQLModel):
     guard_id: str
     guard_name_zh: str | None  # None: the guard was removed from the registry since
     employer_id: str | None
+    employer_name_zh: str | None = None
     watchlist_entry_id: str
     watchlist_name: str | None
     matched_by: str = "id_number"

@@ -69,18 +69,20 @@ def registry_hits_since(session: Session, since: datetime) -> list[RegistryHitPu
     return [_hit_public(row) for row in rows]
 
 
-def _hits_query() -> Select[RegistryHit, str, str | None, str]:
-    """Hits with the guard's name and employer and the entry's name (either may be gone since)."""
+def _hits_query() -> Select[RegistryHit, Guard, str, str]:
+    """Hits with the guard, the entry's name and the guard's employer's name (any may be gone since)."""
     return (
-        select(RegistryHit, Guard.name_zh, Guard.employer_id, WatchlistEntry.name_zh)
+        select(RegistryHit, Guard, WatchlistEntry.name_zh, Company.name_zh)
         .outerjoin(Guard, col(Guard.id) == col(RegistryHit.guard_id))
+        .outerjoin(Company, col(Company.id) == col(Guard.employer_id))
         .outerjoin(WatchlistEntry, col(WatchlistEntry.id) == col(RegistryHit.watchlist_entry_id))
     )
 
 
-def _hit_public(row: tuple[RegistryHit, str | None, str | None, str | None]) -> RegistryHitPublic:
-    hit, guard_name, employer_id, entry_name = row
-    extra = {"guard_name_zh": guard_name, "employer_id": employer_id, "watchlist_name": entry_name}
+def _hit_public(row: tuple[RegistryHit, Guard | None, str | None, str | None]) -> RegistryHitPublic:
+    hit, guard, entry_name, employer_name = row
+    extra = {"guard_name_zh": guard.name_zh if guard else None, "employer_id": guard.employer_id if guard else None,
+             "watchlist_name": entry_name, "employer_name_zh": employer_name}  # fmt: skip
     return RegistryHitPublic.model_validate(hit, update=extra)
 
 

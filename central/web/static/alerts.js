@@ -214,7 +214,7 @@
     var row = document.getElementById("registry-hits-rows").insertRow(0);
     row.id = "hit-" + h.id;
     cell(row, h.guard_name_zh || h.guard_id, h.guard_id);
-    cell(row, h.employer_id || "—");
+    cell(row, h.employer_name_zh || h.employer_id || "—");
     cell(row, h.watchlist_name || "", h.watchlist_entry_id);
     cell(row, stamp(h.first_seen_at, "Asia/Shanghai"));
     hits.hidden = false;

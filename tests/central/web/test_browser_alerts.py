@@ -135,6 +135,7 @@ def test_a_registered_guard_found_on_the_list_appears_at_once(live: Live, browse
         session.refresh(hit)
     row = WebDriverWait(browser, 10, poll_frequency=0.05).until(lambda d: d.find_element(By.ID, f"hit-{hit.id}"))
     assert "刘洋" in row.text
+    assert "平安卫士保安服务有限公司" in row.text  # her employer
     assert "孙立军" in row.text
     assert browser.find_element(By.ID, "registry-hits").is_displayed()
     WebDriverWait(browser, 5).until(lambda d: d.execute_script("return window.shown.length") == 1)
