@@ -120,6 +120,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "filter": ("筛选", "Filter"),
     "sound_on": ("声音：开", "Sound: on"),
     "sound_off": ("声音：关", "Sound: off"),
+    "sound_hint": ("点击页面任意处以启用声音", "Click anywhere on the page to enable sound"),
     "notify_enable": ("开启桌面通知", "Enable notifications"),
     "new_alerts_title": ("%d 条新告警", "%d new alerts"),
     "registry_hits": ("登记比中（身份证号）", "Registered guards on the list (ID number)"),

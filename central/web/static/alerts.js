@@ -29,17 +29,32 @@
   muteButton.addEventListener("click", function () {
     localStorage.setItem(muteKey, muted() ? "0" : "1");
     showMute();
+    showHint();
   });
   showMute();
 
-  var audio = null;
-  function beep() {
-    if (muted()) return;
-    var Context = window.AudioContext || window.webkitAudioContext;
+  // Browsers start page audio only after the person has clicked or typed on the page: the first
+  // click or key press unlocks it, and until then the page says so beside the switch.
+  var Context = window.AudioContext || window.webkitAudioContext;
+  var audio = null, soundHint = document.getElementById("sound-hint");
+  function unlock() {
     if (!Context) return;
-    window.guardpostBeeps = (window.guardpostBeeps || 0) + 1;  // read by the browser tests
     try {
       audio = audio || new Context();
+      if (audio.state === "suspended") audio.resume();
+    } catch (e) { audio = null; }
+  }
+  function showHint() { soundHint.hidden = !Context || muted() || (audio !== null && audio.state === "running"); }
+  document.addEventListener("pointerdown", function () { unlock(); setTimeout(showHint, 100); });
+  document.addEventListener("keydown", function () { unlock(); setTimeout(showHint, 100); });
+  unlock();
+  showHint();
+
+  function beep() {
+    if (muted() || !Context) return;
+    window.guardpostBeeps = (window.guardpostBeeps || 0) + 1;  // read by the browser tests
+    try {
+      unlock();
       [0, 0.25, 0.5].forEach(function (at) {  // three short high tones: hard to miss, not a siren
         var osc = audio.createOscillator(), gain = audio.createGain();
         osc.frequency.value = 1046;
