@@ -35,6 +35,7 @@ from central.api import (
     compliance,
     coverage,
     enrolment,
+    escalations,
     exports,
     health,
     metrics,
@@ -52,6 +53,7 @@ from central.api.headers import SecurityHeaders
 from central.api.limits import BodyGuard, BodyLimits, account_role
 from central.api.metrics import Metrics, RecordsCollector, RequestLog
 from central.api.refusals import REFUSALS
+from central.checkins import queries as checkin_queries
 from central.checkins import retention
 from central.checkins.ingest import Ingest
 from central.checkins.photo_store import photo_store
@@ -218,7 +220,7 @@ def _prepare_accounts(engine: Engine, settings: CentralSettings) -> None:
 @asynccontextmanager
 async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -> AsyncIterator[None]:
     """The alert hub and the periodic jobs running, for the app's lifetime."""
-    hub = AlertHub(engine, settings.data_dir)
+    hub = AlertHub(engine, settings.data_dir, holder=checkin_queries.card_holder)
     app.state.alert_hub = hub
     ingest = app.state.ingest
     app.state.metrics.registry.register(
@@ -254,13 +256,20 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
     publish = ingest.publish if ingest is not None else None
     interval = settings.registry_sweep_interval_s
     tasks.append(asyncio.create_task(sweeps.run_schedule(engine, interval, publish, leaders["registry-sweep"].leads)))
+
+    def checked(report: compliance_schedule.CheckReport) -> None:
+        with Session(engine) as session:
+            audit(session, SYSTEM, "registry.check", report.day.isoformat(), report.detail)
+
     check = compliance_schedule.run_schedule(
-        engine, settings.registry_check_interval_s, leaders["registry-check"].leads
+        engine, settings.registry_check_interval_s, leaders["registry-check"].leads, checked
     )
     tasks.append(asyncio.create_task(check))
     if ingest is not None:
         resend = notices.run_resend_schedule(ingest.resend_unsent_alerts, leaders["police-resend"].leads)
         tasks.append(asyncio.create_task(resend))
+    # Not a leader's job: each alert is escalated once by a conditional UPDATE, whichever worker gets there.
+    tasks.append(asyncio.create_task(escalations.run_schedule(engine, settings, publish), name="alert-escalation"))
     try:
         yield
     finally:

@@ -93,6 +93,15 @@ class RosterSettings(BaseModel):
     resend_after_s: float = Field(default=60.0, gt=0)  # sent and not confirmed by the terminal's status
 
 
+class AlertSettings(BaseModel):
+    """Police alerts: when one not acknowledged is escalated to the jurisdiction's supervisors and sent again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    escalate_after_min: float = Field(default=5.0, gt=0)  # minutes after central raised it
+    escalation_check_s: float = Field(default=15.0, gt=0)  # how often central looks for such alerts
+
+
 class ApiSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -163,6 +172,7 @@ class CentralSettings(FileSettings):
     # Default: the file named by GUARDPOST_WATCHLIST_KEY; none: nothing is sent.
     signing_key_file: Path | None = None
     roster: RosterSettings = Field(default_factory=RosterSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @property
     def database_url_resolved(self) -> str:

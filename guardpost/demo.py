@@ -124,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"\n仪表盘 / dashboard: {stack.api_url}/   API: {stack.api_url}/docs   (Ctrl-C 退出 / to stop)")
             print(
                 "演示账号 / demo accounts: admin/admin-demo 管理员 administrator · police/police-demo 公安 police · "
+                "police-lead/police-lead-demo 值班领导 police supervisor · "
                 "pingan/pingan-demo 保安公司 security company · jinxiu/jinxiu-demo 物业 property firm"
             )
             stack.wait_forever()

@@ -30,6 +30,9 @@ from central.registry.fingerprints import enrol_fingerprint
 from central.registry.models import Terminal as TerminalRecord
 from central.registry.snapshot import local_date
 from central.schema import create_db
+from central.watchlist.faces import enrol, save_portrait
+from central.watchlist.models import WatchlistEntry as CentralWatchlistEntry
+from central.watchlist.store import current_revision, save_entry
 from central.watchlist.sync import generate_keys
 from edge.checkin import CheckinResult
 from edge.config import TerminalSettings
@@ -61,6 +64,7 @@ from protocol.mqtt import MqttSettings
 from shared.face import FaceEngine, FaceSettings
 
 DELIVERY_TIMEOUT_S = 30.0
+WANTED_PHOTOS = (9, 10)  # the wanted person's list photos, on the terminal and at central
 
 
 def _enrol_cast(session: Session) -> None:
@@ -75,6 +79,19 @@ def _enrol_cast(session: Session) -> None:
         if result.templates == 0:
             raise RuntimeError(f"no usable enrolment photo for {guard.guard_id}: {result.photos}")
     session.commit()
+
+
+def _enrol_wanted(session: Session, data_dir: Path) -> None:
+    """The wanted person's photos enrolled at central too (version r1 of its list), so that what the
+    watchlist page signs and pushes is the list the terminal was provisioned with, and grows from it."""
+    if current_revision(session) is not None:
+        return  # an earlier run on this data folder
+    entry = session.get(CentralWatchlistEntry, WANTED_ID)
+    if entry is None:
+        raise RuntimeError(f"the demo seed lists {WANTED_ID}")
+    enrolled = enrol([(faces_dir() / WANTED_SUBJECT / f"{k}.pgm").read_bytes() for k in WANTED_PHOTOS])
+    save_entry(session, entry, enrolled.templates)
+    save_portrait(data_dir, WANTED_ID, enrolled.portrait_jpeg)
 
 
 class DemoStack:
@@ -195,6 +212,7 @@ class DemoStack:
                 session.add(TerminalRecord.model_validate(gate.model_dump() | {"id": self.terminal_id}))
                 session.commit()
             _enrol_cast(session)
+            _enrol_wanted(session, settings.data_dir)
         options = server_options(settings) | {"host": "127.0.0.1", "port": self.api_port}
         server = uvicorn.Server(
             uvicorn.Config(
@@ -223,7 +241,7 @@ class DemoStack:
         """The wanted list as provisioned on the terminal: templates, not images."""
         terminal_dir.mkdir(parents=True, exist_ok=True)
         wanted = WatchlistEntry(WANTED_ID, WANTED_NAME, WANTED_ID_NUMBER, note="网上逃犯 / wanted")
-        photos = [faces_dir() / WANTED_SUBJECT / f"{k}.pgm" for k in (9, 10)]
+        photos = [faces_dir() / WANTED_SUBJECT / f"{k}.pgm" for k in WANTED_PHOTOS]
         build_watchlist(engine, [(wanted, photos)]).save(terminal_dir / "watchlist.npz")
 
     def wait_delivered(self, timeout: float = DELIVERY_TIMEOUT_S) -> None:

@@ -57,6 +57,8 @@ class PoliceAlert(_Wire):
     score: float
     matched_by: Literal["face", "id_number"]
     photo_url: str | None = None
+    # Set on the second sending of an alert nobody acknowledged in time (escalated to the supervisors).
+    escalated_at: AwareDatetime | None = None
 
 
 class RegistryHitAlert(_Wire):

@@ -125,6 +125,8 @@ def check_account(session: Session, data: AccountCreate) -> None:
         raise AccountRefused(f"角色 {data.role} 需要有效的单位 / role {data.role} needs an existing company_id")
     if data.role is Role.POLICE and not data.jurisdiction:
         raise AccountRefused("公安账号需要辖区 / a police account needs a jurisdiction")
+    if data.supervisor and data.role is not Role.POLICE:
+        raise AccountRefused("只有公安账号可设为值班领导 / only a police account can be a supervisor")
     if find_account(session, data.username) is not None:
         raise AccountRefused(f"用户名已存在 / username {data.username!r} is taken")
 
@@ -139,6 +141,7 @@ def create_account(session: Session, data: AccountCreate) -> Account:
         role=data.role,
         company_id=data.company_id if data.role in (Role.COMPANY, Role.FIRM) else None,
         jurisdiction=data.jurisdiction if data.role is Role.POLICE else None,
+        supervisor=data.supervisor,
     )
     session.add(account)
     try:
@@ -274,11 +277,20 @@ class DemoAccount:
     role: Role
     company_id: str | None = None
     jurisdiction: str | None = None
+    supervisor: bool = False
 
 
 DEMO_ACCOUNTS = (
     DemoAccount("admin", "admin-demo", "系统管理员 Administrator", Role.ADMIN),
     DemoAccount("police", "police-demo", "望京派出所 Wangjing police station", Role.POLICE, jurisdiction="110105-WJ"),
+    DemoAccount(
+        "police-lead",
+        "police-lead-demo",
+        "望京派出所 值班领导 Wangjing duty supervisor",
+        Role.POLICE,
+        jurisdiction="110105-WJ",
+        supervisor=True,
+    ),  # fmt: skip
     DemoAccount("pingan", "pingan-demo", "平安卫士保安服务 Ping'an Guard", Role.COMPANY, company_id="C1"),
     DemoAccount("jinxiu", "jinxiu-demo", "锦绣物业 Jinxiu Property", Role.FIRM, company_id="C2"),
 )
@@ -298,6 +310,7 @@ def seed_demo_access(session: Session) -> None:
                     role=demo.role,
                     company_id=demo.company_id,
                     jurisdiction=demo.jurisdiction,
+                    supervisor=demo.supervisor,
                     demo=True,
                 )
             )

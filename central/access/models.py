@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Text, event, inspect
+from sqlalchemy import Connection, Text, event, false, inspect
 from sqlmodel import Field, SQLModel
 
 from central.db.types import UtcDateTime, utcnow
@@ -31,6 +31,8 @@ class Account(SQLModel, table=True):
     role: Role = Field(sa_type=Text)
     company_id: str | None = Field(default=None, foreign_key="company.id")  # company and firm roles
     jurisdiction: str | None = Field(default=None, max_length=32)  # police role
+    # A police account that alerts not acknowledged in time are escalated to (值班领导 of the jurisdiction).
+    supervisor: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     # Demo accounts have published passwords: they log in only when the service runs in demo mode.
     demo: bool = False
     active: bool = True
@@ -111,6 +113,7 @@ class AccountPublic(SQLModel):
     role: Role
     company_id: str | None
     jurisdiction: str | None
+    supervisor: bool = False
     active: bool = True
 
 
@@ -121,6 +124,7 @@ class AccountCreate(SQLModel):
     role: Role
     company_id: str | None = Field(default=None, max_length=32)
     jurisdiction: str | None = Field(default=None, max_length=32)
+    supervisor: bool = False  # police only: receives escalated alerts
 
 
 class ApiKeyPublic(SQLModel):

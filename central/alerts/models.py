@@ -29,6 +29,7 @@ class AlertStatus(StrEnum):
     NEW = "new"
     ACKNOWLEDGED = "acknowledged"
     DISPATCHED = "dispatched"
+    CLOSED = "closed"  # dealt with: the person was checked, the case handed on
     FALSE_POSITIVE = "false_positive"
 
 
@@ -47,6 +48,8 @@ class Alert(SQLModel, table=True):
     status_changed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     # When the broker acknowledged the police message; None: not yet, or suppressed (no message is due).
     notified_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # Set once, by whichever central worker escalated it: still new after the set delay (central.alerts.escalation).
+    escalated_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class AlertAction(SQLModel, table=True):
@@ -111,6 +114,7 @@ class RegistryHitPublic(SQLModel):
     guard_id: str
     guard_name_zh: str | None  # None: the guard was removed from the registry since
     employer_id: str | None
+    employer_name_zh: str | None = None
     watchlist_entry_id: str
     watchlist_name: str | None
     matched_by: str = "id_number"
@@ -133,6 +137,7 @@ class AlertPublic(SQLModel):
     status: AlertStatus
     occurred_at: datetime
     created_at: datetime
+    escalated_at: datetime | None = None
     photo_url: str
 
 
@@ -153,3 +158,7 @@ class AlertDetail(AlertPublic):
     watchlist: WatchlistPublic | None
     actions: list[AlertActionPublic]
     guard: GuardPublic | None = None  # the card holder as registered (an ID-number match: the wanted person)
+    employer_name_zh: str | None = None  # the card holder's employer, as registered
+    employer_name_en: str | None = None
+    site_address: str | None = None
+    next: list[AlertStatus] = []  # the workflow steps open from the current status

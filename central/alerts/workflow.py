@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from central.alerts.id_numbers import Wanted
 from central.alerts.models import Alert, AlertStatus, AlertSuppression, FalsePositiveDecision
 from central.db.types import utcnow
-from central.errors import Conflict, found
+from central.errors import Conflict, Unprocessable, found
 from central.registry.models import Site
 from central.registry.snapshot import RegistrySnapshot
 from central.watchlist.models import WatchlistEntry
@@ -92,15 +92,27 @@ def police_message(session: Session, alert: Alert, public_url: str | None) -> Po
         score=alert.score,
         matched_by="id_number" if alert.matched_by == "id_number" else "face",
         photo_url=photo_url(public_url, alert),
+        escalated_at=alert.escalated_at,
     )
 
 
-# The police workflow only moves forward; a false positive can still be declared after dispatch.
-_NEXT: dict[AlertStatus, frozenset[AlertStatus]] = {
-    AlertStatus.NEW: frozenset({AlertStatus.ACKNOWLEDGED, AlertStatus.DISPATCHED, AlertStatus.FALSE_POSITIVE}),
-    AlertStatus.ACKNOWLEDGED: frozenset({AlertStatus.DISPATCHED, AlertStatus.FALSE_POSITIVE}),
-    AlertStatus.DISPATCHED: frozenset({AlertStatus.FALSE_POSITIVE}),
-    AlertStatus.FALSE_POSITIVE: frozenset(),
+# The police workflow only moves forward: new -> acknowledged -> dispatched -> closed. A false
+# positive can be declared at any step before the alert is closed.
+_NEXT: dict[AlertStatus, tuple[AlertStatus, ...]] = {
+    AlertStatus.NEW: (AlertStatus.ACKNOWLEDGED, AlertStatus.FALSE_POSITIVE),
+    AlertStatus.ACKNOWLEDGED: (AlertStatus.DISPATCHED, AlertStatus.CLOSED, AlertStatus.FALSE_POSITIVE),
+    AlertStatus.DISPATCHED: (AlertStatus.CLOSED, AlertStatus.FALSE_POSITIVE),
+    AlertStatus.CLOSED: (),
+    AlertStatus.FALSE_POSITIVE: (),
+}
+
+# How people read a status in an error: Chinese first, English second.
+STATUS_NAMES: dict[AlertStatus, tuple[str, str]] = {
+    AlertStatus.NEW: ("新告警", "new"),
+    AlertStatus.ACKNOWLEDGED: ("已确认", "acknowledged"),
+    AlertStatus.DISPATCHED: ("已出警", "dispatched"),
+    AlertStatus.CLOSED: ("已结案", "closed"),
+    AlertStatus.FALSE_POSITIVE: ("误报", "false positive"),
 }
 
 
@@ -108,6 +120,33 @@ class AlertTransitionError(Conflict):
     """A status change the workflow does not allow (e.g. back to ``new``)."""
 
     code = "alert.transition"
+
+
+class AlertNoteRequired(Unprocessable):
+    """A false positive without a note: the reason is what a later reviewer of the decision reads."""
+
+    code = "alert.note_required"
+
+
+def next_steps(status: AlertStatus) -> tuple[AlertStatus, ...]:
+    """The statuses an alert in ``status`` may move to, in the order the page offers them."""
+    return _NEXT[AlertStatus(status)]
+
+
+def check_step(current: AlertStatus, status: AlertStatus, note: str) -> None:
+    """Raise AlertTransitionError for a step not allowed, AlertNoteRequired for a false positive without a note."""
+    _check_transition(current, status)
+    if status is AlertStatus.FALSE_POSITIVE and not note.strip():
+        raise AlertNoteRequired("标记误报须填写说明 / a false positive needs a note saying why")
+
+
+def _check_transition(current: AlertStatus, status: AlertStatus) -> None:
+    if status not in _NEXT[current]:
+        now_zh, now_en = STATUS_NAMES[current]
+        to_zh, to_en = STATUS_NAMES[status]
+        raise AlertTransitionError(
+            f"告警当前为「{now_zh}」，不能改为「{to_zh}」 / the alert is {now_en}: it cannot be set to {to_en}"
+        )
 
 
 def change_status(
@@ -119,9 +158,7 @@ def change_status(
     (entry, ``guard_id``: the guard whose card was tapped), in the same transaction, so
     that later matches of the pair are suppressed.
     """
-    current = AlertStatus(alert.status)
-    if status not in _NEXT[current]:
-        raise AlertTransitionError(f"状态不可变更 / alert {alert.alert_id} cannot go from {current} to {status}")
+    _check_transition(AlertStatus(alert.status), status)
     if status is AlertStatus.FALSE_POSITIVE and alert.matched_by == "face":
         session.add(FalsePositiveDecision(alert_id=alert.alert_id, watchlist_entry_id=alert.watchlist_entry_id,
                                           guard_id=guard_id, decided_by=by))  # fmt: skip

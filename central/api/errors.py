@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from central.api.invalid_words import message
 from central.errors import DomainError
 
 # Paths for programs, not people, outside /api/: their refusals are JSON too.
@@ -28,7 +29,8 @@ def error_json(exc: DomainError) -> JSONResponse:
 
 
 async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
-    """422 for a request that fails validation: where and why, never the value sent (it may be huge, or a secret)."""
+    """422 for a request that fails validation: where and why (中文 / English), never the value sent
+    (it may be huge, or a secret)."""
     assert isinstance(exc, RequestValidationError)
-    detail = [{"loc": list(e["loc"]), "msg": str(e["msg"])[:200], "type": e["type"]} for e in exc.errors()]
+    detail = [{"loc": list(e["loc"]), "msg": message(e)[:300], "type": e["type"]} for e in exc.errors()]
     return JSONResponse({"detail": detail}, status_code=422)

@@ -46,11 +46,17 @@ def alerts(
     paging: PagingDep,
     status: AlertStatus | None = None,
     jurisdiction: str | None = None,
+    date_from: Annotated[date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY)] = None,
+    date_to: Annotated[date | None, Query(alias="to", ge=FIRST_DAY, le=LAST_DAY)] = None,
+    escalated: bool | None = None,
 ) -> Page[AlertPublic]:
-    """Wanted-person matches, newest first."""
-    return page(
-        alert_queries.list_alerts(session, scope, status=status, jurisdiction=jurisdiction, paging=paging), paging
+    """Wanted-person matches, newest first; ``from`` / ``to``: days (Beijing time) of the match, inclusive;
+    ``escalated``: only those escalated to the supervisors (true) or not (false)."""
+    occurred = alert_queries.local_days(date_from, date_to)
+    listed = alert_queries.list_alerts(
+        session, scope, status=status, jurisdiction=jurisdiction, paging=paging, occurred=occurred, escalated=escalated
     )
+    return page(listed, paging)
 
 
 @router.get("/alerts/stream", response_class=StreamingResponse)
@@ -60,7 +66,8 @@ async def alert_stream(
     since: Annotated[str | None, Query(max_length=40, description="resume after this time (RFC 3339)")] = None,
     last_event_id: Annotated[str | None, Header(max_length=40)] = None,
 ) -> StreamingResponse:
-    """Server-sent events: an ``alert`` event (the alert's detail) for each new alert or status change.
+    """Server-sent events: an ``alert`` event (the alert's detail) for each new alert, status change or
+    escalation, and a ``registry_hit`` event for each registered guard newly found on the wanted list.
 
     The stream ends after a while and the browser reconnects with ``Last-Event-ID``; changes in between are
     sent again, so a page misses none.

@@ -113,7 +113,9 @@ def push(
     409 when no signing key is configured (or central holds no list), 502 when the broker does not take them.
     """
     full = request.full if request is not None else False
-    result = crud_watchlist.push_to_terminals(session, scope, settings.mqtt, full=full, timeout_s=PUBLISH_TIMEOUT_S)
+    result = crud_watchlist.push_to_terminals(
+        session, scope, settings.mqtt, full=full, timeout_s=PUBLISH_TIMEOUT_S, key_path=settings.signing_key_path
+    )
     summary = ", ".join(f"{p.terminal_id}:{p.kind}" for p in result.sent) or "no terminals"
     audit(session, scope, "watchlist.push", scope.jurisdiction or "*", f"{result.version} {summary}")
     return result

@@ -57,7 +57,7 @@ class PhotoBlob(SQLModel, table=True):
     data: bytes = Field(sa_type=LargeBinary)
 
 
-# JPEG does not compress: PostgreSQL keeps the bytes out of line without trying (as revision 0016 sets).
+# JPEG does not compress: PostgreSQL keeps the bytes out of line without trying (as revision 0017 sets).
 event.listen(
     PhotoBlob.__table__,  # type: ignore[attr-defined]
     "after_create",

@@ -22,7 +22,7 @@ from central.checkins.id_numbers import card_shown
 from central.checkins.models import Checkin, CheckinPublic, Violation, ViolationCount, ViolationPublic
 from central.paging import Paged, Paging, fetch
 from central.registry.local_time import local_day_bounds
-from central.registry.models import Guard, Site
+from central.registry.models import Guard, GuardPublic, Site
 from central.registry.queries import site_zone
 
 
@@ -119,6 +119,16 @@ def get_checkin(session: Session, scope: Scope, event_id: uuid.UUID) -> CheckinP
 def guard_of(session: Session, event_id: uuid.UUID) -> str | None:
     """The guard whose card made check-in ``event_id`` (None: card not registered, or no such check-in)."""
     return session.exec(select(Checkin.guard_id).where(Checkin.event_id == event_id)).first()
+
+
+def card_holder(session: Session, event_id: uuid.UUID) -> GuardPublic | None:
+    """The guard whose card made check-in ``event_id``, as registered, ID number in clear.
+
+    For alert views only: the police and the administrator, who see ID numbers.
+    """
+    guard_id = guard_of(session, event_id)
+    guard = session.get(Guard, guard_id) if guard_id else None
+    return GuardPublic.model_validate(guard) if guard else None
 
 
 def photo_path(session: Session, scope: Scope, event_id: uuid.UUID) -> str | None:

@@ -1,4 +1,4 @@
-"""The daily registry check in the service: run by one worker, its findings logged and audited."""
+"""The daily registry check in the service: run by one worker, its findings logged and handed on (the audit log)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from central.access.audit import SYSTEM, audit
 from central.compliance.check import check_registry
 from central.db.types import utcnow
 from central.registry.snapshot import local_date
@@ -20,28 +21,39 @@ logger = logging.getLogger(__name__)
 FIRST_RUN_DELAY_S = 120.0  # the service settles (and short-lived test apps end) before the first check
 
 
-def check_and_record(engine: Engine) -> Counter[str]:
-    """One check of today's registry; the count of findings by code, also in the log and the audit log."""
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    day: date
+    counts: Counter[str]
+
+    @property
+    def detail(self) -> str:
+        """What the audit log says: the findings by code."""
+        return "findings: " + (", ".join(f"{code}={n}" for code, n in sorted(self.counts.items())) or "none")
+
+
+def check_and_log(engine: Engine) -> CheckReport:
+    """One check of today's registry, logged; the count of findings by code."""
     with Session(engine) as session:
         day = local_date(utcnow())
-        findings = check_registry(session, day)
-        counts = Counter(f.code for f in findings)
-        detail = ", ".join(f"{code}={n}" for code, n in sorted(counts.items())) or "none"
-        audit(session, SYSTEM, "registry.check", day.isoformat(), f"findings: {detail}")
-    if findings:
-        logger.warning("登记核查 / registry check %s: %d findings (%s)", day, len(findings), detail)
+        report = CheckReport(day, Counter(f.code for f in check_registry(session, day)))
+    if report.counts:
+        logger.warning("登记核查 / registry check %s: %d findings (%s)", day, report.counts.total(), report.detail)
     else:
         logger.info("登记核查 / registry check %s: no findings", day)
-    return counts
+    return report
 
 
-async def run_schedule(engine: Engine, interval_s: float, leads: Callable[[], bool]) -> None:
-    """``check_and_record`` every ``interval_s`` while ``leads()``; runs until cancelled."""
+async def run_schedule(
+    engine: Engine, interval_s: float, leads: Callable[[], bool], on_report: Callable[[CheckReport], None]
+) -> None:
+    """``check_and_log`` every ``interval_s`` while ``leads()``, each report to ``on_report``; until cancelled."""
     await asyncio.sleep(min(FIRST_RUN_DELAY_S, interval_s))
     while True:
         try:
             if await asyncio.to_thread(leads):
-                await asyncio.to_thread(check_and_record, engine)
+                report = await asyncio.to_thread(check_and_log, engine)
+                await asyncio.to_thread(on_report, report)
         except Exception:
             logger.exception("registry check failed; next try in %.0f s", interval_s)
         await asyncio.sleep(interval_s)

@@ -31,7 +31,7 @@ from central.registry.models import Terminal
 from central.watchlist import queries as watchlist_queries
 from central.watchlist.faces import enrol, remove_portrait, save_portrait
 from central.watchlist.models import WatchlistEntry
-from central.watchlist.store import current_revision, remove_entry, save_entry, template_counts
+from central.watchlist.store import current_revision, ensure_revision, remove_entry, save_entry, template_counts
 from central.watchlist.sync import WatchlistSyncError, load_private_key, push, terminal_states
 from protocol.id_number import check as check_id_number
 from protocol.mqtt import MqttSettings
@@ -279,17 +279,23 @@ def _reported_stale(session: Session, terminal_ids: list[str]) -> dict[str, str 
 
 
 def push_to_terminals(
-    session: Session, scope: Scope, mqtt: MqttSettings, *, full: bool, timeout_s: float
+    session: Session, scope: Scope, mqtt: MqttSettings, *, full: bool, timeout_s: float, key_path: Path | None = None
 ) -> PushResult:
-    """Sign and publish to the terminals of the jurisdiction: incremental from each one's version when known."""
-    revision = current_revision(session)
+    """Sign and publish to the terminals of the jurisdiction: incremental from each one's version when known.
+
+    ``key_path``: central's signing key (``signing_key_file``; the demo makes one), else the file named by KEY_ENV.
+    """
+    revision = ensure_revision(session)
     if revision is None:
         raise EditorConflict("中心尚无布控名单 / central holds no watchlist yet: add an entry first")
-    path = os.environ.get(KEY_ENV)
-    if not path:
-        raise NotConfigured(f"未配置签名私钥，无法下发 / no signing key configured: set {KEY_ENV} (docs/watchlist.md)")
+    path = key_path or (Path(named) if (named := os.environ.get(KEY_ENV)) else None)
+    if path is None:
+        raise NotConfigured(
+            "未配置签名私钥，无法下发 / no signing key configured: "
+            f"set signing_key_file or {KEY_ENV} (docs/watchlist.md)"
+        )
     try:
-        key = load_private_key(Path(path))
+        key = load_private_key(path)
     except (OSError, ValueError, TypeError) as exc:
         raise NotConfigured(f"无法加载签名私钥 / cannot load the signing key {path}: {exc}") from exc
     states = terminal_states(session, _jurisdiction_filter(scope))

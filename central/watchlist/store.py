@@ -118,6 +118,21 @@ def current_revision(session: Session) -> WatchlistRevision | None:
     return session.exec(select(WatchlistRevision).order_by(col(WatchlistRevision.seq).desc())).first()
 
 
+def ensure_revision(session: Session) -> WatchlistRevision | None:
+    """The current version; for entries stored without one (seeded, or written before revisions), a first one.
+
+    None when there are no entries. Commits a first version; terminals get it as a full update.
+    """
+    current = current_revision(session)
+    entry_ids = session.exec(select(WatchlistEntry.id)).all()
+    if current is not None or not entry_ids:
+        return current
+    revision = _new_revision(session, entry_ids, replaced=True)
+    session.commit()
+    session.refresh(revision)
+    return revision
+
+
 def changed_since(session: Session, base_version: str) -> set[str] | None:
     """Entry ids changed after ``base_version``; None when central does not know that version."""
     base = session.exec(select(WatchlistRevision).where(WatchlistRevision.version == base_version)).first()

@@ -1,22 +1,29 @@
 """Dashboard pages for the police (live alerts, violations overview) and the administrator (accounts, keys, audit).
 
-The live alerts page renders the current alerts and then follows
-``/api/alerts/stream``; its buttons post to ``/api/alerts/{id}/status``.
+The live alerts page renders the current alerts (filtered by status, day and
+escalation) with the card holder of each, and the open registry hits, then
+follows ``/api/alerts/stream``; its buttons post to ``/api/alerts/{id}/status``
+(``static/alerts.js``: sound, notification, the title, the open steps).
 """
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
+from central.access.audit import audit
+from central.access.auth import find_account
 from central.access.models import Account, AccountPublic, ApiKey, ApiKeyPublic, AuditEntry, AuditEntryPublic, Role
 from central.access.scope import Scope
 from central.alerts import queries as alert_queries
+from central.alerts.models import AlertDetail, AlertStatus, RegistryHitStatus
 from central.api.deps import PageScopeDep, SessionDep, SettingsDep
 from central.api.operations import FIRST_DAY, LAST_DAY
 from central.checkins import queries as checkin_queries
@@ -35,25 +42,59 @@ def forbidden(request: Request, scope: Scope) -> HTMLResponse:
 
 
 @router.get("/police/alerts")
-def alerts_page(request: Request, session: SessionDep, scope: PageScopeDep, settings: SettingsDep) -> HTMLResponse:
-    """The live alerts page: the latest alerts now, and every new one pushed as it happens."""
+def alerts_page(
+    request: Request,
+    session: SessionDep,
+    scope: PageScopeDep,
+    settings: SettingsDep,
+    status: AlertStatus | None = None,
+    date_from: Annotated[date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY)] = None,
+    date_to: Annotated[date | None, Query(alias="to", ge=FIRST_DAY, le=LAST_DAY)] = None,
+    escalated: bool = False,
+) -> HTMLResponse:
+    """The live alerts page: the latest alerts now (by status, day, escalation), and every new one as it happens."""
     if not scope.sees_alerts:
         return forbidden(request, scope)
     since = utcnow()
-    listed = alert_queries.list_alerts(session, scope, status=None, jurisdiction=None, paging=Paging(limit=50))
-    details = []
-    for item in listed.rows:
-        alert = alert_queries.get_alert(session, scope, item.alert_id)
-        if alert is not None:
-            details.append(alert_queries.alert_detail(session, alert, settings.data_dir))
+    occurred = alert_queries.local_days(date_from, date_to)
+    listed = alert_queries.list_alerts(
+        session, scope, status=status, jurisdiction=None, paging=Paging(limit=50), occurred=occurred,
+        escalated=True if escalated else None,
+    )  # fmt: skip
+    details = _cards(session, scope, settings.data_dir, [item.alert_id for item in listed.rows])
+    hits = alert_queries.list_registry_hits(session, scope, status=RegistryHitStatus.OPEN, paging=Paging(limit=20))
+    if hits.count:  # guards' names shown: a look-up of persons, as through the API
+        audit(session, scope, "registry_hit.list", scope.jurisdiction or "*", f"{hits.count} hits (alerts page)")
     index = 0 if lang_of(request) == "zh" else 1
     messages = {key: pair[index] for key, pair in MESSAGES.items()}
-    return render(
-        request,
-        "alerts.html",
-        scope,
-        {"alerts": details, "alerts_total": listed.count, "since": since.isoformat(), "messages": messages},
-    )
+    context = {
+        "alerts": details,
+        "alerts_total": listed.count,
+        "since": since.isoformat(),
+        "messages": messages,
+        "hits": hits.rows,
+        "statuses": list(AlertStatus),
+        "filters": {"status": status.value if status else "", "from": date_from, "to": date_to, "escalated": escalated},
+        "supervisor": _is_supervisor(session, scope),
+    }
+    return render(request, "alerts.html", scope, context)
+
+
+def _cards(session: Session, scope: Scope, data_dir: Path, alert_ids: list[uuid.UUID]) -> list[AlertDetail]:
+    """The alerts as cards: site, watchlist entry, history, and the card holder as registered."""
+    cards = []
+    for alert_id in alert_ids:
+        alert = alert_queries.get_alert(session, scope, alert_id)
+        if alert is not None:
+            holder = checkin_queries.card_holder(session, alert_id)
+            cards.append(alert_queries.alert_detail(session, alert, data_dir, holder))
+    return cards
+
+
+def _is_supervisor(session: Session, scope: Scope) -> bool:
+    """A supervisor (值班领导) of the jurisdiction: alerts not acknowledged in time are escalated to them."""
+    account = find_account(session, scope.actor) if scope.is_police else None
+    return bool(account and account.supervisor)
 
 
 @router.get("/police/violations")

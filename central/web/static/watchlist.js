@@ -10,7 +10,8 @@
 
   function detail(body, status) {
     if (body && typeof body.detail === "string") return body.detail;
-    if (body && Array.isArray(body.detail)) return body.detail.map(function (d) { return (d.loc || []).slice(-1)[0] + ": " + d.msg; }).join("; ");
+    // A failed validation: each issue's words already name the field, in Chinese then English.
+    if (body && Array.isArray(body.detail)) return body.detail.map(function (d) { return d.msg; }).join("；");
     return t.failed + " (" + status + ")";
   }
 

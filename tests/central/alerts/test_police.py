@@ -49,10 +49,14 @@ def test_each_workflow_step_is_recorded_with_who_and_when(apps: Apps, engine: En
 
 def test_false_positive_is_recorded_by_the_administrator_too(apps: Apps, engine: Engine) -> None:
     event = _wanted(apps, engine)
-    response = apps.client("admin").post(f"/api/alerts/{event.event_id}/status", json={"status": "false_positive"})
+    url = f"/api/alerts/{event.event_id}/status"
+    refused = apps.client("admin").post(url, json={"status": "false_positive", "note": "  "})
+    assert (refused.status_code, refused.json()["code"]) == (422, "alert.note_required")
+    assert refused.json()["detail"].startswith("标记误报须填写说明 / ")
+    response = apps.client("admin").post(url, json={"status": "false_positive", "note": "同名不同人"})
     assert response.json()["status"] == "false_positive"
     actions = apps.client("police").get(f"/api/alerts/{event.event_id}").json()["actions"]
-    assert [(a["status"], a["actor"]) for a in actions] == [("false_positive", "admin")]
+    assert [(a["status"], a["actor"], a["note"]) for a in actions] == [("false_positive", "admin", "同名不同人")]
     with Session(apps.engine) as session:  # the decision feeds the suppression of later matches
         decision = session.get(FalsePositiveDecision, event.event_id)
     assert decision is not None
@@ -86,3 +90,20 @@ def test_violations_overview_counts_per_site_and_rule(apps: Apps, engine: Engine
         .status_code
         == 422
     )
+
+
+def test_alerts_are_filtered_by_status_and_local_day(apps: Apps, engine: Engine) -> None:
+    event = _wanted(apps, engine)  # 2026-04-09 10:30 Beijing time
+    police = apps.client("police")
+
+    def listed(**params: str) -> bool:
+        rows = police.get("/api/alerts", params=params | {"limit": "1000"}).json()["data"]
+        return str(event.event_id) in {r["alert_id"] for r in rows}
+
+    assert listed(**{"from": "2026-04-09", "to": "2026-04-09"})
+    assert not listed(to="2026-04-08")
+    assert not listed(**{"from": "2026-04-10"})
+    assert listed(status="new")
+    assert not listed(status="closed")
+    assert listed(escalated="false")
+    assert not listed(escalated="true")

@@ -155,6 +155,14 @@ def test_police_workflow_moves_forward_only(api: Api) -> None:
     assert acknowledged.status_code == 200
     assert acknowledged.json()["status"] == "acknowledged"
     assert api.client.post(url, json={"status": "new"}).status_code == 409
-    assert api.client.post(url, json={"status": "false_positive"}).json()["status"] == "false_positive"
-    assert api.client.post(url, json={"status": "dispatched"}).status_code == 409
+    assert api.client.post(url, json={"status": "false_positive"}).status_code == 422  # no note
+    assert api.client.post(url, json={"status": "false_positive", "note": "照片非本人"}).json()["status"] == (
+        "false_positive"
+    )
+    refused = api.client.post(url, json={"status": "dispatched"})
+    assert refused.status_code == 409
+    assert (
+        refused.json()["detail"]
+        == "告警当前为「误报」，不能改为「已出警」 / the alert is false positive: it cannot be set to dispatched"
+    )
     assert api.client.post(f"/api/alerts/{uuid.uuid4()}/status", json={"status": "dispatched"}).status_code == 404

@@ -140,7 +140,8 @@ def test_upgrade_keeps_every_record_and_the_dashboard_serves_them(released: Rele
             assert counts.get(table, before) >= before, (
                 f"{table}: {before} rows before the upgrade, {counts[table]} after"
             )
-        assert rows == released.rows
+        for table, before_rows in released.rows.items():  # each row still there and unchanged (demo mode may add)
+            assert {key: rows[table].get(key) for key in before_rows} == before_rows, table
         assert released.counts["checkin"] == 1226
 
         # ID numbers sealed by the release still open with the same key.

@@ -54,6 +54,7 @@ class Editor:
     data_dir: Path
     clients: dict[str, TestClient]
     public_key_file: Path
+    mqtt_port: int
 
     def client(self, username: str) -> TestClient:
         return self.clients[username]
@@ -98,7 +99,7 @@ def editor_fixture(engine: Engine, tmp_path: Path, mosquitto: int, monkeypatch: 
     monkeypatch.setenv(crud_watchlist.KEY_ENV, str(private))
     clients = _app(engine, tmp_path, mosquitto)
     with clients["admin"]:
-        yield Editor(engine, tmp_path, clients, public)
+        yield Editor(engine, tmp_path, clients, public, mosquitto)
 
 
 def add(client: TestClient, **fields: Any) -> dict[str, Any]:
@@ -296,3 +297,40 @@ def test_push_without_a_key_or_a_broker_says_so(
     assert down.status_code == 502
     assert "not delivered" in down.json()["detail"]
     assert police.get("/api/watchlist/sync/status").json()["terminals"] == before  # nothing recorded as pushed
+
+
+def test_refusals_say_what_is_wrong_in_chinese_first(editor: Editor) -> None:
+    police = editor.client("police")
+    bad = "110105198503120013"  # 110105198503120012 with its check digit off by one
+    refused = police.post("/api/watchlist", json={"name_zh": "校验", "id_number": bad, "photos": [face(2, 1)]})
+    assert refused.status_code == 422
+    assert [d["msg"] for d in refused.json()["detail"]] == [
+        "身份证号校验位错误 / the ID number's check digit is wrong (a digit mistyped?)"
+    ]
+    empty = police.post("/api/watchlist", json={"name_zh": "", "photos": []}).json()["detail"]
+    assert [d["msg"].split(" / ")[0] for d in empty] == ["姓名：至少 1 个字符", "照片：至少 1 项"]
+    assert all(bad not in d["msg"] for d in refused.json()["detail"])
+
+
+def test_a_list_without_a_version_says_so_and_gets_one_at_the_first_push(editor: Editor) -> None:
+    police = editor.client("police")
+    assert version(editor) is None  # the seeded entry was stored without a version
+    page = police.get("/police/watchlist").text
+    assert '<dd class="mono" id="wl-version">尚未生成版本（下发时生成）</dd>' in page  # not "尚无名单"
+    assert '<button id="push" class="primary" >' in page  # enabled
+    pushed = police.post("/api/watchlist/sync/push", json={})
+    assert pushed.status_code == 200, pushed.text
+    assert pushed.json()["version"] == version(editor)
+    assert seq(pushed.json()["version"]) == 1
+
+
+def test_push_uses_the_configured_signing_key(editor: Editor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(crud_watchlist.KEY_ENV)  # the demo's way: signing_key_file, no environment
+    private, public = tmp_path / "own.pem", tmp_path / "own.pub.pem"
+    generate_keys(private, public)
+    settings = demo_settings(tmp_path, mqtt=MqttSettings(port=editor.mqtt_port, session_expiry_s=0),
+                             signing_key_file=private)  # fmt: skip
+    app = create_app(settings, engine=editor.engine, run_ingest=False)
+    with TestClient(app, headers={auth.API_KEY_HEADER: keys_for(editor.engine)["police"]}) as police:
+        pushed = police.post("/api/watchlist/sync/push", json={})
+    assert pushed.status_code == 200, pushed.text

@@ -46,9 +46,16 @@ def test_police_add_a_wanted_person_through_the_page_and_push(
 
     browser.find_element(By.ID, "f-name-zh").send_keys("赵页面")
     browser.find_element(By.ID, "f-name-en").send_keys("Zhao Yemian")
+    browser.find_element(By.ID, "f-id-number").send_keys(number[:-1] + ("0" if number[-1] != "0" else "1"))
+    browser.find_element(By.ID, "f-photos").send_keys(str(photo))
+    browser.find_element(By.ID, "entry-submit").click()  # a mistyped check digit: refused, in Chinese first
+    # (the photo stays chosen for the second try)
+    form_message = browser.find_element(By.ID, "form-message")
+    WebDriverWait(browser, 10).until(lambda _: form_message.get_attribute("class") == "error")
+    assert form_message.text.startswith("身份证号校验位错误 / "), form_message.text
+    browser.find_element(By.ID, "f-id-number").clear()
     browser.find_element(By.ID, "f-id-number").send_keys(number)
     browser.find_element(By.ID, "f-notes").send_keys("案件 B-7：经页面登记 / entered on the page")
-    browser.find_element(By.ID, "f-photos").send_keys(str(photo))
     table = browser.find_element(By.ID, "entries-table")
     browser.find_element(By.ID, "entry-submit").click()
     try:  # saved: the page reloads with the new entry listed
