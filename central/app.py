@@ -32,6 +32,7 @@ from central.alerts import notices
 from central.alerts.live import AlertHub
 from central.api import auth as auth_routes
 from central.api import (
+    cases,
     compliance,
     coverage,
     enrolment,
@@ -139,7 +140,7 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
     request body limits, security headers, and the trusted reverse proxies' forwarded headers."""
     app.state.metrics = Metrics()
     for module in (health, operations, police, terminals, watchlist, auth_routes, coverage, exports, metrics,
-                   compliance, reports):  # fmt: skip
+                   compliance, reports, cases):  # fmt: skip
         app.include_router(module.router, responses=REFUSALS)
     # The registry API is the administrator's: ID numbers in clear, writes.
     app.include_router(

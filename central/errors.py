@@ -17,6 +17,7 @@ NOT_FOUND: dict[str, str] = {
     "account": "无此账号 / unknown account",
     "alert": "无此警报 / unknown alert",
     "api_key": "无此密钥 / unknown key",
+    "case": "无此案件 / unknown case",
     "checkin": "无此签到记录 / unknown check-in",
     "guard": "无此保安员 / unknown guard",
     "list_kind": "无此名单类型 / unknown list kind",
@@ -24,6 +25,7 @@ NOT_FOUND: dict[str, str] = {
     "portrait": "无登记照片 / no registered portrait for this guard",
     "record": "无此记录 / no such record",
     "site": "场所不存在 / unknown site",
+    "violation": "无此违规记录 / unknown violation",
     "watchlist_entry": "无此人员 / unknown watchlist entry",
     "watchlist_photo": "无登记照片 / no photo for this entry",
 }

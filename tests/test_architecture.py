@@ -29,6 +29,7 @@ CENTRAL_LAYERS = (
     "central.schema",
     "central.reports",
     "central.compliance",
+    "central.cases",
     "central.rosters",
     "central.attendance",
     "central.checkins",

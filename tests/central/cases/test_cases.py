@@ -1,0 +1,114 @@
+"""Cases across the two roles: the regulator opens one on a violation and orders a correction, the company
+answers with an attachment, the regulator closes it; wrong steps refused in words; each side sees its own."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from central.access.models import AuditEntry
+from central.app import create_app
+from central.checkins.models import Violation
+from central.checkins.store import record_event
+from central.config import AccessSettings, CentralSettings, RetentionSettings
+from tests.fixtures.central import add_terminal, make_event
+
+Login = Callable[[str], TestClient]
+
+
+@pytest.fixture
+def revoked(engine: Engine, tmp_path: Path) -> int:
+    """A violation: G3 (certificate revoked, employed by C1) tapped at S2."""
+    event = make_event(add_terminal(engine), card_uid="04C3D4E5")
+    record_event(engine, event, data_dir=tmp_path, default_jurisdiction="unassigned")
+    with Session(engine) as session:
+        row = session.exec(select(Violation).where(Violation.event_id == event.event_id)).first()
+    assert row is not None
+    assert row.id is not None
+    return row.id
+
+
+@pytest.fixture
+def login(engine: Engine, tmp_path: Path) -> Iterator[Login]:
+    settings = CentralSettings(
+        data_dir=tmp_path,
+        client_id=f"central-cases-{uuid.uuid4().hex[:6]}",
+        access=AccessSettings(demo=True),
+        retention=RetentionSettings(purge_enabled=False),
+    )
+    app = create_app(settings, engine=engine, run_ingest=False)
+    clients: list[TestClient] = []
+
+    def as_user(username: str) -> TestClient:
+        client = TestClient(app)
+        client.__enter__()
+        clients.append(client)
+        answer = client.post("/api/auth/login", json={"username": username, "password": f"{username}-demo"})
+        assert answer.is_success
+        client.headers["X-CSRF-Token"] = answer.headers["X-CSRF-Token"]
+        return client
+
+    yield as_user
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def test_a_case_from_violation_to_closed_across_the_two_roles(login: Login, revoked: int, engine: Engine) -> None:
+    police, company, other = login("police"), login("pingan"), login("jinxiu")
+
+    opened = police.post("/api/cases", json={"violation_id": revoked, "note": "现场检查发现"})
+    assert opened.status_code == 201
+    case = opened.json()
+    assert (case["status"], case["company_id"], case["code"]) == ("open", "C1", "CERT_REVOKED")
+    assert case["next"] == ["order", "close"]
+    assert police.post("/api/cases", json={"violation_id": revoked}).status_code == 409  # one case per violation
+
+    early = company.post(f"/api/cases/{case['id']}/answer", data={"note": "已整改"})
+    assert early.status_code == 409
+    assert "案件当前为「已立案」" in early.json()["detail"]
+    assert police.post(f"/api/cases/{case['id']}/order", json={"note": "限期整改"}).status_code == 422  # no deadline
+    ordered = police.post(f"/api/cases/{case['id']}/order", json={"note": "停止该员上岗", "deadline": "2026-03-10"})
+    assert ordered.json()["status"] == "ordered"
+    assert company.post(f"/api/cases/{case['id']}/close", json={}).status_code == 403  # not the company's step
+    assert other.get(f"/api/cases/{case['id']}").status_code == 404  # another tenant's case does not exist for it
+
+    seen = company.get("/api/cases").json()
+    assert [c["id"] for c in seen["data"]] == [case["id"]]
+    assert seen["data"][0]["next"] == ["answer"]
+    answered = company.post(
+        f"/api/cases/{case['id']}/answer",
+        data={"note": "已停止王强上岗，补办证件中"},
+        files={"attachment": ("整改报告.pdf", b"%PDF-1.4 report", "application/pdf")},
+    )
+    assert answered.status_code == 200
+    steps = answered.json()["steps"]
+    assert [s["action"] for s in steps] == ["open", "order", "answer"]
+    download = police.get(f"/api/cases/{case['id']}/steps/{steps[-1]['id']}/attachment")
+    assert download.content == b"%PDF-1.4 report"
+
+    closed = police.post(f"/api/cases/{case['id']}/close", json={"note": "复查合格"})
+    assert closed.json()["status"] == "closed"
+    assert [s["actor"] for s in closed.json()["steps"]] == ["police", "police", "pingan", "police"]
+    with Session(engine) as session:
+        actions = session.exec(select(AuditEntry.action).where(AuditEntry.target == str(case["id"]))).all()
+    assert {"case.open", "case.order", "case.answer", "case.close"} <= set(actions)
+
+
+def test_overdue_cases_are_found_and_companies_cannot_open_cases(login: Login, revoked: int) -> None:
+    police, company = login("police"), login("pingan")
+    assert company.post("/api/cases", json={"violation_id": revoked}).status_code == 403
+    case = police.post("/api/cases", json={"violation_id": revoked}).json()
+    past = date(2026, 1, 5).isoformat()  # long gone
+    police.post(f"/api/cases/{case['id']}/order", json={"note": "限期整改", "deadline": past})
+
+    overdue = police.get("/api/cases", params={"overdue": "true"}).json()["data"]
+
+    assert [c["id"] for c in overdue] == [case["id"]]
+    assert overdue[0]["overdue"] is True
