@@ -50,6 +50,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/police/violations", "overview", frozenset({Role.ADMIN, Role.POLICE})),
     ("/police/watchlist", "watchlist", frozenset({Role.ADMIN, Role.POLICE})),
     ("/terminals", "terminals", frozenset({Role.ADMIN, Role.COMPANY, Role.FIRM})),
+    ("/cases", "cases", frozenset({Role.ADMIN, Role.POLICE, Role.COMPANY, Role.FIRM})),
     ("/reports/monthly", "report_monthly", frozenset({Role.ADMIN, Role.POLICE, Role.COMPANY, Role.FIRM})),
     ("/admin", "admin", frozenset({Role.ADMIN})),
 ]

@@ -3,9 +3,10 @@ answers with an attachment, the regulator closes it; wrong steps refused in word
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ Login = Callable[[str], TestClient]
 @pytest.fixture
 def revoked(engine: Engine, tmp_path: Path) -> int:
     """A violation: G3 (certificate revoked, employed by C1) tapped at S2."""
-    event = make_event(add_terminal(engine), card_uid="04C3D4E5")
+    event = make_event(add_terminal(engine), card_uid="04C3D4E5", occurred_at=datetime.now(UTC) - timedelta(hours=1))
     record_event(engine, event, data_dir=tmp_path, default_jurisdiction="unassigned")
     with Session(engine) as session:
         row = session.exec(select(Violation).where(Violation.event_id == event.event_id)).first()
@@ -112,3 +113,49 @@ def test_overdue_cases_are_found_and_companies_cannot_open_cases(login: Login, r
 
     assert [c["id"] for c in overdue] == [case["id"]]
     assert overdue[0]["overdue"] is True
+
+
+def _page_login(client: TestClient, username: str) -> str:
+    """Log in through the form as a browser does; the session's CSRF token from a page."""
+    client.post("/login", data={"username": username, "password": f"{username}-demo"})
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/cases").text)
+    assert token
+    return token.group(1)
+
+
+def test_the_pages_take_a_case_from_violation_to_closed(login: Login, revoked: int) -> None:
+    police, company = login("admin"), login("admin")  # two browsers; each logs in through the form below
+    for client in (police, company):
+        client.cookies.clear()
+        client.headers.pop("X-CSRF-Token")
+    police_token, company_token = _page_login(police, "police"), _page_login(company, "pingan")
+
+    listed = police.get("/cases")
+    assert f'id="violation-{revoked}"' in listed.text
+    assert "保安员证已被吊销" in listed.text
+    opened = police.post("/cases/open", data={"csrf_token": police_token, "violation_id": revoked})
+    case_url = str(opened.url)
+    assert "/cases/" in case_url
+    assert "已立案" in opened.text
+    ordered = police.post(
+        f"{case_url}/order", data={"csrf_token": police_token, "note": "停止上岗", "deadline": "2026-03-20"}
+    )
+    assert "整改中" in ordered.text
+
+    mine = company.get("/cases")
+    assert "整改中" in mine.text
+    assert 'id="open-violations"' not in mine.text  # opening cases is the regulator's
+    refused = company.post(f"{case_url}/close", data={"csrf_token": company_token})
+    assert refused.status_code == 409
+    assert "此操作不属于您的角色" in refused.text
+    answered = company.post(
+        f"{case_url}/answer",
+        data={"csrf_token": company_token, "note": "已停止该员上岗"},
+        files={"attachment": ("整改照片.jpg", b"\xff\xd8jpeg", "image/jpeg")},
+    )
+    assert "已回复" in answered.text
+    assert "整改照片.jpg" in answered.text
+
+    closed = police.post(f"{case_url}/close", data={"csrf_token": police_token, "note": "复查合格"})
+    assert 'title="closed"' in closed.text
+    assert closed.text.count("<li>") == 4  # opened, ordered, answered, closed
