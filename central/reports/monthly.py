@@ -4,7 +4,8 @@ Regulators ask for monthly statistics of the guards at work in their area: how
 many were rostered and on duty, what share held a valid 保安员证 (持证率),
 what share the registry holds a face and a fingerprint of (采集率), attendance,
 violations by rule and by company, wanted-person alerts and what became of
-them, and what the registry check finds at the month's end. Attendance counts
+them, the cases opened and where they stand, and what the registry check finds
+at the month's end. Attendance counts
 shifts that start in the month (as the timesheets do); check-ins, violations
 and alerts count by their own local day (Asia/Shanghai), so a night shift's
 tap-out on the 1st is the next month's. A past month's report does not change
@@ -22,6 +23,7 @@ from sqlmodel import Session, col, func, select
 
 from central.alerts.models import Alert
 from central.attendance import timesheets
+from central.cases.models import Case
 from central.checkins.models import Checkin, Violation
 from central.compliance.check import check_registry
 from central.registry.credentials import Certificate
@@ -51,6 +53,7 @@ class MonthlyReport:
     violations_by_company: dict[str, int] = field(default_factory=dict)  # employer at the tap; "" for none
     alerts_by_status: dict[str, int] | None = None  # None in a company's report: alerts are the police's
     findings_by_code: dict[str, int] = field(default_factory=dict)  # the registry check on the last day
+    cases_by_status: dict[str, int] = field(default_factory=dict)  # cases opened in the month, by status now
 
     @staticmethod
     def rate(part: int, whole: int) -> float | None:
@@ -125,6 +128,12 @@ def monthly_report(
             .group_by(Alert.status)
         )
         report.alerts_by_status = {str(status): count for status, count in session.exec(alerts).all()}
+    cases = select(Case.status, func.count()).where(col(Case.opened_at) >= start, col(Case.opened_at) < end)
+    if jurisdiction is not None:
+        cases = cases.where(Case.jurisdiction == jurisdiction)
+    if company_id is not None:
+        cases = cases.where(col(Case.company_id) == company_id)
+    report.cases_by_status = {str(s): n for s, n in session.exec(cases.group_by(col(Case.status))).all()}
     findings = [
         f
         for f in check_registry(session, last)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from central.cases.models import CaseStatus
+from central.cases.workflow import STATUS_WORDS
 from central.checkins.rules import CATALOGUE
 from central.compliance.check import KINDS
 from central.registry.models import Company
@@ -76,6 +78,10 @@ def report_rows(session: Session, report: MonthlyReport) -> list[Row]:
         for status, label in _ALERTS.items():
             if status in report.alerts_by_status:
                 rows.append(("比中告警 / wanted-person alerts", label, report.alerts_by_status[status]))
+    rows.append(("案件 / cases", "本月立案 / opened this month", sum(report.cases_by_status.values())))
+    for status, count in sorted(report.cases_by_status.items()):
+        zh, en = STATUS_WORDS.get(CaseStatus(status), (status, status))
+        rows.append(("案件 / cases", f"{zh} / {en}", count))
     for code, count in sorted(report.findings_by_code.items()):
         rows.append((f"月末登记核查 / registry check on {report.last}", _rule(code), count))
     return rows

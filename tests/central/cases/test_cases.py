@@ -19,6 +19,8 @@ from central.app import create_app
 from central.checkins.models import Violation
 from central.checkins.store import record_event
 from central.config import AccessSettings, CentralSettings, RetentionSettings
+from central.db.types import utcnow
+from central.registry.snapshot import local_date
 from tests.fixtures.central import add_terminal, make_event
 
 Login = Callable[[str], TestClient]
@@ -100,6 +102,11 @@ def test_a_case_from_violation_to_closed_across_the_two_roles(login: Login, revo
     with Session(engine) as session:
         actions = session.exec(select(AuditEntry.action).where(AuditEntry.target == str(case["id"]))).all()
     assert {"case.open", "case.order", "case.answer", "case.close"} <= set(actions)
+    month = f"{local_date(utcnow()):%Y-%m}"
+    report = police.get("/api/reports/monthly", params={"month": month}).json()["rows"]
+    cases = {r["item"]: r["value"] for r in report if r["section"] == "案件 / cases"}
+    assert cases["本月立案 / opened this month"] >= 1
+    assert cases["已结案 / closed"] >= 1
 
 
 def test_overdue_cases_are_found_and_companies_cannot_open_cases(login: Login, revoked: int) -> None:
