@@ -12,6 +12,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from central.access.audit import audit
@@ -27,10 +28,12 @@ from central.registry.snapshot import local_date
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
 Note = Annotated[str, Form(max_length=2000)]
+INT_MAX = 2_147_483_647  # the databases' integer keys
+CaseId = Annotated[int, PathParam(ge=1, le=INT_MAX)]
 
 
 class CaseOpen(BaseModel):
-    violation_id: int
+    violation_id: int = Field(ge=1, le=INT_MAX)
     note: str = Field(default="", max_length=2000)
 
 
@@ -43,7 +46,7 @@ def _today() -> date:
     return local_date(utcnow())
 
 
-def _step(session: SessionDep, scope: Scope, case_id: int, action: CaseAction, body: CaseStepIn) -> CasePublic:
+def _step(session: SessionDep, scope: Scope, case_id: CaseId, action: CaseAction, body: CaseStepIn) -> CasePublic:
     case = workflow.take_step(session, scope, case_id, action, body.note, body.deadline)
     audit(session, scope, f"case.{action.value}", str(case_id), f"deadline={body.deadline} note={body.note[:200]}")
     return workflow.public(session, scope, case, _today(), steps=True)
@@ -72,31 +75,31 @@ def cases(
 
 
 @router.get("/{case_id}")
-def case(case_id: int, session: SessionDep, scope: ScopeDep) -> CasePublic:
+def case(case_id: CaseId, session: SessionDep, scope: ScopeDep) -> CasePublic:
     return workflow.public(session, scope, workflow.get_case(session, scope, case_id), _today(), steps=True)
 
 
 @router.post("/{case_id}/order")
-def order(case_id: int, body: CaseStepIn, session: SessionDep, scope: ScopeDep) -> CasePublic:
+def order(case_id: CaseId, body: CaseStepIn, session: SessionDep, scope: ScopeDep) -> CasePublic:
     """责令整改 / order a correction by ``deadline`` (the regulator)."""
     return _step(session, scope, case_id, CaseAction.ORDER, body)
 
 
 @router.post("/{case_id}/close")
-def close(case_id: int, body: CaseStepIn, session: SessionDep, scope: ScopeDep) -> CasePublic:
+def close(case_id: CaseId, body: CaseStepIn, session: SessionDep, scope: ScopeDep) -> CasePublic:
     """结案 / close (the regulator)."""
     return _step(session, scope, case_id, CaseAction.CLOSE, body)
 
 
 @router.post("/{case_id}/reopen")
-def reopen(case_id: int, body: CaseStepIn, session: SessionDep, scope: ScopeDep) -> CasePublic:
+def reopen(case_id: CaseId, body: CaseStepIn, session: SessionDep, scope: ScopeDep) -> CasePublic:
     """重新整改 / reopen with a new deadline (the regulator)."""
     return _step(session, scope, case_id, CaseAction.REOPEN, body)
 
 
 @router.post("/{case_id}/answer")
 async def answer(
-    case_id: int,
+    case_id: CaseId,
     session: SessionDep,
     scope: ScopeDep,
     note: Note,
@@ -113,7 +116,7 @@ async def answer(
 
 
 @router.get("/{case_id}/steps/{step_id}/attachment", response_class=Response)
-def attachment(case_id: int, step_id: int, session: SessionDep, scope: ScopeDep) -> Response:
+def attachment(case_id: CaseId, step_id: CaseId, session: SessionDep, scope: ScopeDep) -> Response:
     step = workflow.attachment_of(session, scope, case_id, step_id)
     name = step.attachment_name or "attachment"
     ascii_name = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from central.access.models import Role
 from central.access.scope import Scope
 from central.api.deps import ScopeDep, SessionDep
+from central.api.operations import FIRST_DAY, LAST_DAY
 from central.compliance.check import DEFAULT_WITHIN_DAYS, Finding, check_registry, names
 from central.db.types import utcnow
 from central.registry.models import ServiceContract
@@ -60,7 +61,9 @@ def _visible(session: Session, scope: Scope, findings: list[Finding]) -> list[Fi
 def registry_check(
     session: SessionDep,
     scope: ScopeDep,
-    on: Annotated[date | None, Query(alias="date", description="the day checked (default: today in China)")] = None,
+    on: Annotated[
+        date | None, Query(alias="date", ge=FIRST_DAY, le=LAST_DAY, description="the day checked (default: today)")
+    ] = None,
     within: Annotated[int, Query(ge=1, le=366, description="days ahead for what is ending")] = DEFAULT_WITHIN_DAYS,
 ) -> RegistryCheckPublic:
     """What the registry breaks without anyone tapping: rostered guards' standing rules, venues without a

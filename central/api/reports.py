@@ -27,7 +27,8 @@ from central.reports.rows import Row, report_rows
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
-MonthQuery = Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+MonthQuery = Annotated[str, Query(pattern=r"^20\d\d-(0[1-9]|1[0-2])$", description="YYYY-MM (2000-2099)")]
+IdQuery = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")]
 
 
 class ReportRowPublic(BaseModel):
@@ -73,8 +74,8 @@ class Asked:
 
 def asked(
     month: MonthQuery,
-    jurisdiction: Annotated[str | None, Query(max_length=32)] = None,
-    company_id: Annotated[str | None, Query(max_length=32)] = None,
+    jurisdiction: IdQuery = None,
+    company_id: IdQuery = None,
 ) -> Asked:
     return Asked(month, jurisdiction, company_id)
 

@@ -25,8 +25,8 @@ def monthly_page(
     request: Request,
     session: SessionDep,
     scope: PageScopeDep,
-    month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")] = None,
-    jurisdiction: Annotated[str | None, Query(max_length=32)] = None,
+    month: Annotated[str | None, Query(pattern=r"^20\d\d-(0[1-9]|1[0-2])$")] = None,
+    jurisdiction: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")] = None,
 ) -> HTMLResponse:
     shown = month or f"{local_date(utcnow()).replace(day=1) - timedelta(days=1):%Y-%m}"  # the month just ended
     asked = jurisdiction if scope.role is Role.ADMIN else None
