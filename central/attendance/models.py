@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 
 class AttendancePublic(SQLModel):
@@ -50,6 +50,7 @@ class OnDutyRow(SQLModel):
     taps: int
     violations: int
     last_event_id: uuid.UUID
+    codes: list[str] = Field(default_factory=list)  # the rules the day's taps broke, each once
 
 
 class CalendarDay(SQLModel):

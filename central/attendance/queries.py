@@ -48,6 +48,7 @@ def on_duty(session: Session, scope: Scope, site: Site, day: date) -> list[OnDut
             )
         row.taps += 1
         row.violations += len(item.violations)
+        row.codes += [code for code in item.violations if code not in row.codes]
         if item.direction == "in" and row.first_in is None:
             row.first_in = item.occurred_at
         if item.occurred_at >= row.last_tap:

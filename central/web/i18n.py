@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from central.web.labels import FACE
+
 LANG_COOKIE = "gp_lang"
 LANGS = ("zh", "en")
 
@@ -46,6 +48,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "taps": ("刷卡", "Taps"),
     "time": ("时间", "Time"),
     "code": ("代码", "Code"),
+    "violation": ("违规", "Violation"),
     "reason": ("原因", "Reason"),
     "basis": ("依据", "Legal basis"),
     "photo": ("照片", "Photo"),
@@ -85,14 +88,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "matched_by": ("比中方式", "Matched by"),
     "mb_face": ("人脸", "Face"),
     "mb_id_number": ("身份证号", "ID number"),
-    "fs_OK": ("人脸正常", "Face OK"),
-    "fs_NO_FACE": ("未检测到人脸", "No face"),
-    "fs_MULTIPLE_FACES": ("多张人脸", "Several faces"),
-    "fs_FACE_TOO_SMALL": ("人脸过小", "Face too small"),
-    "fs_BLURRED": ("照片模糊", "Blurred"),
-    "fs_TOO_DARK": ("光线过暗", "Too dark"),
-    "fs_NOT_FRONTAL": ("非正脸", "Not frontal"),
-    "fs_PHOTO_MISSING": ("无照片", "No photo"),
+    **{f"fs_{status}": words for status, words in FACE.items()},
     "key_active": ("有效", "Active"),
     "key_prefix": ("前缀", "Prefix"),
     "role_system": ("系统任务", "System"),

@@ -33,6 +33,7 @@ from central.registry import coverage
 from central.registry import queries as registry_queries
 from central.registry.coverage import CoverageFilter, Lack
 from central.web.i18n import LANG_COOKIE, LANGS
+from central.web.labels import Names
 from central.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -199,7 +200,8 @@ def violations_page(
         "rows": found.rows,
         "total": found.count,
         "zones": {s.id: s.timezone for s in sites},
-        "site_names": {s.id: s.name_zh for s in sites},
+        # A guard's tap at another's site is shown by the site's name, also where the site is not the reader's.
+        "names": Names.load(session, [v.site_id for v in found.rows]),
     }
     return render(request, "violations.html", scope, context)
 
@@ -211,7 +213,8 @@ def guards_page(
     found = registry_queries.list_guards(session, scope, q=q, paging=Paging(limit=PAGE_ROWS))
     if scope.is_police:
         audit(session, scope, "person.search", q or "", f"{found.count} found (page)")
-    return render(request, "guards.html", scope, {"rows": found.rows, "total": found.count, "q": q})
+    names = Names.load(session, (), [g.employer_id for g in found.rows])
+    return render(request, "guards.html", scope, {"rows": found.rows, "total": found.count, "q": q, "names": names})
 
 
 @router.get("/coverage")

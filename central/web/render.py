@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from sqlmodel import Session
 
 from central.access.auth import SESSION_COOKIE, csrf_token
 from central.access.models import Role
@@ -17,6 +18,7 @@ from central.access.scope import Scope
 from central.errors import DomainError
 from central.registry.snapshot import DEFAULT_ZONE
 from central.web.i18n import LANG_COOKIE, language, translator
+from central.web.labels import Names, labeller
 
 WEB_DIR = Path(__file__).parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
@@ -64,8 +66,27 @@ def render(
     nav = [(path, key) for path, key, roles in NAV if scope is not None and scope.role in roles]
     token = request.cookies.get(SESSION_COOKIE)
     csrf = csrf_token(token) if token and scope is not None else ""  # forms and scripts post it back
-    base = {"lang": lang, "t": translator(lang), "scope": scope, "nav": nav, "path": request.url.path, "csrf": csrf}
+    base = {
+        "lang": lang,
+        "t": translator(lang),
+        "label": labeller(lang),
+        "scope": scope,
+        "tenant": _tenant(request, scope, lang),
+        "nav": nav,
+        "path": request.url.path,
+        "csrf": csrf,
+    }
     return templates.TemplateResponse(request, name, base | context, status_code=status_code)
+
+
+def _tenant(request: Request, scope: Scope | None, lang: str) -> str:
+    """The header's name of the account's company (its name, not its id), or its jurisdiction."""
+    if scope is None:
+        return ""
+    if scope.company_id is None:
+        return scope.jurisdiction or ""
+    with Session(request.app.state.engine) as session:
+        return Names.load(session, (), [scope.company_id]).company(scope.company_id, lang)
 
 
 _ERROR_PAGES = {401: "not_found", 403: "forbidden", 404: "not_found"}

@@ -8,6 +8,7 @@ appear on the page within two seconds.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -19,9 +20,12 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from central.registry.faces import enrol_photos
+from central.registry.models import Company, Site
+from central.web.labels import known_codes
 from guardpost.demo_script import faces_dir
 from protocol.topics import event_topic
 from tests.fixtures.browser import Live, face_jpeg, login
@@ -124,7 +128,9 @@ def test_police_overview_and_login_page(live: Live, browser: webdriver.Chrome) -
     login(browser, live.url, "police", PASSWORDS["police"])
     browser.get(f"{live.url}/police/violations")
     page = text_of(browser)
-    assert "CERT_REVOKED" in page
+    assert "保安员证已吊销" in page  # CERT_REVOKED, in words
+    assert "CERT_REVOKED" not in page
+    assert browser.find_element(By.CSS_SELECTOR, "#overview-table [title=CERT_REVOKED]")  # the code on hover
     assert "星光大厦" in page
     assert "第二小区" not in page  # another jurisdiction
     shot(browser, "overview-police")
@@ -160,3 +166,49 @@ def test_alert_reaches_the_police_page_within_two_seconds(live: Live, browser: w
     WebDriverWait(browser, 5).until(lambda d: "police" in card.find_element(By.CSS_SELECTOR, ".history").text)
     assert "已确认" in card.find_element(By.CSS_SELECTOR, ".status").text
     shot(browser, "alerts-police")
+
+
+# Every page a role has, as the role sees it: none may show a rule, face or fingerprint code, or a site or company id.
+PAGES_BY_ROLE = {
+    "jinxiu": ("/board", "/calendar", "/attendance?site_id=S1", "/violations", "/guards", "/coverage"),
+    "pingan": ("/board", "/calendar?site_id=S2", "/attendance?site_id=S2", "/violations", "/guards", "/coverage"),
+    "police": ("/police/violations", "/police/alerts", "/coverage"),
+    "admin": ("/board", "/attendance?site_id=S2", "/violations", "/guards", "/coverage", "/police/violations")
+    + ("/admin",),
+}
+
+
+def _raw_codes(engine: Engine) -> re.Pattern[str]:
+    with Session(engine) as session:
+        ids = set(session.exec(select(Site.id)).all()) | set(session.exec(select(Company.id)).all())
+    codes = sorted(known_codes() | ids, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(c) for c in codes) + r")(?![\w-])")
+
+
+def _visible_text(driver: webdriver.Chrome) -> str:
+    # The audit log is a verbatim record (its details quote ids on purpose): everything else must be words.
+    return str(
+        driver.execute_script(
+            "var b = document.body.cloneNode(true);"
+            "b.querySelectorAll('#audit-table td.detail').forEach(function (e) { e.remove(); });"
+            "document.documentElement.appendChild(b); var text = b.innerText; b.remove(); return text;"
+        )
+    )
+
+
+def test_no_page_shows_a_raw_code(live: Live, browser: webdriver.Chrome) -> None:
+    raw = _raw_codes(live.engine)
+    revoked = {"zh": "保安员证已吊销", "en": "Certificate revoked"}
+    seen: set[str] = set()
+    for user, paths in PAGES_BY_ROLE.items():
+        login(browser, live.url, user, PASSWORDS[user])
+        for lang in ("zh", "en") if user in ("jinxiu", "pingan") else ("zh",):
+            browser.add_cookie({"name": "gp_lang", "value": lang})
+            for path in paths:
+                browser.get(f"{live.url}{path}")
+                text = _visible_text(browser)
+                assert browser.find_elements(By.ID, "who"), f"{user} {path}: not a page"
+                found = sorted(set(raw.findall(text)))
+                assert not found, f"{user} {path} ({lang}) shows {found}"
+                seen |= {lang} if revoked[lang] in text else set()
+    assert seen == {"zh", "en"}  # the revoked certificate is there, in words, in both languages
