@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from central.access import auth
@@ -44,7 +45,7 @@ from central.api import (
     watchlist,
 )
 from central.api.deps import LoginRequired, csrf_protect, require_admin
-from central.api.errors import error_json, invalid_request, is_api
+from central.api.errors import error_json, field_errors, http_json, invalid_request, is_api
 from central.api.headers import SecurityHeaders
 from central.api.limits import BodyGuard, BodyLimits, account_role
 from central.api.metrics import Metrics, RecordsCollector, RequestLog
@@ -61,7 +62,7 @@ from central.watchlist.sync import load_private_key
 from central.web import pages
 from central.web import police as police_pages
 from central.web import watchlist as watchlist_pages
-from central.web.render import WEB_DIR, error_page
+from central.web.render import WEB_DIR, domain_error_page, error_page
 from protocol.messages import PoliceAlert
 
 logger = logging.getLogger(__name__)
@@ -147,13 +148,29 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
 
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(DomainError, domain_error)
-    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
     """Every refusal of a domain, one way: JSON for the API, the error page for pages."""
     assert isinstance(exc, DomainError)
-    return error_json(exc) if is_api(request) else error_page(request, exc)
+    return error_json(exc) if is_api(request) else domain_error_page(request, exc)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """The framework's refusals (no such path, method not allowed), worded like the domain's."""
+    assert isinstance(exc, StarletteHTTPException)
+    return http_json(exc) if is_api(request) else error_page(request, exc.status_code)
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    """A request that fails validation: JSON for the API, for a page the fields and why in words."""
+    assert isinstance(exc, RequestValidationError)
+    if is_api(request):
+        return await invalid_request(request, exc)
+    fields = [(str(e["loc"][-1]), e["msg_zh"]) for e in field_errors(exc)]
+    return error_page(request, 422, fields=fields)
 
 
 def _roster_publisher(engine: Engine, settings: CentralSettings, ingest: Ingest) -> RosterPublisher | None:

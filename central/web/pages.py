@@ -8,26 +8,27 @@ for without a session sends the browser to the login form.
 from __future__ import annotations
 
 import calendar as cal
+import math
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from central.access import auth
+from central.access import auth, policy
 from central.access.audit import audit
 from central.access.models import Role
 from central.access.scope import Scope
 from central.api.auth import change_password, checked_login, set_session_cookie
-from central.api.deps import AccessDep, AccountDep, PageScopeDep, SessionDep, ThrottleDep
+from central.api.deps import AccessDep, AccountDep, PageScopeDep, SessionDep, ThrottleDep, client_address
 from central.api.operations import FIRST_DAY, LAST_DAY, today_at
 from central.attendance import queries as attendance_queries
 from central.attendance.report import day_report
 from central.attendance.rules import local_day_bounds
 from central.checkins import queries as checkin_queries
-from central.errors import DomainError
+from central.errors import DomainError, TooManyAttempts
 from central.paging import Paging
 from central.registry import coverage
 from central.registry import queries as registry_queries
@@ -70,13 +71,24 @@ def login_submit(
 ) -> Response:
     try:
         result = checked_login(request, session, access, throttle, username, password)
-    except HTTPException as exc:  # locked out: the form says so, with the wait
-        context = {"next": _safe_next(next), "error": True, "locked": exc.detail}
-        return render(request, "login.html", None, context, status_code=exc.status_code)
+    except TooManyAttempts as exc:  # locked out: the form says so, with the wait
+        return _locked_out(request, next, exc.retry_after_s)
     if result is None:
+        # The failure that locks the account out says so at once, not on the next try.
+        wait = throttle.retry_after(policy.login_name(username), client_address(request))
+        if wait is not None:
+            return _locked_out(request, next, wait)
         return render(request, "login.html", None, {"next": _safe_next(next), "error": True}, status_code=401)
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(response, result[0], access.session_hours, access.secure_cookie)
+    return response
+
+
+def _locked_out(request: Request, next: str, wait_s: float) -> HTMLResponse:  # noqa: A002
+    minutes = max(1, math.ceil(wait_s / 60))
+    context = {"next": _safe_next(next), "error": True, "locked": True, "wait_minutes": minutes}
+    response = render(request, "login.html", None, context, status_code=429)
+    response.headers["Retry-After"] = str(int(wait_s) + 1)
     return response
 
 
