@@ -72,7 +72,9 @@ KINDS: dict[str, dict[str, tuple[str, str]]] = {
 
 def known_codes() -> set[str]:
     """Every code that has a word: what a page must never show bare."""
-    return {str(code) for table in KINDS.values() for code in table} - {"OK"}  # "OK" is also a word
+    codes = {str(code) for table in KINDS.values() for code in table}
+    # "OK", "matched", "fault" are also plain words: only codes that read as codes.
+    return {code for code in codes if code != "OK" and (code.isupper() or "_" in code)}
 
 
 def words(kind: str, code: str, lang: str) -> str:

@@ -28,19 +28,18 @@ from central.attendance import queries as attendance_queries
 from central.attendance.report import day_report
 from central.attendance.rules import local_day_bounds
 from central.checkins import queries as checkin_queries
+from central.checkins.rules import CATALOGUE
 from central.errors import DomainError, TooManyAttempts
-from central.paging import Paging
+from central.paging import MAX_LIMIT, Paging
 from central.registry import coverage
 from central.registry import queries as registry_queries
 from central.registry.coverage import CoverageFilter, Lack
 from central.web.i18n import LANG_COOKIE, LANGS
 from central.web.labels import Names
+from central.web.pager import PagerDep
 from central.web.render import render
 
 router = APIRouter(include_in_schema=False)
-
-# Rows a page shows at most; it says how many there are in all when there are more.
-PAGE_ROWS = 500
 
 PageDate = Annotated[date | None, Query(alias="date", ge=FIRST_DAY, le=LAST_DAY)]
 
@@ -180,7 +179,7 @@ def calendar_page(
 
 @router.get("/attendance")
 def attendance_page(
-    request: Request, session: SessionDep, scope: PageScopeDep, site_id: str, day: PageDate = None
+    request: Request, session: SessionDep, scope: PageScopeDep, ask: PagerDep, site_id: str, day: PageDate = None
 ) -> HTMLResponse:
     """One site's day: attendance against shifts (late / early / absent) and every check-in with its photo."""
     site = registry_queries.get_site(session, scope, site_id)
@@ -189,28 +188,36 @@ def attendance_page(
     shown = day or today_at(site)
     rows = day_report(session, [site.id], shown, attendance_queries.attendance_employer(scope, site))
     start, end = local_day_bounds(shown, site.timezone)
-    checkins = checkin_queries.list_checkins(
-        session, scope, site_id=site.id, start=start, end=end, paging=Paging(limit=PAGE_ROWS)
-    )
-    context = {"site": site, "day": shown, "rows": rows, "checkins": checkins.rows, "checkins_total": checkins.count}
+    checkins = checkin_queries.list_checkins(session, scope, site_id=site.id, start=start, end=end, paging=ask.paging)
+    context = {"site": site, "day": shown, "rows": rows, "checkins": checkins.rows, "pager": ask.of(checkins.count)}
     return render(request, "attendance.html", scope, context)
 
 
 @router.get("/violations")
 def violations_page(
-    request: Request, session: SessionDep, scope: PageScopeDep, site_id: str | None = None, day: PageDate = None
+    request: Request,
+    session: SessionDep,
+    scope: PageScopeDep,
+    ask: PagerDep,
+    site_id: str | None = None,
+    day: PageDate = None,
+    code: Annotated[str | None, Query(max_length=40)] = None,
 ) -> HTMLResponse:
+    """Violations newest first, by site, day and rule, a page at a time."""
     sites = registry_queries.visible_sites(session, scope)
     if site_id and registry_queries.get_site(session, scope, site_id) is None:
         return not_found(request, scope)
-    paging = Paging(limit=PAGE_ROWS)
-    found = checkin_queries.list_violations(session, scope, site_id=site_id or None, day=day, code=None, paging=paging)
+    found = checkin_queries.list_violations(
+        session, scope, site_id=site_id or None, day=day, code=code or None, paging=ask.paging
+    )
     context = {
         "sites": sites,
         "site_id": site_id,
         "day": day,
+        "code": code,
+        "codes": list(CATALOGUE),
         "rows": found.rows,
-        "total": found.count,
+        "pager": ask.of(found.count),
         "zones": {s.id: s.timezone for s in sites},
         # A guard's tap at another's site is shown by the site's name, also where the site is not the reader's.
         "names": Names.load(session, [v.site_id for v in found.rows]),
@@ -220,13 +227,18 @@ def violations_page(
 
 @router.get("/guards")
 def guards_page(
-    request: Request, session: SessionDep, scope: PageScopeDep, q: Annotated[str | None, Query(max_length=64)] = None
+    request: Request,
+    session: SessionDep,
+    scope: PageScopeDep,
+    ask: PagerDep,
+    q: Annotated[str | None, Query(max_length=64)] = None,
 ) -> HTMLResponse:
-    found = registry_queries.list_guards(session, scope, q=q, paging=Paging(limit=PAGE_ROWS))
+    found = registry_queries.list_guards(session, scope, q=q, paging=ask.paging)
     if scope.is_police:
         audit(session, scope, "person.search", q or "", f"{found.count} found (page)")
     names = Names.load(session, (), [g.employer_id for g in found.rows])
-    return render(request, "guards.html", scope, {"rows": found.rows, "total": found.count, "q": q, "names": names})
+    context = {"rows": found.rows, "pager": ask.of(found.count), "q": q, "names": names}
+    return render(request, "guards.html", scope, context)
 
 
 @router.get("/coverage")
@@ -234,16 +246,16 @@ def coverage_page(
     request: Request,
     session: SessionDep,
     scope: PageScopeDep,
+    ask: PagerDep,
     company_id: Annotated[str | None, Query(max_length=32)] = None,
     jurisdiction: Annotated[str | None, Query(max_length=32)] = None,
     lacks: Lack | None = None,
 ) -> HTMLResponse:
     """采集率 per company (in the jurisdiction asked for), and the guards who lack a portrait or fingerprints."""
-    paging = Paging(limit=PAGE_ROWS)
     where = CoverageFilter(company_id or None, jurisdiction or None, lacks)
     overall = CoverageFilter(jurisdiction=where.jurisdiction)  # the summary: every company in view
-    companies = coverage.summary(session, scope, overall, paging)
-    missing = coverage.missing(session, scope, where, paging)
+    companies = coverage.summary(session, scope, overall, Paging(limit=MAX_LIMIT))  # says so if there are more
+    missing = coverage.missing(session, scope, where, ask.paging)
     if scope.is_police:
         audit(session, scope, "coverage.missing", where.company_id or "", f"{missing.count} guards (page)")
     context = {
@@ -252,6 +264,7 @@ def coverage_page(
         "total": coverage.total(session, scope, overall),
         "missing": missing.rows,
         "missing_total": missing.count,
+        "pager": ask.of(missing.count),
         "jurisdictions": coverage.jurisdictions(session, scope),
         "where": where,
         "summary_query": _query(overall),

@@ -22,6 +22,7 @@ from central.errors import DomainError, TooManyAttempts
 from central.registry.snapshot import DEFAULT_ZONE
 from central.web.i18n import LANG_COOKIE, language, translator
 from central.web.labels import Names, labeller
+from central.web.pager import SIZES
 
 WEB_DIR = Path(__file__).parent
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
@@ -43,6 +44,7 @@ def stamp(value: datetime | None, zone: str | None = None) -> str:
 
 templates.env.filters["clock"] = clock
 templates.env.filters["stamp"] = stamp
+templates.env.globals["sizes"] = SIZES
 
 # (path, message key, roles that see the link)
 NAV: list[tuple[str, str, frozenset[Role]]] = [
