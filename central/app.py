@@ -32,6 +32,7 @@ from central.access.throttle import LoginThrottle
 from central.alerts.live import AlertHub
 from central.api import auth as auth_routes
 from central.api import (
+    board,
     coverage,
     enrolment,
     exports,
@@ -52,6 +53,7 @@ from central.api.metrics import Metrics, RecordsCollector, RequestLog
 from central.api.refusals import REFUSALS
 from central.checkins import retention
 from central.checkins.ingest import Ingest
+from central.checkins.live import CheckinHub
 from central.config import CentralSettings
 from central.db import sealing
 from central.db.engine import make_engine
@@ -126,7 +128,8 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
         access.login_max_failures, access.login_max_failures_per_address, access.login_window_s, access.login_lockout_s
     )
     app.state.metrics = Metrics()
-    for module in (health, operations, police, terminals, watchlist, auth_routes, coverage, exports, metrics):
+    modules = (health, operations, board, police, terminals, watchlist, auth_routes, coverage, exports, metrics)
+    for module in modules:
         app.include_router(module.router, responses=REFUSALS)
     # The registry API is the administrator's: ID numbers in clear, writes.
     app.include_router(
@@ -223,6 +226,7 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
     _prepare_accounts(engine, settings)
     hub = AlertHub(engine, settings.data_dir)
     app.state.alert_hub = hub
+    app.state.checkin_hub = checkins_hub = CheckinHub(engine)
     ingest = app.state.ingest
     app.state.metrics.registry.register(
         RecordsCollector(
@@ -232,7 +236,10 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
             lambda: ingest.verdict_differences if ingest is not None else {},
         )
     )
-    tasks = [asyncio.create_task(hub.run(), name="alert-hub")]
+    tasks = [
+        asyncio.create_task(hub.run(), name="alert-hub"),
+        asyncio.create_task(checkins_hub.run(), name="board-hub"),
+    ]
     app.state.rosters = _roster_publisher(engine, settings, ingest) if ingest is not None else None
     if app.state.rosters is not None:
         ingest.on_status = app.state.rosters.wake  # a terminal spoke: does it hold its roster?

@@ -35,6 +35,8 @@ class AttendancePublic(SQLModel):
     early_minutes: int = 0
     absent: bool = False  # rostered, and no tap that shows the guard's own presence
     worked_minutes: int = 0  # from first tap in (or shift start, if earlier) to last tap out, within the shift
+    last_in: datetime | None = None  # the latest tap in: after the last out, the guard is on post again
+    due_by: datetime | None = None  # shift start and the late grace: not there by then is 未到
 
 
 class OnDutyRow(SQLModel):

@@ -163,6 +163,8 @@ def duty_row(duty: Duty, taps: Sequence[Tap]) -> AttendanceRow:
         early_minutes=_minutes(duty.end - last_out) if early and last_out else 0,
         absent=not present,
         worked_minutes=_minutes(worked),
+        last_in=max(ins).astimezone(tz) if ins else None,
+        due_by=duty.start + duty.late_grace,
     )
 
 
@@ -189,8 +191,9 @@ def unrostered_rows(taps: Iterable[Tap], zones: dict[str, str], default_zone: st
         row.violations += tap.violations
         if tap.face_mismatch:
             continue
-        if tap.direction == "in" and row.first_in is None:
-            row.first_in = at
+        if tap.direction == "in":
+            row.first_in = row.first_in or at
+            row.last_in = at
         elif tap.direction == "out":
             row.last_out = at
     return list(rows.values())

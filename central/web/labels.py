@@ -35,6 +35,7 @@ RULES: dict[str, tuple[str, str]] = {
     "FINGERPRINT_MISMATCH": ("指纹与持卡人不符", "Fingerprint mismatch"),
     "NO_FINGERPRINT": ("未采集到指纹", "No fingerprint"),
     "WANTED_MATCH": ("比中在逃人员", "Wanted-person match"),
+    "CLOCK_SKEW": ("终端时钟不准", "Terminal clock off"),
 }
 
 FACE: dict[str, tuple[str, str]] = {

@@ -89,7 +89,9 @@ def page_ask(
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     size: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_SIZE,
 ) -> PageAsk:
-    params = tuple((k, v) for k, v in request.query_params.multi_items() if k not in ("page", "size") and v != "")
+    params = tuple(
+        (k, v) for k, v in request.query_params.multi_items() if k not in ("page", "size", "fragment") and v != ""
+    )
     return PageAsk(page, size, request.url.path, params)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar as cal
 import math
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
@@ -22,9 +22,11 @@ from central.access.audit import audit
 from central.access.models import Role
 from central.access.scope import Scope
 from central.api.auth import change_password, checked_login, set_session_cookie
+from central.api.board import board_of
 from central.api.deps import AccessDep, AccountDep, PageScopeDep, SessionDep, ThrottleDep, client_address
 from central.api.operations import FIRST_DAY, LAST_DAY, today_at
 from central.attendance import queries as attendance_queries
+from central.attendance.board import FILTERS, presence
 from central.attendance.report import day_report
 from central.attendance.rules import local_day_bounds
 from central.checkins import queries as checkin_queries
@@ -144,13 +146,40 @@ def home(account: AccountDep) -> RedirectResponse:
     return RedirectResponse("/police/alerts" if account.role == Role.POLICE else "/board", status_code=303)
 
 
+# The badge of each presence on the board.
+PRESENCE_CSS = {"on_post": "ok", "left": "off", "not_yet": "off", "missing": "bad", "absent": "bad"}
+
+
 @router.get("/board")
-def board(request: Request, session: SessionDep, scope: PageScopeDep, day: PageDate = None) -> HTMLResponse:
-    """Today's on-duty board, one panel per site the account may see."""
+def board_page(
+    request: Request,
+    session: SessionDep,
+    scope: PageScopeDep,
+    ask: PagerDep,
+    site_id: Annotated[str | None, Query(max_length=32)] = None,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+    day: PageDate = None,
+    fragment: bool = False,
+) -> HTMLResponse:
+    """Who is expected, on post, missing, late or not in order at each site today; live (``board.js``)."""
     sites = registry_queries.visible_sites(session, scope)
-    shown = day or (today_at(sites[0]) if sites else date.today())  # noqa: DTZ011  (no site: nothing to show)
-    boards = [(site, attendance_queries.on_duty(session, scope, site, shown)) for site in sites]
-    return render(request, "board.html", scope, {"boards": boards, "day": shown})
+    if site_id and site_id not in {s.id for s in sites}:
+        return not_found(request, scope)
+    result, shown = board_of(session, scope, site_id or None, status if status in FILTERS else None, day)
+    paged = ask.paging.slice(result.sites)
+    context = {
+        "sites": sites,
+        "site_id": site_id,
+        "status": status,
+        "filters": FILTERS,
+        "day": shown,
+        "site_boards": paged.rows,
+        "counts": result.counts,
+        "quiet": result.quiet,
+        "pager": ask.of(paged.count),
+        "presence_css": PRESENCE_CSS,
+    }
+    return render(request, "_board_live.html" if fragment else "board.html", scope, context)
 
 
 @router.get("/calendar")
@@ -189,7 +218,15 @@ def attendance_page(
     rows = day_report(session, [site.id], shown, attendance_queries.attendance_employer(scope, site))
     start, end = local_day_bounds(shown, site.timezone)
     checkins = checkin_queries.list_checkins(session, scope, site_id=site.id, start=start, end=end, paging=ask.paging)
-    context = {"site": site, "day": shown, "rows": rows, "checkins": checkins.rows, "pager": ask.of(checkins.count)}
+    now = datetime.now(UTC)
+    context = {
+        "site": site,
+        "day": shown,
+        "rows": [(row, presence(row, now)) for row in rows],  # the board's words for the same rows
+        "presence_css": PRESENCE_CSS,
+        "checkins": checkins.rows,
+        "pager": ask.of(checkins.count),
+    }
     return render(request, "attendance.html", scope, context)
 
 

@@ -42,8 +42,13 @@ def stamp(value: datetime | None, zone: str | None = None) -> str:
     return _local(value, zone, "%Y-%m-%d %H:%M:%S")
 
 
+def hm(value: datetime | None, zone: str | None = None) -> str:
+    return _local(value, zone, "%H:%M")
+
+
 templates.env.filters["clock"] = clock
 templates.env.filters["stamp"] = stamp
+templates.env.filters["hm"] = hm
 templates.env.globals["sizes"] = SIZES
 
 # (path, message key, roles that see the link)

@@ -43,3 +43,8 @@
     return plain(input, init);
   };
 })();
+
+// A list's page size applies at once (the pager's form; scripts may not sit in the page itself).
+document.addEventListener("change", function (event) {
+  if (event.target.matches && event.target.matches(".pager select[name=size]")) event.target.form.submit();
+});

@@ -28,7 +28,7 @@ from central.registry.models import Company, Site
 from central.web.labels import known_codes
 from guardpost.demo_script import faces_dir
 from protocol.topics import event_topic
-from tests.fixtures.browser import Live, face_jpeg, login
+from tests.fixtures.browser import Live, face_jpeg, login, open_board
 from tests.fixtures.central import make_event, wanted_hit
 from tests.fixtures.tenants import PASSWORDS, SECOND_PASSWORD, SECOND_USER
 
@@ -55,7 +55,7 @@ def test_firm_sees_its_site_and_nothing_else(live: Live, browser: webdriver.Chro
         assert enrol_photos(session, "G5", photos).templates == 2
         session.commit()
     login(browser, live.url, "jinxiu", PASSWORDS["jinxiu"])
-    browser.get(f"{live.url}/board")
+    open_board(browser, f"{live.url}/board")
     board = text_of(browser)
     assert "今日在岗" in board
     assert "锦绣花园小区" in board

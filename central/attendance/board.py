@@ -1,0 +1,167 @@
+"""The on-duty board: per site, who is expected today, who is on post, who is missing, late, gone, or not in order.
+
+One source of truth with the attendance page: the rows are ``day_report``'s
+(the roster's duties and the unrostered taps, the same folding and matching);
+the board adds where each guard is now (``Presence``, from the row and the
+clock) and the credential problems: the rules the guard breaks by standing at
+the site that day (certificate, bars, contracts...) and those the day's taps broke.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlmodel import Session, col, select
+
+from central.access.scope import Scope
+from central.attendance.queries import attendance_employer, on_duty
+from central.attendance.report import day_report
+from central.attendance.rules import AttendanceRow
+from central.checkins.rules import RULES, evaluate_standing
+from central.registry.faces import GuardPortrait
+from central.registry.models import Site, Terminal
+from central.registry.snapshot import standing_snapshots
+
+
+class Presence(StrEnum):
+    ON_POST = "on_post"  # 在岗: the latest own tap is in
+    LEFT = "left"  # 已离岗: the latest own tap is out
+    NOT_YET = "not_yet"  # 待到岗: rostered, the shift (and its grace) has not begun
+    MISSING = "missing"  # 未到: rostered, past the start and its grace, not there
+    ABSENT = "absent"  # 缺勤: rostered, the shift is over, never came
+
+
+# The status filter: each choice and the rows it keeps.
+FILTERS = ("on_post", "left", "missing", "late", "early", "violation", "unrostered")
+
+_RULE_ORDER = {rule.code: n for n, rule in enumerate(RULES)}
+
+
+def presence(row: AttendanceRow, now: datetime) -> Presence:
+    """Where the guard of ``row`` is at ``now``: by the own taps, else by the clock against the shift."""
+    if row.last_in is not None and (row.last_out is None or row.last_in > row.last_out):
+        return Presence.ON_POST
+    if row.last_out is not None:
+        return Presence.LEFT
+    if row.first_in is not None:  # unrostered rows without a separate last in
+        return Presence.ON_POST
+    if row.shift_end is not None and now >= row.shift_end:
+        return Presence.ABSENT
+    if row.due_by is not None and now >= row.due_by:
+        return Presence.MISSING
+    return Presence.NOT_YET
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    row: AttendanceRow
+    presence: Presence
+    codes: tuple[str, ...]  # credential problems and the day's violations, in the rules' order
+    last_event_id: uuid.UUID | None  # the latest tap: its photo is the thumbnail
+    has_portrait: bool = False  # a registered portrait to show beside it
+
+    @property
+    def rostered(self) -> bool:
+        return self.row.shift_id is not None
+
+    def matches(self, status: str | None) -> bool:
+        checks = {
+            "on_post": self.presence is Presence.ON_POST,
+            "left": self.presence is Presence.LEFT,
+            "missing": self.presence in (Presence.MISSING, Presence.ABSENT),
+            "late": self.row.late,
+            "early": self.row.early_leave,
+            "violation": bool(self.codes),
+            "unrostered": not self.rostered,
+        }
+        return checks.get(status or "", True)
+
+
+@dataclass
+class Counts:
+    """The board's header: 应到 / 实到 / 未到 / 迟到 / 违规."""
+
+    expected: int = 0
+    present: int = 0
+    missing: int = 0
+    late: int = 0
+    violations: int = 0
+
+    def add(self, rows: Iterable[BoardRow]) -> None:
+        for r in rows:
+            self.expected += r.rostered
+            self.present += r.rostered and r.presence in (Presence.ON_POST, Presence.LEFT)
+            self.missing += r.presence in (Presence.MISSING, Presence.ABSENT)
+            self.late += r.row.late
+            self.violations += bool(r.codes)
+
+
+@dataclass
+class SiteBoard:
+    site: Site
+    rows: list[BoardRow]
+    counts: Counts = field(default_factory=Counts)
+
+
+_ORDER = {Presence.MISSING: 0, Presence.ABSENT: 1, Presence.ON_POST: 2, Presence.NOT_YET: 3, Presence.LEFT: 4}
+
+
+def site_board(session: Session, scope: Scope, site: Site, day: date, now: datetime) -> SiteBoard:
+    """``site``'s board for local ``day`` as ``scope`` sees it: missing and absent first, then on post."""
+    rows = day_report(session, [site.id], day, attendance_employer(scope, site))
+    seen = {r.guard_id: r for r in on_duty(session, scope, site, day)}
+    guard_ids = [r.guard_id for r in rows if r.guard_id]
+    standing = _standing(session, site, guard_ids, day)
+    portraits = set(session.exec(select(GuardPortrait.guard_id).where(col(GuardPortrait.guard_id).in_(guard_ids))))
+    board = []
+    for row in rows:
+        tapped = seen.get(row.guard_id)
+        codes = set(standing.get(row.guard_id or "", ())) | set(tapped.codes if tapped else ())
+        ordered = tuple(sorted(codes, key=lambda c: _RULE_ORDER.get(c, len(_RULE_ORDER))))
+        event_id = tapped.last_event_id if tapped else None
+        board.append(BoardRow(row, presence(row, now), ordered, event_id, row.guard_id in portraits))
+    board.sort(key=lambda r: (_ORDER[r.presence], not r.codes, r.row.guard_name_zh or "~"))
+    counts = Counts()
+    counts.add(board)
+    return SiteBoard(site, board, counts)
+
+
+def _standing(session: Session, site: Site, guard_ids: Sequence[str], day: date) -> dict[str, list[str]]:
+    """The rules each guard breaks by being on duty at ``site`` on ``day`` (as a terminal there judges)."""
+    terminals = select(Terminal.id).where(col(Terminal.site_id) == site.id).order_by(col(Terminal.id))
+    terminal = session.exec(terminals.limit(1)).first()
+    if terminal is None or not guard_ids:
+        return {}
+    snapshots = standing_snapshots(session, terminal, sorted(set(guard_ids)), day)
+    return {guard_id: [v.code for v in evaluate_standing(s)] for guard_id, s in snapshots.items()}
+
+
+@dataclass
+class Board:
+    """The boards of the sites asked for, filtered; the counts over all of them (before the status filter)."""
+
+    sites: list[SiteBoard]
+    counts: Counts
+    quiet: int  # sites with nobody rostered and no tap: counted, not drawn
+
+
+def boards(
+    session: Session, scope: Scope, sites: Sequence[Site], day: date, now: datetime, status: str | None = None
+) -> Board:
+    """Each site's board with the rows ``status`` keeps (sites left with none are dropped)."""
+    shown: list[SiteBoard] = []
+    counts, quiet = Counts(), 0
+    for site in sites:
+        board = site_board(session, scope, site, day, now)
+        counts.add(board.rows)
+        if not board.rows:
+            quiet += 1
+            continue
+        kept = [r for r in board.rows if r.matches(status)]
+        if kept:
+            shown.append(SiteBoard(site, kept, board.counts))
+    return Board(shown, counts, quiet)
