@@ -8,77 +8,42 @@ change on the queue of every subscriber whose scope allows it.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from central.access.scope import Scope
 from central.alerts import queries as alert_queries
 from central.alerts.models import AlertDetail
-from central.db.outage import Outage, is_outage
+from central.db import fanout
+from central.db.fanout import PollingHub, sse_stream
+from central.db.outage import Outage
 from central.db.types import utcnow
 
-logger = logging.getLogger(__name__)
-
-POLL_S = 0.25
+POLL_S = fanout.POLL_S
 # A commit can land a little after the clock time stamped on its row: look back this far.
 OVERLAP = timedelta(seconds=5)
 # Streams end after this long and the browser reconnects; a stream that never ends
 # would hold up a graceful server shutdown.
-STREAM_MAX_S = 30.0
-KEEPALIVE_S = 10.0
+STREAM_MAX_S = fanout.STREAM_MAX_S
 
 
-class AlertHub:
+class AlertHub(PollingHub[AlertDetail, Scope]):
     def __init__(self, engine: Engine, data_dir: Path, poll_s: float = POLL_S) -> None:
+        super().__init__(poll_s, Outage("database (live alerts)", "live alert pages get nothing new until it is back"))
         self._engine = engine
         self._data_dir = data_dir
-        self._poll_s = poll_s
-        self._subscribers: dict[asyncio.Queue[AlertDetail], Scope] = {}
         self._seen: dict[uuid.UUID, str] = {}
         self._cursor = utcnow()
-        self._outage = Outage("database (live alerts)", "live alert pages get nothing new until it is back")
 
-    @property
-    def listeners(self) -> int:
-        return len(self._subscribers)
+    def _restart(self) -> None:
+        self._cursor, self._seen = utcnow(), {}
 
-    def subscribe(self, scope: Scope) -> asyncio.Queue[AlertDetail]:
-        if not self._subscribers:
-            self._cursor, self._seen = utcnow(), {}  # only changes from now on
-        queue: asyncio.Queue[AlertDetail] = asyncio.Queue(maxsize=1000)
-        self._subscribers[queue] = scope
-        return queue
-
-    def unsubscribe(self, queue: asyncio.Queue[AlertDetail]) -> None:
-        self._subscribers.pop(queue, None)
-
-    async def run(self) -> None:
-        """Poll while anyone listens; runs until cancelled."""
-        while True:
-            await asyncio.sleep(self._poll_s)
-            if not self._subscribers:
-                continue
-            try:
-                changes = await asyncio.to_thread(self._poll)
-            except SQLAlchemyError as exc:
-                if not is_outage(exc):
-                    logger.warning("alert poll failed; retrying", exc_info=True)
-                self._outage.failed(exc)
-                continue
-            self._outage.recovered()
-            for detail in changes:
-                self._publish(detail)
-
-    def _poll(self) -> list[AlertDetail]:
+    def _poll(self, keys: set[Scope]) -> dict[Scope, list[AlertDetail]]:
         started = utcnow()
         with Session(self._engine) as session:
             rows = alert_queries.alerts_changed_since(session, self._cursor - OVERLAP)
@@ -86,7 +51,7 @@ class AlertHub:
             details = [alert_queries.alert_detail(session, a, self._data_dir) for a in changed]
         self._seen = {a.alert_id: str(a.status) for a in rows}
         self._cursor = started
-        return details
+        return {scope: [d for d in details if scope.may_see_alert(d.jurisdiction)] for scope in keys}
 
     def replay(self, scope: Scope, since: datetime) -> list[AlertDetail]:
         """What changed since ``since`` that ``scope`` may see: sent first to a (re)connecting page."""
@@ -97,12 +62,6 @@ class AlertHub:
                 for a in rows
                 if scope.may_see_alert(a.jurisdiction)
             ]
-
-    def _publish(self, detail: AlertDetail) -> None:
-        for queue, scope in list(self._subscribers.items()):
-            if scope.may_see_alert(detail.jurisdiction):
-                with contextlib.suppress(asyncio.QueueFull):  # a stalled page misses pushes, not the server
-                    queue.put_nowait(detail)
 
 
 def _event(detail: AlertDetail) -> str:
@@ -124,20 +83,6 @@ def resume_point(last_event_id: str | None, since: str | None) -> datetime | Non
 
 async def alert_events(hub: AlertHub, scope: Scope, since: datetime | None) -> AsyncIterator[str]:
     """The SSE body: missed changes since ``since``, then live ``alert`` events, keep-alives, and the end."""
-    queue = hub.subscribe(scope)  # before the replay, so that nothing falls between the two
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + STREAM_MAX_S
-    try:
-        yield "retry: 1000\n: connected\n\n"
-        if since is not None:
-            for detail in await asyncio.to_thread(hub.replay, scope, since):
-                yield _event(detail)
-        while (left := deadline - loop.time()) > 0:
-            try:
-                detail = await asyncio.wait_for(queue.get(), timeout=min(left, KEEPALIVE_S))
-            except TimeoutError:
-                yield ": keep-alive\n\n"
-                continue
-            yield _event(detail)
-    finally:
-        hub.unsubscribe(queue)
+    replay = None if since is None else (lambda: hub.replay(scope, since))
+    async for chunk in sse_stream(hub, scope, _event, replay, max_s=STREAM_MAX_S):
+        yield chunk
