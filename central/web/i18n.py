@@ -12,6 +12,7 @@ LANGS = ("zh", "en")
 MESSAGES: dict[str, tuple[str, str]] = {
     "app": ("保安员持证上岗考勤", "Guard attendance"),
     "login": ("登录", "Log in"),
+    "menu": ("菜单", "Menu"),
     "logout": ("退出", "Log out"),
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),

@@ -7,11 +7,8 @@ appear on the page within two seconds.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import time
-from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -28,21 +25,13 @@ from central.registry.models import Company, Site
 from central.web.labels import known_codes
 from guardpost.demo_script import faces_dir
 from protocol.topics import event_topic
+from tests.fixtures.browser import SHOTS as SHOTS  # the other browser modules take them from here
 from tests.fixtures.browser import Live, face_jpeg, login, open_board
+from tests.fixtures.browser import shot as shot
 from tests.fixtures.central import make_event, wanted_hit
 from tests.fixtures.tenants import PASSWORDS, SECOND_PASSWORD, SECOND_USER
 
 pytestmark = pytest.mark.mosquitto
-# Screenshots go to a scratch folder; GUARDPOST_SCREENSHOTS=docs/screenshots refreshes the README's.
-SHOTS = Path(os.environ.get("GUARDPOST_SCREENSHOTS", Path(tempfile.gettempdir()) / "guardpost-screenshots"))
-
-
-def shot(driver: webdriver.Chrome, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    height = driver.execute_script("return document.body.scrollHeight")
-    driver.set_window_size(1280, min(max(int(height) + 40, 700), 2200))
-    driver.save_screenshot(str(SHOTS / f"{name}.png"))
-    driver.set_window_size(1280, 900)
 
 
 def text_of(driver: webdriver.Chrome) -> str:

@@ -23,7 +23,7 @@ from central.access.scope import Scope
 from central.checkins.live import CheckinHub
 from protocol.checkin import Direction
 from protocol.topics import event_topic
-from tests.fixtures.browser import Live, login, open_board
+from tests.fixtures.browser import Live, login, open_board, shot
 from tests.fixtures.central import make_event
 from tests.fixtures.tenants import PASSWORDS
 
@@ -125,3 +125,39 @@ def test_the_live_stream_tells_each_account_only_of_its_own_taps(live: Live) -> 
     assert event.event_id in [t.event_id for t in heard[company]]
     assert heard[firm] == []  # a tap of the company's guard at the company's site: not the firm's
     assert hub._poll({company, firm}) == {}  # told once
+
+
+# The company's and the firm's main pages, and pages anyone sees.
+PHONE_PAGES = ("/board", "/attendance?site_id=S2", "/violations", "/guards", "/calendar?site_id=S2", "/coverage")
+PHONE, DESKTOP = (375, 812), (1280, 800)
+
+
+def _viewport(driver: webdriver.Chrome, size: tuple[int, int]) -> None:
+    width, height = size
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 640},
+    )
+
+
+def test_every_main_page_fits_a_phone_and_a_desktop(live: Live, browser: webdriver.Chrome) -> None:
+    login(browser, live.url, "pingan", PASSWORDS["pingan"])
+    try:
+        for size in (PHONE, DESKTOP):
+            _viewport(browser, size)
+            for path in (*PHONE_PAGES, "/no-such-page"):
+                browser.get(f"{live.url}{path}")
+                wide, inner = browser.execute_script("return [document.documentElement.scrollWidth, innerWidth]")
+                assert wide <= inner, f"{path} at {size}: {wide} px wide in {inner} px"
+            if size == PHONE:  # the navigation folds behind its button, and opens
+                assert not browser.find_element(By.ID, "nav-board").is_displayed()
+                browser.find_element(By.ID, "nav-toggle").click()
+                assert browser.find_element(By.ID, "nav-board").is_displayed()
+        _viewport(browser, PHONE)
+        open_board(browser, f"{live.url}/board")
+        shot(browser, "board-phone", full=False)
+        _viewport(browser, DESKTOP)
+        open_board(browser, f"{live.url}/board")
+        shot(browser, "board-company", full=False)
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
