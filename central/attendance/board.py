@@ -10,6 +10,7 @@ the site that day (certificate, bars, contracts...) and those the day's taps bro
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,7 +19,8 @@ from enum import StrEnum
 from sqlmodel import Session, col, select
 
 from central.access.scope import Scope
-from central.attendance.queries import attendance_employer, on_duty
+from central.attendance.models import OnDutyRow
+from central.attendance.queries import attendance_employer, on_duty_at
 from central.attendance.report import day_report
 from central.attendance.rules import AttendanceRow
 from central.checkins.rules import RULES, evaluate_standing
@@ -112,11 +114,35 @@ _ORDER = {Presence.MISSING: 0, Presence.ABSENT: 1, Presence.ON_POST: 2, Presence
 
 def site_board(session: Session, scope: Scope, site: Site, day: date, now: datetime) -> SiteBoard:
     """``site``'s board for local ``day`` as ``scope`` sees it: missing and absent first, then on post."""
-    rows = day_report(session, [site.id], day, attendance_employer(scope, site))
-    seen = {r.guard_id: r for r in on_duty(session, scope, site, day)}
-    guard_ids = [r.guard_id for r in rows if r.guard_id]
-    standing = _standing(session, site, guard_ids, day)
+    return _site_boards(session, scope, [site], day, now)[0]
+
+
+def _site_boards(session: Session, scope: Scope, sites: Sequence[Site], day: date, now: datetime) -> list[SiteBoard]:
+    """Each site's board, read for all of them at once: one report per employer filter, one read of the taps."""
+    by_filter: dict[str | None, list[str]] = defaultdict(list)
+    for site in sites:
+        by_filter[attendance_employer(scope, site)].append(site.id)
+    rows: dict[str, list[AttendanceRow]] = defaultdict(list)
+    for employer, site_ids in by_filter.items():
+        for row in day_report(session, site_ids, day, employer):
+            rows[row.site_id or ""].append(row)
+    seen = on_duty_at(session, scope, sites, day)
+    guard_ids = {r.guard_id for site_rows in rows.values() for r in site_rows if r.guard_id}
     portraits = set(session.exec(select(GuardPortrait.guard_id).where(col(GuardPortrait.guard_id).in_(guard_ids))))
+    return [_site_board(session, site, day, now, rows[site.id], seen.get(site.id, []), portraits) for site in sites]
+
+
+def _site_board(
+    session: Session,
+    site: Site,
+    day: date,
+    now: datetime,
+    rows: list[AttendanceRow],
+    seen_rows: list[OnDutyRow],
+    portraits: set[str],
+) -> SiteBoard:
+    seen = {r.guard_id: r for r in seen_rows}
+    standing = _standing(session, site, [r.guard_id for r in rows if r.guard_id], day)
     board = []
     for row in rows:
         tapped = seen.get(row.guard_id)
@@ -155,8 +181,8 @@ def boards(
     """Each site's board with the rows ``status`` keeps (sites left with none are dropped)."""
     shown: list[SiteBoard] = []
     counts, quiet = Counts(), 0
-    for site in sites:
-        board = site_board(session, scope, site, day, now)
+    for board in _site_boards(session, scope, sites, day, now):
+        site = board.site
         counts.add(board.rows)
         if not board.rows:
             quiet += 1

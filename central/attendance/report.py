@@ -130,8 +130,7 @@ def load_duties(
 NOT_THE_HOLDER = ("FACE_MISMATCH", "FINGERPRINT_MISMATCH")
 
 
-def _face_mismatch(checkin: Checkin) -> bool:
-    score, threshold = checkin.verify_score, checkin.verify_threshold
+def _face_mismatch(score: float | None, threshold: float | None) -> bool:
     return score is not None and threshold is not None and score < threshold
 
 
@@ -154,8 +153,21 @@ def load_taps(
         .group_by(col(Violation.event_id))
         .subquery()
     )
+    # Columns, not entities: a month's report reads tens of thousands of taps (ten columns: more
+    # than sqlmodel's typed overloads spell out).
     query: Any = (
-        select(Checkin, Guard, counts.c.n, counts.c.impostor)
+        select(  # type: ignore[call-overload]
+            Checkin.guard_id,
+            Guard.name_zh,
+            Guard.name_en,
+            Checkin.occurred_at,
+            Checkin.direction,
+            Checkin.verify_score,
+            Checkin.verify_threshold,
+            Checkin.site_id,
+            counts.c.n,
+            counts.c.impostor,
+        )
         .join(Guard, col(Guard.id) == col(Checkin.guard_id), isouter=True)
         .join(counts, counts.c.event_id == col(Checkin.event_id), isouter=True)
         .where(col(Checkin.occurred_at) >= start, col(Checkin.occurred_at) < end)
@@ -168,16 +180,18 @@ def load_taps(
         query = query.where(col(Checkin.employer_id) == employer_id)
     return [
         Tap(
-            guard_id=checkin.guard_id,
-            guard_name_zh=guard.name_zh if guard else None,
-            guard_name_en=guard.name_en if guard else None,
-            occurred_at=checkin.occurred_at,
-            direction=checkin.direction,
+            guard_id=guard_id,
+            guard_name_zh=name_zh,
+            guard_name_en=name_en,
+            occurred_at=occurred_at,
+            direction=direction,
             violations=n or 0,
-            face_mismatch=_face_mismatch(checkin) or bool(impostor),
-            site_id=checkin.site_id,
+            face_mismatch=_face_mismatch(score, threshold) or bool(impostor),
+            site_id=site_id,
         )
-        for checkin, guard, n, impostor in session.exec(query).all()
+        for guard_id, name_zh, name_en, occurred_at, direction, score, threshold, site_id, n, impostor in session.exec(
+            query
+        ).all()
     ]
 
 
