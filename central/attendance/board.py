@@ -9,6 +9,7 @@ the site that day (certificate, bars, contracts...) and those the day's taps bro
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -156,14 +157,31 @@ def _site_board(
     return SiteBoard(site, board, counts)
 
 
+# A guard's standing (certificate, bars, contracts) changes a few times a year, the board is read after every
+# tap: the verdicts are kept this long per database, site, day and guards (a change shows within it).
+STANDING_TTL_S = 60.0
+_standing_cache: dict[tuple[str, str, date, frozenset[str]], tuple[float, dict[str, list[str]]]] = {}
+
+
 def _standing(session: Session, site: Site, guard_ids: Sequence[str], day: date) -> dict[str, list[str]]:
     """The rules each guard breaks by being on duty at ``site`` on ``day`` (as a terminal there judges)."""
+    if not guard_ids:
+        return {}
+    key = (str(session.get_bind().engine.url), site.id, day, frozenset(guard_ids))
+    now = time.monotonic()
+    kept = _standing_cache.get(key)
+    if kept is not None and now - kept[0] < STANDING_TTL_S:
+        return kept[1]
     terminals = select(Terminal.id).where(col(Terminal.site_id) == site.id).order_by(col(Terminal.id))
     terminal = session.exec(terminals.limit(1)).first()
-    if terminal is None or not guard_ids:
-        return {}
-    snapshots = standing_snapshots(session, terminal, sorted(set(guard_ids)), day)
-    return {guard_id: [v.code for v in evaluate_standing(s)] for guard_id, s in snapshots.items()}
+    verdicts: dict[str, list[str]] = {}
+    if terminal is not None:
+        snapshots = standing_snapshots(session, terminal, sorted(key[3]), day)
+        verdicts = {guard_id: [v.code for v in evaluate_standing(s)] for guard_id, s in snapshots.items()}
+    if len(_standing_cache) > 10_000:  # sites x days in use: old entries go
+        _standing_cache.clear()
+    _standing_cache[key] = (now, verdicts)
+    return verdicts
 
 
 @dataclass

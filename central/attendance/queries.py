@@ -12,7 +12,7 @@ from sqlmodel import Session
 from central.access.models import Role
 from central.access.scope import Scope
 from central.attendance.models import CalendarDay, OnDutyRow
-from central.checkins.queries import list_checkins
+from central.checkins.queries import list_checkins, taps_seen
 from central.registry.local_time import local_day_bounds
 from central.registry.models import Site
 
@@ -39,9 +39,8 @@ def on_duty_at(session: Session, scope: Scope, sites: Sequence[Site], day: date)
         return {}
     bounds = {site.id: local_day_bounds(day, site.timezone) for site in sites}
     start, end = min(b[0] for b in bounds.values()), max(b[1] for b in bounds.values())
-    site_id = sites[0].id if len(sites) == 1 else None
     rows: dict[tuple[str, str | None], OnDutyRow] = {}
-    for item in list_checkins(session, scope, site_id=site_id, start=start, end=end, paging=None).rows:
+    for item in taps_seen(session, scope, site_ids=list(bounds), start=start, end=end):
         local = bounds.get(item.site_id or "")
         if local is None or not local[0] <= item.occurred_at < local[1]:
             continue
