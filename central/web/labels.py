@@ -63,24 +63,68 @@ DECISIONS: dict[str, tuple[str, str]] = {
     "TERMINAL_FAULT": ("终端故障", "Terminal fault"),
 }
 
+# The audit log's actions; an action with a detail after these (export.timesheet.csv) takes its prefix's words.
+AUDIT: dict[str, tuple[str, str]] = {
+    "account.create": ("创建账号", "Account created"),
+    "account.disable": ("停用账号", "Account disabled"),
+    "account.enable": ("启用账号", "Account enabled"),
+    "account.password": ("修改密码", "Password changed"),
+    "alert.raise": ("比中告警", "Alert raised"),
+    "alert.status": ("告警处置", "Alert handled"),
+    "alert.view": ("查看告警", "Alert viewed"),
+    "apikey.create": ("创建 API 密钥", "API key created"),
+    "apikey.revoke": ("吊销 API 密钥", "API key revoked"),
+    "card.issue": ("发卡", "Card issued"),
+    "card.return": ("退卡", "Card returned"),
+    "coverage.missing": ("查看未采集名单", "Coverage gaps viewed"),
+    "export.timesheet": ("导出考勤表", "Timesheet exported"),
+    "export.coverage": ("导出采集率", "Coverage exported"),
+    "export.coverage_missing": ("导出未采集名单", "Coverage gaps exported"),
+    "guard.enrol": ("采集人像", "Portrait enrolled"),
+    "guard.enrol_checkin": ("以签到照片采集人像", "Portrait from a check-in"),
+    "guard.enrol_finger": ("采集指纹", "Fingerprint enrolled"),
+    "guard.forget_faces": ("删除人像", "Faces removed"),
+    "guard.forget_fingers": ("删除指纹", "Fingerprints removed"),
+    "login.success": ("登录", "Logged in"),
+    "login.failure": ("登录失败", "Login failed"),
+    "login.lockout": ("登录锁定", "Login locked out"),
+    "person.lookup": ("查询人员", "Person looked up"),
+    "person.search": ("搜索人员", "People searched"),
+    "registry.put": ("登记信息写入", "Registry record written"),
+    "registry.delete": ("登记信息删除", "Registry record deleted"),
+    "registry.import": ("批量导入", "Registry import"),
+    "registry_hit.list": ("查看在册比中", "Registry hits viewed"),
+    "registry_hit.new": ("在册人员比中", "Registry hit"),
+    "retention.purge": ("到期清理", "Retention purge"),
+    "watchlist.add": ("布控新增", "Watchlist entry added"),
+    "watchlist.list": ("查看布控名单", "Watchlist viewed"),
+    "watchlist.push": ("下发布控名单", "Watchlist pushed"),
+    "watchlist.remove": ("布控撤销", "Watchlist entry removed"),
+    "watchlist.update": ("布控修改", "Watchlist entry changed"),
+}
+
 KINDS: dict[str, dict[str, tuple[str, str]]] = {
     "rule": RULES,
     "face": FACE,
     "fingerprint": FINGERPRINT,
     "decision": DECISIONS | RULES,
+    "audit": AUDIT,
 }
 
 
 def known_codes() -> set[str]:
     """Every code that has a word: what a page must never show bare."""
-    codes = {str(code) for table in KINDS.values() for code in table}
+    codes = {str(code) for kind, table in KINDS.items() if kind != "audit" for code in table}
     # "OK", "matched", "fault" are also plain words: only codes that read as codes.
     return {code for code in codes if code != "OK" and (code.isupper() or "_" in code)}
 
 
 def words(kind: str, code: str, lang: str) -> str:
     """The word for ``code`` of ``kind`` in ``lang``; an uncatalogued code is shown as itself (never hidden)."""
-    pair = KINDS[kind].get(code)
+    table = KINDS[kind]
+    pair = table.get(code)
+    if pair is None and kind == "audit":  # export.timesheet.csv: its prefix's words
+        pair = table.get(code.rsplit(".", 1)[0])
     return code if pair is None else pair[0 if lang == "zh" else 1]
 
 

@@ -29,3 +29,9 @@ def test_every_rule_fingerprint_and_decision_code_has_words_and_keeps_the_code_a
         '<span class="badge" title="CERT_REVOKED">保安员证已吊销</span>'
     )
     assert words("rule", "SOMETHING_NEW", "zh") == "SOMETHING_NEW"  # uncatalogued: shown, not hidden
+
+
+def test_audit_actions_have_words_also_with_their_detail() -> None:
+    assert words("audit", "login.success", "zh") == "登录"
+    assert words("audit", "export.timesheet.xlsx", "en") == "Timesheet exported"
+    assert words("audit", "registry.put.guard", "zh") == "登记信息写入"
