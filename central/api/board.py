@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from central.api.deps import ScopeDep, SessionDep
 from central.api.operations import OptionalDateQuery, today_at
 from central.api.paging import PagingDep
-from central.attendance.board import Board, BoardRow, Counts, Presence, boards
+from central.attendance.board import Board, BoardRow, Counts, Presence, boards, elsewhere
 from central.attendance.models import AttendancePublic
 from central.checkins.live import CheckinHub, checkin_events
 from central.errors import found
@@ -45,6 +45,7 @@ class CountsPublic(BaseModel):
 
 
 class SiteBoardPublic(BaseModel):
+    elsewhere: bool  # not the account's site: its own guards who tapped there today
     site_id: str
     site_name_zh: str
     site_name_en: str
@@ -71,7 +72,8 @@ def board_of(
     else:
         sites = registry_queries.visible_sites(session, scope)
     shown = day or (today_at(sites[0]) if sites else datetime.now(UTC).date())
-    return boards(session, scope, sites, shown, datetime.now(UTC), status), shown
+    away = [] if site_id else elsewhere(session, scope, sites, shown)
+    return boards(session, scope, sites, shown, datetime.now(UTC), status, away), shown
 
 
 def _row(r: BoardRow) -> BoardRowPublic:
@@ -96,6 +98,7 @@ def board(
     sites = paging.slice(result.sites)
     data = [
         SiteBoardPublic(
+            elsewhere=b.elsewhere,
             site_id=b.site.id,
             site_name_zh=b.site.name_zh,
             site_name_en=b.site.name_en,

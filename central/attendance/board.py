@@ -14,7 +14,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlmodel import Session, col, select
@@ -24,10 +24,12 @@ from central.attendance.models import OnDutyRow
 from central.attendance.queries import attendance_employer, on_duty_at
 from central.attendance.report import day_report
 from central.attendance.rules import AttendanceRow
+from central.checkins.models import Checkin
 from central.checkins.rules import RULES, evaluate_standing
 from central.registry.faces import GuardPortrait
+from central.registry.local_time import local_day_bounds
 from central.registry.models import Site, Terminal
-from central.registry.snapshot import standing_snapshots
+from central.registry.snapshot import DEFAULT_ZONE, standing_snapshots
 
 
 class Presence(StrEnum):
@@ -108,6 +110,7 @@ class SiteBoard:
     site: Site
     rows: list[BoardRow]
     counts: Counts = field(default_factory=Counts)
+    elsewhere: bool = False  # a site the reader does not see, where its own guards tapped today
 
 
 _ORDER = {Presence.MISSING: 0, Presence.ABSENT: 1, Presence.ON_POST: 2, Presence.NOT_YET: 3, Presence.LEFT: 4}
@@ -193,19 +196,49 @@ class Board:
     quiet: int  # sites with nobody rostered and no tap: counted, not drawn
 
 
+def elsewhere(session: Session, scope: Scope, sites: Sequence[Site], day: date) -> list[Site]:
+    """Sites outside ``sites`` where the reader's own guards tapped on ``day`` (a company's or firm's guard
+    out of its area): the board shows them too, with those guards only (the reader reads their taps there)."""
+    if scope.company_id is None:
+        return []
+    start, end = local_day_bounds(day, DEFAULT_ZONE)
+    padded = (start - timedelta(hours=12), end + timedelta(hours=12))  # any site's zone; each is cut to its day
+    query = (
+        select(Checkin.site_id)
+        .where(
+            col(Checkin.employer_id) == scope.company_id,
+            col(Checkin.occurred_at) >= padded[0],
+            col(Checkin.occurred_at) < padded[1],
+            col(Checkin.site_id).is_not(None),
+            col(Checkin.site_id).not_in([s.id for s in sites]),
+        )
+        .distinct()
+    )
+    ids = [site_id for site_id in session.exec(query).all() if site_id]
+    return list(session.exec(select(Site).where(col(Site.id).in_(ids)).order_by(col(Site.id))).all()) if ids else []
+
+
 def boards(
-    session: Session, scope: Scope, sites: Sequence[Site], day: date, now: datetime, status: str | None = None
+    session: Session,
+    scope: Scope,
+    sites: Sequence[Site],
+    day: date,
+    now: datetime,
+    status: str | None = None,
+    away: Sequence[Site] = (),
 ) -> Board:
-    """Each site's board with the rows ``status`` keeps (sites left with none are dropped)."""
+    """Each site's board with the rows ``status`` keeps (sites left with none are dropped); then the ``away``
+    sites (see ``elsewhere``)."""
     shown: list[SiteBoard] = []
     counts, quiet = Counts(), 0
-    for board in _site_boards(session, scope, sites, day, now):
+    outside = {site.id for site in away}
+    for board in _site_boards(session, scope, [*sites, *away], day, now):
         site = board.site
         counts.add(board.rows)
         if not board.rows:
-            quiet += 1
+            quiet += site.id not in outside
             continue
         kept = [r for r in board.rows if r.matches(status)]
         if kept:
-            shown.append(SiteBoard(site, kept, board.counts))
+            shown.append(SiteBoard(site, kept, board.counts, elsewhere=site.id in outside))
     return Board(shown, counts, quiet)

@@ -68,6 +68,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "violations_short": ("违规", "Not in order"),
     "credentials": ("证件 / 违规", "Credentials / violations"),
     "unrostered": ("未排班", "Not rostered"),
+    "elsewhere": ("本单位保安员在外场所", "Our guards at another's site"),
     "late_by": ("迟到 %d 分钟", "Late %d min"),
     "early_by": ("早退 %d 分钟", "Left %d min early"),
     "quiet_sites": ("另有 %d 个场所今日无人排班、无人刷卡", "%d more sites: nobody rostered, no taps"),

@@ -49,7 +49,7 @@ def test_firm_sees_its_site_and_nothing_else(live: Live, browser: webdriver.Chro
     assert "今日在岗" in board
     assert "锦绣花园小区" in board
     assert "陈静" in board
-    assert "星光大厦" not in board  # S2 is not the firm's
+    assert "张伟" not in board  # S2 is not the firm's: only its own guard's tap there shows
     browser.find_element(By.CSS_SELECTOR, "#board-S1 .photo-link").click()
     WebDriverWait(browser, 5).until(expected_conditions.visibility_of_element_located((By.ID, "photo-modal-img")))
     assert browser.execute_script("return document.getElementById('photo-modal-img').naturalWidth") > 0

@@ -89,7 +89,13 @@ def test_the_firm_board_shows_its_guard_out_of_area_by_name(live: Live, browser:
     assert "未排班" in chen
     thumbs = browser.find_elements(By.CSS_SELECTOR, "#board-S1 img.thumb")
     assert thumbs  # the check-in photo (and the portrait, when enrolled) beside the name
-    assert not browser.find_elements(By.ID, "board-S2")
+    # 陈静 also tapped at S2, a company's site the firm does not see: the firm sees her there, and only her.
+    away = browser.find_element(By.ID, "board-S2")
+    assert "本单位保安员在外场所" in away.text
+    assert "陈静" in row_of(browser, "S2", "陈静")
+    assert "自招保安越区执勤" in row_of(browser, "S2", "陈静")  # SELF_RECRUITED_OUT_OF_AREA, in words
+    assert [r.get_attribute("data-guard") for r in away.find_elements(By.CSS_SELECTOR, "tbody tr")] == ["G5"]
+    assert not away.find_elements(By.LINK_TEXT, "考勤明细 →")  # not the firm's site to open
 
 
 def test_a_tap_reaches_an_open_board_within_two_seconds(live: Live, browser: webdriver.Chrome) -> None:
