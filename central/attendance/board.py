@@ -116,13 +116,9 @@ class SiteBoard:
 _ORDER = {Presence.MISSING: 0, Presence.ABSENT: 1, Presence.ON_POST: 2, Presence.NOT_YET: 3, Presence.LEFT: 4}
 
 
-def site_board(session: Session, scope: Scope, site: Site, day: date, now: datetime) -> SiteBoard:
-    """``site``'s board for local ``day`` as ``scope`` sees it: missing and absent first, then on post."""
-    return _site_boards(session, scope, [site], day, now)[0]
-
-
 def _site_boards(session: Session, scope: Scope, sites: Sequence[Site], day: date, now: datetime) -> list[SiteBoard]:
-    """Each site's board, read for all of them at once: one report per employer filter, one read of the taps."""
+    """Each site's board as ``scope`` sees it (missing and absent first, then on post), read for all the sites at
+    once: one report per employer filter, one read of the taps."""
     by_filter: dict[str | None, list[str]] = defaultdict(list)
     for site in sites:
         by_filter[attendance_employer(scope, site)].append(site.id)
