@@ -146,19 +146,30 @@ def _viewport(driver: webdriver.Chrome, size: tuple[int, int]) -> None:
     )
 
 
+def _assert_fits(driver: webdriver.Chrome, url: str, size: tuple[int, int]) -> None:
+    driver.get(url)
+    wide, inner = driver.execute_script("return [document.documentElement.scrollWidth, innerWidth]")
+    assert wide <= inner, f"{url} at {size}: {wide} px wide in {inner} px"
+
+
 def test_every_main_page_fits_a_phone_and_a_desktop(live: Live, browser: webdriver.Chrome) -> None:
     login(browser, live.url, "pingan", PASSWORDS["pingan"])
     try:
         for size in (PHONE, DESKTOP):
             _viewport(browser, size)
             for path in (*PHONE_PAGES, "/no-such-page"):
-                browser.get(f"{live.url}{path}")
-                wide, inner = browser.execute_script("return [document.documentElement.scrollWidth, innerWidth]")
-                assert wide <= inner, f"{path} at {size}: {wide} px wide in {inner} px"
+                _assert_fits(browser, f"{live.url}{path}", size)
             if size == PHONE:  # the navigation folds behind its button, and opens
                 assert not browser.find_element(By.ID, "nav-board").is_displayed()
                 browser.find_element(By.ID, "nav-toggle").click()
                 assert browser.find_element(By.ID, "nav-board").is_displayed()
+        for user, paths in (("police", ("/police/violations", "/police/alerts")), ("admin", ("/admin",))):
+            login(browser, live.url, user, PASSWORDS[user])
+            for size in (PHONE, DESKTOP):
+                _viewport(browser, size)
+                for path in paths:
+                    _assert_fits(browser, f"{live.url}{path}", size)
+        login(browser, live.url, "pingan", PASSWORDS["pingan"])
         _viewport(browser, PHONE)
         open_board(browser, f"{live.url}/board")
         shot(browser, "board-phone", full=False)
