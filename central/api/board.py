@@ -34,6 +34,8 @@ class BoardRowPublic(AttendancePublic):
     presence: Presence
     codes: list[str]  # credential problems and the day's violations (rule codes)
     last_event_id: uuid.UUID | None
+    post_name_zh: str | None  # the rostered shift's post (岗位)
+    post_name_en: str | None
 
 
 class CountsPublic(BaseModel):
@@ -77,7 +79,15 @@ def board_of(
 
 
 def _row(r: BoardRow) -> BoardRowPublic:
-    return BoardRowPublic(**r.row.model_dump(), presence=r.presence, codes=list(r.codes), last_event_id=r.last_event_id)
+    zh, en = r.post or (None, None)
+    return BoardRowPublic(
+        **r.row.model_dump(),
+        presence=r.presence,
+        codes=list(r.codes),
+        last_event_id=r.last_event_id,
+        post_name_zh=zh,
+        post_name_en=en,
+    )
 
 
 def _counts(c: Counts) -> CountsPublic:

@@ -29,6 +29,7 @@ from central.checkins.rules import RULES, evaluate_standing
 from central.registry.faces import GuardPortrait
 from central.registry.local_time import local_day_bounds
 from central.registry.models import Site, Terminal
+from central.registry.roster import Post, Shift
 from central.registry.snapshot import DEFAULT_ZONE, standing_snapshots
 
 
@@ -68,6 +69,7 @@ class BoardRow:
     codes: tuple[str, ...]  # credential problems and the day's violations, in the rules' order
     last_event_id: uuid.UUID | None  # the latest tap: its photo is the thumbnail
     has_portrait: bool = False  # a registered portrait to show beside it
+    post: tuple[str, str] | None = None  # the post (岗位) of the rostered shift, Chinese and English
 
     @property
     def rostered(self) -> bool:
@@ -129,7 +131,26 @@ def _site_boards(session: Session, scope: Scope, sites: Sequence[Site], day: dat
     seen = on_duty_at(session, scope, sites, day)
     guard_ids = {r.guard_id for site_rows in rows.values() for r in site_rows if r.guard_id}
     portraits = set(session.exec(select(GuardPortrait.guard_id).where(col(GuardPortrait.guard_id).in_(guard_ids))))
-    return [_site_board(session, site, day, now, rows[site.id], seen.get(site.id, []), portraits) for site in sites]
+    posts = _posts(session, [site.id for site in sites])
+    return [
+        _site_board(session, site, day, now, rows[site.id], seen.get(site.id, []), _Extras(portraits, posts))
+        for site in sites
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Extras:
+    portraits: set[str]  # guards with a registered portrait
+    posts: dict[int, tuple[str, str]]  # shift id -> its post's names
+
+
+def _posts(session: Session, site_ids: Sequence[str]) -> dict[int, tuple[str, str]]:
+    query = (
+        select(Shift.id, Post.name_zh, Post.name_en)
+        .join(Post, col(Post.id) == col(Shift.post_id))
+        .where(col(Shift.site_id).in_(site_ids))
+    )
+    return {shift_id: (zh, en) for shift_id, zh, en in session.exec(query).all() if shift_id is not None}
 
 
 def _site_board(
@@ -139,7 +160,7 @@ def _site_board(
     now: datetime,
     rows: list[AttendanceRow],
     seen_rows: list[OnDutyRow],
-    portraits: set[str],
+    extras: _Extras,
 ) -> SiteBoard:
     seen = {r.guard_id: r for r in seen_rows}
     standing = _standing(session, site, [r.guard_id for r in rows if r.guard_id], day)
@@ -149,7 +170,8 @@ def _site_board(
         codes = set(standing.get(row.guard_id or "", ())) | set(tapped.codes if tapped else ())
         ordered = tuple(sorted(codes, key=lambda c: _RULE_ORDER.get(c, len(_RULE_ORDER))))
         event_id = tapped.last_event_id if tapped else None
-        board.append(BoardRow(row, presence(row, now), ordered, event_id, row.guard_id in portraits))
+        post = extras.posts.get(row.shift_id) if row.shift_id is not None else None
+        board.append(BoardRow(row, presence(row, now), ordered, event_id, row.guard_id in extras.portraits, post))
     board.sort(key=lambda r: (_ORDER[r.presence], not r.codes, r.row.guard_name_zh or "~"))
     counts = Counts()
     counts.add(board)

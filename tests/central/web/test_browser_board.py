@@ -43,7 +43,9 @@ def test_the_company_board_answers_who_is_missing(live: Live, browser: webdriver
     liu = row_of(browser, "S2", "刘洋")
     assert "未到" in liu or "待到岗" in liu  # rostered from midnight, never tapped
     assert "无保安员证" in liu  # a credential problem even without a tap
-    assert "迟到 9 分钟" in row_of(browser, "S2", "李娜")  # 08:09 against 08:00 and its grace
+    li = row_of(browser, "S2", "李娜")
+    assert "迟到 9 分钟" in li  # 08:09 against 08:00 and its grace
+    assert "东门岗" in li  # her shift's post
     wang = row_of(browser, "S2", "王强")
     assert "迟到 15 分钟" in wang
     assert "保安员证已吊销" in wang
@@ -71,6 +73,7 @@ def test_the_company_board_answers_who_is_missing(live: Live, browser: webdriver
     assert rows["G3"]["codes"] == ["CERT_REVOKED", "CLOCK_SKEW"] or rows["G3"]["codes"][0] == "CERT_REVOKED"
     assert rows["G2"]["presence"] == "on_post"
     assert rows["G2"]["late_minutes"] == 9
+    assert rows["G2"]["post_name_zh"] == "东门岗"
     # Filters: only the missing, and only the late.
     open_board(browser, f"{live.url}/board?status=missing")
     assert "刘洋" in browser.find_element(By.ID, "board-body").text
