@@ -24,8 +24,10 @@
           if (row) row.classList.add("fresh");
         });
         fresh = {};
-        next.dataset.read = "live";  // read again since the page was served
-        current.replaceWith(next);
+        // The counts and cards change in place: #board-body stays, so screen readers hear it (aria-live).
+        current.querySelector("#board-counts").replaceWith(next.querySelector("#board-counts"));
+        current.querySelector("#board-body").innerHTML = next.querySelector("#board-body").innerHTML;
+        current.dataset.read = "live";  // read again since the page was served
       })
       .catch(function () { /* the next event or reconnection reads it again */ })
       .finally(function () {
