@@ -203,6 +203,7 @@ def _violation_public(scope: Scope, v: Violation, c: Checkin, g: Guard | None) -
         site_id=c.site_id,
         guard_id=c.guard_id,
         guard_name_zh=g.name_zh if g else None,
+        guard_name_en=g.name_en if g else None,
         card_kind=c.card_kind,
         card_uid=card_shown(scope, c),
     )

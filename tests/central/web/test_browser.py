@@ -94,6 +94,8 @@ def test_security_company_pages_and_language_toggle(live: Live, browser: webdriv
     browser.find_element(By.ID, "lang-toggle").click()
     assert "Violations" in text_of(browser)
     assert "Legal basis" in text_of(browser)
+    assert "Wang Qiang" in text_of(browser)  # English names where they exist
+    assert "Certificate revoked" in text_of(browser)
     browser.find_element(By.ID, "lang-toggle").click()
     assert "违规记录" in text_of(browser)
     browser.get(f"{live.url}/guards")
