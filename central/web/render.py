@@ -120,6 +120,26 @@ _ERROR_PAGES = {
 }
 
 
+# A refused query or form field by its label on the pages (a field without one keeps its name).
+FIELD_LABELS = {
+    "date": "date",
+    "month": "month",
+    "from": "from",
+    "to": "to",
+    "site_id": "site",
+    "company_id": "company",
+    "jurisdiction": "jurisdiction",
+    "lacks": "lacks",
+    "status": "status",
+    "code": "violation",
+    "q": "search",
+    "page": "pages",
+    "size": "page_size",
+    "username": "username",
+    "password": "password",
+}
+
+
 def error_page(
     request: Request,
     status: int,
@@ -136,7 +156,7 @@ def error_page(
     context = {
         "message": _ERROR_PAGES.get(status, "request_refused"),
         "detail": detail,
-        "fields": fields,
+        "fields": [(FIELD_LABELS.get(name, name), why) for name, why in fields],
         "wait_minutes": None if retry_after_s is None else max(1, math.ceil(retry_after_s / 60)),
     }
     response = render(request, "error.html", _session_scope(request), context, status_code=status)

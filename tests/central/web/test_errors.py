@@ -31,7 +31,7 @@ def test_a_bad_date_on_a_page_says_which_field_and_why(apps: Apps) -> None:
     page = apps.client("jinxiu").get("/attendance", params={"site_id": "S1", "date": "2026-13-40"})
     assert page.status_code == 422
     assert "请求参数有误" in page.text
-    assert "<b>date</b>：日期格式应为 年-月-日" in page.text
+    assert "<b>日期</b>：日期格式应为 年-月-日" in page.text  # the field by its label on the page
     assert "2026-13-40" not in page.text  # the value sent is not echoed
 
 
