@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, or_, select
@@ -58,7 +58,18 @@ def _days(first: date, last: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
-def _duties(assignment: ShiftAssignment, shift: Shift, site: Site, guard: Guard, first: date, last: date) -> list[Duty]:
+class _Holder(NamedTuple):
+    """The guard's columns a duty needs: not the entity, whose sealed ID number would be opened for nothing."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    employer_id: str | None
+
+
+def _duties(
+    assignment: ShiftAssignment, shift: Shift, site: Site, guard: _Holder, first: date, last: date
+) -> list[Duty]:
     start = max(first, assignment.valid_from)
     end = min(last, assignment.valid_to) if assignment.valid_to else last
     duties = []
@@ -100,7 +111,7 @@ def load_duties(
     ``employer_id``: only the duties of days on which the guard was that company's.
     """
     query = (
-        select(ShiftAssignment, Shift, Site, Guard)
+        select(ShiftAssignment, Shift, Site, Guard.id, Guard.name_zh, Guard.name_en, Guard.employer_id)  # type: ignore[call-overload]
         .join(Shift, col(Shift.id) == col(ShiftAssignment.shift_id))
         .join(Site, col(Site.id) == col(Shift.site_id))
         .join(Guard, col(Guard.id) == col(ShiftAssignment.guard_id))
@@ -113,7 +124,7 @@ def load_duties(
         query = query.where(col(Shift.site_id).in_(site_ids))
     if guard_ids is not None:
         query = query.where(col(ShiftAssignment.guard_id).in_(guard_ids))
-    found = list(session.exec(query).all())
+    found = [(a, s, site, _Holder(*guard)) for a, s, site, *guard in session.exec(query).all()]
     history = employments(session, {guard.id for _a, _s, _site, guard in found}) if employer_id else {}
     duties: list[Duty] = []
     for assignment, shift, site, guard in found:
@@ -233,7 +244,7 @@ def report(
     start = datetime.combine(first - timedelta(days=2), time(0), tzinfo=UTC)
     end = datetime.combine(last + timedelta(days=3), time(0), tzinfo=UTC)
     taps = load_taps(session, site_ids=site_ids, guard_ids=guard_ids, start=start, end=end, employer_id=employer_id)
-    result = rows(duties, taps, _zones(session, site_ids), DEFAULT_ZONE)
+    result = rows(duties, taps, _zones(session, site_ids), DEFAULT_ZONE, (first, last))
     return [row for row in result if row.day is not None and first <= row.day <= last]
 
 

@@ -199,11 +199,24 @@ def unrostered_rows(taps: Iterable[Tap], zones: dict[str, str], default_zone: st
     return list(rows.values())
 
 
-def rows(duties: Sequence[Duty], taps: Iterable[Tap], zones: dict[str, str], default_zone: str) -> list[AttendanceRow]:
-    """Every duty's row and the unrostered taps' rows, ordered by day, site, then time."""
+def rows(
+    duties: Sequence[Duty],
+    taps: Iterable[Tap],
+    zones: dict[str, str],
+    default_zone: str,
+    days: tuple[date, date] | None = None,
+) -> list[AttendanceRow]:
+    """Every duty's row and the unrostered taps' rows, ordered by day, site, then time.
+
+    ``days`` (first, last): only the rows of those days; the neighbouring days' duties still claim their taps.
+    """
     claimed, left = assign(duties, fold(taps))
-    result = [duty_row(duty, claimed.get(i, [])) for i, duty in enumerate(duties)]
-    result += unrostered_rows(left, zones, default_zone)
+
+    def kept(day: date | None) -> bool:
+        return days is None or (day is not None and days[0] <= day <= days[1])
+
+    result = [duty_row(duty, claimed.get(i, [])) for i, duty in enumerate(duties) if kept(duty.day)]
+    result += [row for row in unrostered_rows(left, zones, default_zone) if kept(row.day)]
 
     def order(row: AttendanceRow) -> tuple[date, str, datetime, str]:
         when = row.shift_start or row.first_in or row.last_out or datetime.max.replace(tzinfo=ZoneInfo("UTC"))
