@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from central.access import auth
@@ -32,6 +33,7 @@ from central.alerts import notices
 from central.alerts.live import AlertHub
 from central.api import auth as auth_routes
 from central.api import (
+    board,
     cases,
     compliance,
     coverage,
@@ -49,7 +51,7 @@ from central.api import (
     watchlist,
 )
 from central.api.deps import LoginRequired, csrf_protect, require_admin
-from central.api.errors import error_json, invalid_request, is_api
+from central.api.errors import error_json, field_errors, http_json, invalid_request, is_api
 from central.api.headers import SecurityHeaders
 from central.api.limits import BodyGuard, BodyLimits, account_role
 from central.api.metrics import Metrics, RecordsCollector, RequestLog
@@ -57,6 +59,7 @@ from central.api.refusals import REFUSALS
 from central.checkins import queries as checkin_queries
 from central.checkins import retention
 from central.checkins.ingest import Ingest
+from central.checkins.live import CheckinHub
 from central.checkins.photo_store import photo_store
 from central.compliance import schedule as compliance_schedule
 from central.config import CentralSettings
@@ -73,7 +76,7 @@ from central.web import police as police_pages
 from central.web import reports as report_pages
 from central.web import terminals as terminal_pages
 from central.web import watchlist as watchlist_pages
-from central.web.render import WEB_DIR, error_page
+from central.web.render import WEB_DIR, domain_error_page, error_page
 from protocol.messages import PoliceAlert
 
 logger = logging.getLogger(__name__)
@@ -140,8 +143,9 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
     """Routers, pages, static files, the request log and metrics;
     request body limits, security headers, and the trusted reverse proxies' forwarded headers."""
     app.state.metrics = Metrics()
-    for module in (health, operations, police, terminals, watchlist, auth_routes, coverage, exports, metrics,
-                   compliance, reports, cases):  # fmt: skip
+    modules = (health, operations, board, police, terminals, watchlist, auth_routes, coverage, exports, metrics,
+               compliance, reports, cases)  # fmt: skip
+    for module in modules:
         app.include_router(module.router, responses=REFUSALS)
     # The registry API is the administrator's: ID numbers in clear, writes.
     app.include_router(
@@ -163,13 +167,29 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
 
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(DomainError, domain_error)
-    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
     """Every refusal of a domain, one way: JSON for the API, the error page for pages."""
     assert isinstance(exc, DomainError)
-    return error_json(exc) if is_api(request) else error_page(request, exc)
+    return error_json(exc) if is_api(request) else domain_error_page(request, exc)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """The framework's refusals (no such path, method not allowed), worded like the domain's."""
+    assert isinstance(exc, StarletteHTTPException)
+    return http_json(exc) if is_api(request) else error_page(request, exc.status_code)
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    """A request that fails validation: JSON for the API, for a page the fields and why in words."""
+    assert isinstance(exc, RequestValidationError)
+    if is_api(request):
+        return await invalid_request(request, exc)
+    fields = [(str(e["loc"][-1]), e["msg_zh"]) for e in field_errors(exc)]
+    return error_page(request, 422, fields=fields)
 
 
 def _roster_publisher(
@@ -224,6 +244,7 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
     """The alert hub and the periodic jobs running, for the app's lifetime."""
     hub = AlertHub(engine, settings.data_dir, holder=checkin_queries.card_holder)
     app.state.alert_hub = hub
+    app.state.checkin_hub = checkins_hub = CheckinHub(engine)
     ingest = app.state.ingest
     app.state.metrics.registry.register(
         RecordsCollector(
@@ -233,7 +254,10 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
             lambda: ingest.verdict_differences if ingest is not None else {},
         )
     )
-    tasks = [asyncio.create_task(hub.run(), name="alert-hub")]
+    tasks = [
+        asyncio.create_task(hub.run(), name="alert-hub"),
+        asyncio.create_task(checkins_hub.run(), name="board-hub"),
+    ]
     # Periodic jobs run on one worker at a time however many there are (central.db.leader).
     jobs = ("retention", "registry-sweep", "registry-check", "rosters", "police-resend")
     leaders = {job: Leadership(engine, job) for job in jobs}

@@ -1,42 +1,38 @@
 """Server-sent events for the police page: alert changes fanned out to every connected stream.
 
 One ``AlertHub`` per app polls the alert table a few times a second while
-anyone listens (ingest may run in another process, so the database is the
-one place every new alert is seen), and puts each new alert or status
-change on the queue of every subscriber whose scope allows it; new registry
-hits (a registered guard's ID number on the list, found by a sweep) too.
+anyone listens (``central.db.fanout``: ingest may run in another process, so
+the database is the one place every new alert is seen), and puts each new
+alert, status change or escalation on the queue of every subscriber whose
+scope allows it; new registry hits (a registered guard's ID number on the
+list, found by a sweep) too.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from central.access.scope import Scope
 from central.alerts import queries as alert_queries
 from central.alerts.models import Alert, AlertDetail, RegistryHitPublic
-from central.db.outage import Outage, is_outage
+from central.db import fanout
+from central.db.fanout import PollingHub, sse_stream
+from central.db.outage import Outage
 from central.db.types import utcnow
 from central.registry.models import GuardPublic
 
-logger = logging.getLogger(__name__)
-
-POLL_S = 0.25
+POLL_S = fanout.POLL_S
 # A commit can land a little after the clock time stamped on its row: look back this far.
 OVERLAP = timedelta(seconds=5)
 # Streams end after this long and the browser reconnects; a stream that never ends
 # would hold up a graceful server shutdown.
-STREAM_MAX_S = 30.0
-KEEPALIVE_S = 10.0
+STREAM_MAX_S = fanout.STREAM_MAX_S
 
 # The card holder of an alert's check-in, as registered (check-ins sit above alerts: handed in).
 Holder = Callable[[Session, uuid.UUID], GuardPublic | None]
@@ -44,50 +40,20 @@ Holder = Callable[[Session, uuid.UUID], GuardPublic | None]
 Change = AlertDetail | RegistryHitPublic
 
 
-class AlertHub:
+class AlertHub(PollingHub[Change, Scope]):
     def __init__(self, engine: Engine, data_dir: Path, poll_s: float = POLL_S, holder: Holder | None = None) -> None:
+        super().__init__(poll_s, Outage("database (live alerts)", "live alert pages get nothing new until it is back"))
         self._engine = engine
         self._data_dir = data_dir
         self._holder = holder
-        self._poll_s = poll_s
-        self._subscribers: dict[asyncio.Queue[Change], Scope] = {}
         self._seen: dict[uuid.UUID, str] = {}
         self._seen_hits: set[int] = set()
         self._cursor = utcnow()
-        self._outage = Outage("database (live alerts)", "live alert pages get nothing new until it is back")
 
-    @property
-    def listeners(self) -> int:
-        return len(self._subscribers)
+    def _restart(self) -> None:
+        self._cursor, self._seen, self._seen_hits = utcnow(), {}, set()
 
-    def subscribe(self, scope: Scope) -> asyncio.Queue[Change]:
-        if not self._subscribers:
-            self._cursor, self._seen, self._seen_hits = utcnow(), {}, set()  # only changes from now on
-        queue: asyncio.Queue[Change] = asyncio.Queue(maxsize=1000)
-        self._subscribers[queue] = scope
-        return queue
-
-    def unsubscribe(self, queue: asyncio.Queue[Change]) -> None:
-        self._subscribers.pop(queue, None)
-
-    async def run(self) -> None:
-        """Poll while anyone listens; runs until cancelled."""
-        while True:
-            await asyncio.sleep(self._poll_s)
-            if not self._subscribers:
-                continue
-            try:
-                changes = await asyncio.to_thread(self._poll)
-            except SQLAlchemyError as exc:
-                if not is_outage(exc):
-                    logger.warning("alert poll failed; retrying", exc_info=True)
-                self._outage.failed(exc)
-                continue
-            self._outage.recovered()
-            for change in changes:
-                self._publish(change)
-
-    def _poll(self) -> list[Change]:
+    def _poll(self, keys: set[Scope]) -> dict[Scope, list[Change]]:
         started = utcnow()
         with Session(self._engine) as session:
             rows = alert_queries.alerts_changed_since(session, self._cursor - OVERLAP)
@@ -98,7 +64,8 @@ class AlertHub:
         new_hits = [h for h in hits if h.id not in self._seen_hits]
         self._seen_hits = {h.id for h in hits}
         self._cursor = started
-        return details + new_hits
+        changes = details + new_hits
+        return {scope: [c for c in changes if scope.may_see_alert(c.jurisdiction)] for scope in keys}
 
     def replay(self, scope: Scope, since: datetime) -> list[Change]:
         """What changed since ``since`` that ``scope`` may see: sent first to a (re)connecting page."""
@@ -112,12 +79,6 @@ class AlertHub:
         """``alert`` as a page shows it, with the card holder when the hub was given the way to find them."""
         guard = self._holder(session, alert.alert_id) if self._holder else None
         return alert_queries.alert_detail(session, alert, self._data_dir, guard)
-
-    def _publish(self, change: Change) -> None:
-        for queue, scope in list(self._subscribers.items()):
-            if scope.may_see_alert(change.jurisdiction):
-                with contextlib.suppress(asyncio.QueueFull):  # a stalled page misses pushes, not the server
-                    queue.put_nowait(change)
 
 
 def _version(alert: Alert) -> str:
@@ -149,20 +110,6 @@ def resume_point(last_event_id: str | None, since: str | None) -> datetime | Non
 async def alert_events(hub: AlertHub, scope: Scope, since: datetime | None) -> AsyncIterator[str]:
     """The SSE body: missed changes since ``since``, then live ``alert`` and ``registry_hit`` events,
     keep-alives, and the end."""
-    queue = hub.subscribe(scope)  # before the replay, so that nothing falls between the two
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + STREAM_MAX_S
-    try:
-        yield "retry: 1000\n: connected\n\n"
-        if since is not None:
-            for change in await asyncio.to_thread(hub.replay, scope, since):
-                yield _event(change)
-        while (left := deadline - loop.time()) > 0:
-            try:
-                change = await asyncio.wait_for(queue.get(), timeout=min(left, KEEPALIVE_S))
-            except TimeoutError:
-                yield ": keep-alive\n\n"
-                continue
-            yield _event(change)
-    finally:
-        hub.unsubscribe(queue)
+    replay = None if since is None else (lambda: hub.replay(scope, since))
+    async for chunk in sse_stream(hub, scope, _event, replay, max_s=STREAM_MAX_S):
+        yield chunk

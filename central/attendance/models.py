@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 
 class AttendancePublic(SQLModel):
@@ -35,6 +35,8 @@ class AttendancePublic(SQLModel):
     early_minutes: int = 0
     absent: bool = False  # rostered, and no tap that shows the guard's own presence
     worked_minutes: int = 0  # from first tap in (or shift start, if earlier) to last tap out, within the shift
+    last_in: datetime | None = None  # the latest tap in: after the last out, the guard is on post again
+    due_by: datetime | None = None  # shift start and the late grace: not there by then is 未到
 
 
 class OnDutyRow(SQLModel):
@@ -50,6 +52,7 @@ class OnDutyRow(SQLModel):
     taps: int
     violations: int
     last_event_id: uuid.UUID
+    codes: list[str] = Field(default_factory=list)  # the rules the day's taps broke, each once
 
 
 class CalendarDay(SQLModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, or_, select
@@ -58,7 +58,18 @@ def _days(first: date, last: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
-def _duties(assignment: ShiftAssignment, shift: Shift, site: Site, guard: Guard, first: date, last: date) -> list[Duty]:
+class _Holder(NamedTuple):
+    """The guard's columns a duty needs: not the entity, whose sealed ID number would be opened for nothing."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    employer_id: str | None
+
+
+def _duties(
+    assignment: ShiftAssignment, shift: Shift, site: Site, guard: _Holder, first: date, last: date
+) -> list[Duty]:
     start = max(first, assignment.valid_from)
     end = min(last, assignment.valid_to) if assignment.valid_to else last
     duties = []
@@ -100,7 +111,7 @@ def load_duties(
     ``employer_id``: only the duties of days on which the guard was that company's.
     """
     query = (
-        select(ShiftAssignment, Shift, Site, Guard)
+        select(ShiftAssignment, Shift, Site, Guard.id, Guard.name_zh, Guard.name_en, Guard.employer_id)  # type: ignore[call-overload]
         .join(Shift, col(Shift.id) == col(ShiftAssignment.shift_id))
         .join(Site, col(Site.id) == col(Shift.site_id))
         .join(Guard, col(Guard.id) == col(ShiftAssignment.guard_id))
@@ -113,7 +124,7 @@ def load_duties(
         query = query.where(col(Shift.site_id).in_(site_ids))
     if guard_ids is not None:
         query = query.where(col(ShiftAssignment.guard_id).in_(guard_ids))
-    found = list(session.exec(query).all())
+    found = [(a, s, site, _Holder(*guard)) for a, s, site, *guard in session.exec(query).all()]
     history = employments(session, {guard.id for _a, _s, _site, guard in found}) if employer_id else {}
     duties: list[Duty] = []
     for assignment, shift, site, guard in found:
@@ -130,8 +141,7 @@ def load_duties(
 NOT_THE_HOLDER = ("FACE_MISMATCH", "FINGERPRINT_MISMATCH")
 
 
-def _face_mismatch(checkin: Checkin) -> bool:
-    score, threshold = checkin.verify_score, checkin.verify_threshold
+def _face_mismatch(score: float | None, threshold: float | None) -> bool:
     return score is not None and threshold is not None and score < threshold
 
 
@@ -154,8 +164,21 @@ def load_taps(
         .group_by(col(Violation.event_id))
         .subquery()
     )
+    # Columns, not entities: a month's report reads tens of thousands of taps (ten columns: more
+    # than sqlmodel's typed overloads spell out).
     query: Any = (
-        select(Checkin, Guard, counts.c.n, counts.c.impostor)
+        select(  # type: ignore[call-overload]
+            Checkin.guard_id,
+            Guard.name_zh,
+            Guard.name_en,
+            Checkin.occurred_at,
+            Checkin.direction,
+            Checkin.verify_score,
+            Checkin.verify_threshold,
+            Checkin.site_id,
+            counts.c.n,
+            counts.c.impostor,
+        )
         .join(Guard, col(Guard.id) == col(Checkin.guard_id), isouter=True)
         .join(counts, counts.c.event_id == col(Checkin.event_id), isouter=True)
         .where(col(Checkin.occurred_at) >= start, col(Checkin.occurred_at) < end)
@@ -168,16 +191,18 @@ def load_taps(
         query = query.where(col(Checkin.employer_id) == employer_id)
     return [
         Tap(
-            guard_id=checkin.guard_id,
-            guard_name_zh=guard.name_zh if guard else None,
-            guard_name_en=guard.name_en if guard else None,
-            occurred_at=checkin.occurred_at,
-            direction=checkin.direction,
+            guard_id=guard_id,
+            guard_name_zh=name_zh,
+            guard_name_en=name_en,
+            occurred_at=occurred_at,
+            direction=direction,
             violations=n or 0,
-            face_mismatch=_face_mismatch(checkin) or bool(impostor),
-            site_id=checkin.site_id,
+            face_mismatch=_face_mismatch(score, threshold) or bool(impostor),
+            site_id=site_id,
         )
-        for checkin, guard, n, impostor in session.exec(query).all()
+        for guard_id, name_zh, name_en, occurred_at, direction, score, threshold, site_id, n, impostor in session.exec(
+            query
+        ).all()
     ]
 
 
@@ -219,7 +244,7 @@ def report(
     start = datetime.combine(first - timedelta(days=2), time(0), tzinfo=UTC)
     end = datetime.combine(last + timedelta(days=3), time(0), tzinfo=UTC)
     taps = load_taps(session, site_ids=site_ids, guard_ids=guard_ids, start=start, end=end, employer_id=employer_id)
-    result = rows(duties, taps, _zones(session, site_ids), DEFAULT_ZONE)
+    result = rows(duties, taps, _zones(session, site_ids), DEFAULT_ZONE, (first, last))
     return [row for row in result if row.day is not None and first <= row.day <= last]
 
 

@@ -163,6 +163,8 @@ def duty_row(duty: Duty, taps: Sequence[Tap]) -> AttendanceRow:
         early_minutes=_minutes(duty.end - last_out) if early and last_out else 0,
         absent=not present,
         worked_minutes=_minutes(worked),
+        last_in=max(ins).astimezone(tz) if ins else None,
+        due_by=duty.start + duty.late_grace,
     )
 
 
@@ -189,18 +191,32 @@ def unrostered_rows(taps: Iterable[Tap], zones: dict[str, str], default_zone: st
         row.violations += tap.violations
         if tap.face_mismatch:
             continue
-        if tap.direction == "in" and row.first_in is None:
-            row.first_in = at
+        if tap.direction == "in":
+            row.first_in = row.first_in or at
+            row.last_in = at
         elif tap.direction == "out":
             row.last_out = at
     return list(rows.values())
 
 
-def rows(duties: Sequence[Duty], taps: Iterable[Tap], zones: dict[str, str], default_zone: str) -> list[AttendanceRow]:
-    """Every duty's row and the unrostered taps' rows, ordered by day, site, then time."""
+def rows(
+    duties: Sequence[Duty],
+    taps: Iterable[Tap],
+    zones: dict[str, str],
+    default_zone: str,
+    days: tuple[date, date] | None = None,
+) -> list[AttendanceRow]:
+    """Every duty's row and the unrostered taps' rows, ordered by day, site, then time.
+
+    ``days`` (first, last): only the rows of those days; the neighbouring days' duties still claim their taps.
+    """
     claimed, left = assign(duties, fold(taps))
-    result = [duty_row(duty, claimed.get(i, [])) for i, duty in enumerate(duties)]
-    result += unrostered_rows(left, zones, default_zone)
+
+    def kept(day: date | None) -> bool:
+        return days is None or (day is not None and days[0] <= day <= days[1])
+
+    result = [duty_row(duty, claimed.get(i, [])) for i, duty in enumerate(duties) if kept(duty.day)]
+    result += [row for row in unrostered_rows(left, zones, default_zone) if kept(row.day)]
 
     def order(row: AttendanceRow) -> tuple[date, str, datetime, str]:
         when = row.shift_start or row.first_in or row.last_out or datetime.max.replace(tzinfo=ZoneInfo("UTC"))

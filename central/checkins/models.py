@@ -96,6 +96,7 @@ class ViolationPublic(SQLModel):
     site_id: str | None
     guard_id: str | None
     guard_name_zh: str | None
+    guard_name_en: str | None = None
     card_kind: str | None = None
     card_uid: str | None = None  # a resident ID card's number: masked for every role but police and administrator
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, true
 from sqlmodel import Session, col, select
@@ -70,6 +73,46 @@ def list_checkins(
         pairs = fetch(session, query, paging)
     codes = _violation_codes(session, [c.event_id for c, _g in pairs.rows])
     return pairs.map(lambda pair: checkin_public(scope, pair[0], pair[1], codes.get(pair[0].event_id, [])))
+
+
+@dataclass(frozen=True, slots=True)
+class TapSeen:
+    """A check-in as the board reads it: who, where, when, which way, the rules it broke."""
+
+    event_id: uuid.UUID
+    site_id: str | None
+    guard_id: str | None
+    guard_name_zh: str | None
+    guard_name_en: str | None
+    occurred_at: datetime
+    direction: str
+    violations: list[str]
+
+
+def taps_seen(
+    session: Session, scope: Scope, *, site_ids: Collection[str], start: datetime, end: datetime
+) -> list[TapSeen]:
+    """The check-ins ``scope`` reads at ``site_ids`` in [start, end), oldest first: columns only, for many sites."""
+    query: Any = (
+        select(  # type: ignore[call-overload]
+            Checkin.event_id,
+            Checkin.site_id,
+            Checkin.guard_id,
+            Guard.name_zh,
+            Guard.name_en,
+            Checkin.occurred_at,
+            Checkin.direction,
+        )
+        .join(Guard, col(Guard.id) == col(Checkin.guard_id), isouter=True)
+        .where(*_checkins_between(scope, start, end), col(Checkin.site_id).in_(site_ids))
+        .order_by(col(Checkin.occurred_at), col(Checkin.event_id))
+    )
+    found = session.exec(query).all()
+    codes = _violation_codes(session, [row[0] for row in found])
+    return [
+        TapSeen(event_id, site_id, guard_id, name_zh, name_en, occurred_at, direction, sorted(codes.get(event_id, [])))
+        for event_id, site_id, guard_id, name_zh, name_en, occurred_at, direction in found
+    ]
 
 
 def _violation_codes(session: Session, event_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
@@ -170,6 +213,7 @@ def _violation_public(scope: Scope, v: Violation, c: Checkin, g: Guard | None) -
         site_id=c.site_id,
         guard_id=c.guard_id,
         guard_name_zh=g.name_zh if g else None,
+        guard_name_en=g.name_en if g else None,
         card_kind=c.card_kind,
         card_uid=card_shown(scope, c),
     )

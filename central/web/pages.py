@@ -8,37 +8,40 @@ for without a session sends the browser to the login form.
 from __future__ import annotations
 
 import calendar as cal
+import math
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from central.access import auth
+from central.access import auth, policy
 from central.access.audit import audit
 from central.access.models import Role
 from central.access.scope import Scope
 from central.api.auth import change_password, checked_login, set_session_cookie
-from central.api.deps import AccessDep, AccountDep, PageScopeDep, SessionDep, ThrottleDep
+from central.api.board import board_of
+from central.api.deps import AccessDep, AccountDep, PageScopeDep, SessionDep, ThrottleDep, client_address
 from central.api.operations import FIRST_DAY, LAST_DAY, today_at
 from central.attendance import queries as attendance_queries
+from central.attendance.board import FILTERS, presence
 from central.attendance.report import day_report
 from central.attendance.rules import local_day_bounds
 from central.checkins import queries as checkin_queries
-from central.errors import DomainError
-from central.paging import Paging
+from central.checkins.rules import CATALOGUE
+from central.errors import DomainError, TooManyAttempts
+from central.paging import MAX_LIMIT, Paging
 from central.registry import coverage
 from central.registry import queries as registry_queries
 from central.registry.coverage import CoverageFilter, Lack
 from central.web.i18n import LANG_COOKIE, LANGS
+from central.web.labels import Names
+from central.web.pager import PagerDep
 from central.web.render import render
 
 router = APIRouter(include_in_schema=False)
-
-# Rows a page shows at most; it says how many there are in all when there are more.
-PAGE_ROWS = 500
 
 PageDate = Annotated[date | None, Query(alias="date", ge=FIRST_DAY, le=LAST_DAY)]
 
@@ -69,13 +72,24 @@ def login_submit(
 ) -> Response:
     try:
         result = checked_login(request, session, access, throttle, username, password)
-    except HTTPException as exc:  # locked out: the form says so, with the wait
-        context = {"next": _safe_next(next), "error": True, "locked": exc.detail}
-        return render(request, "login.html", None, context, status_code=exc.status_code)
+    except TooManyAttempts as exc:  # locked out: the form says so, with the wait
+        return _locked_out(request, next, exc.retry_after_s)
     if result is None:
+        # The failure that locks the account out says so at once, not on the next try.
+        wait = throttle.retry_after(policy.login_name(username), client_address(request))
+        if wait is not None:
+            return _locked_out(request, next, wait)
         return render(request, "login.html", None, {"next": _safe_next(next), "error": True}, status_code=401)
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(response, result[0], access.session_hours, access.secure_cookie)
+    return response
+
+
+def _locked_out(request: Request, next: str, wait_s: float) -> HTMLResponse:  # noqa: A002
+    minutes = max(1, math.ceil(wait_s / 60))
+    context = {"next": _safe_next(next), "error": True, "locked": True, "wait_minutes": minutes}
+    response = render(request, "login.html", None, context, status_code=429)
+    response.headers["Retry-After"] = str(int(wait_s) + 1)
     return response
 
 
@@ -132,13 +146,40 @@ def home(account: AccountDep) -> RedirectResponse:
     return RedirectResponse("/police/alerts" if account.role == Role.POLICE else "/board", status_code=303)
 
 
+# The badge of each presence on the board.
+PRESENCE_CSS = {"on_post": "ok", "left": "off", "not_yet": "off", "missing": "bad", "absent": "bad"}
+
+
 @router.get("/board")
-def board(request: Request, session: SessionDep, scope: PageScopeDep, day: PageDate = None) -> HTMLResponse:
-    """Today's on-duty board, one panel per site the account may see."""
+def board_page(
+    request: Request,
+    session: SessionDep,
+    scope: PageScopeDep,
+    ask: PagerDep,
+    site_id: Annotated[str | None, Query(max_length=32)] = None,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+    day: PageDate = None,
+    fragment: bool = False,
+) -> HTMLResponse:
+    """Who is expected, on post, missing, late or not in order at each site today; live (``board.js``)."""
     sites = registry_queries.visible_sites(session, scope)
-    shown = day or (today_at(sites[0]) if sites else date.today())  # noqa: DTZ011  (no site: nothing to show)
-    boards = [(site, attendance_queries.on_duty(session, scope, site, shown)) for site in sites]
-    return render(request, "board.html", scope, {"boards": boards, "day": shown})
+    if site_id and site_id not in {s.id for s in sites}:
+        return not_found(request, scope)
+    result, shown = board_of(session, scope, site_id or None, status if status in FILTERS else None, day)
+    paged = ask.paging.slice(result.sites)
+    context = {
+        "sites": sites,
+        "site_id": site_id,
+        "status": status,
+        "filters": FILTERS,
+        "day": shown,
+        "site_boards": paged.rows,
+        "counts": result.counts,
+        "quiet": result.quiet,
+        "pager": ask.of(paged.count),
+        "presence_css": PRESENCE_CSS,
+    }
+    return render(request, "_board_live.html" if fragment else "board.html", scope, context)
 
 
 @router.get("/calendar")
@@ -167,7 +208,7 @@ def calendar_page(
 
 @router.get("/attendance")
 def attendance_page(
-    request: Request, session: SessionDep, scope: PageScopeDep, site_id: str, day: PageDate = None
+    request: Request, session: SessionDep, scope: PageScopeDep, ask: PagerDep, site_id: str, day: PageDate = None
 ) -> HTMLResponse:
     """One site's day: attendance against shifts (late / early / absent) and every check-in with its photo."""
     site = registry_queries.get_site(session, scope, site_id)
@@ -176,42 +217,65 @@ def attendance_page(
     shown = day or today_at(site)
     rows = day_report(session, [site.id], shown, attendance_queries.attendance_employer(scope, site))
     start, end = local_day_bounds(shown, site.timezone)
-    checkins = checkin_queries.list_checkins(
-        session, scope, site_id=site.id, start=start, end=end, paging=Paging(limit=PAGE_ROWS)
-    )
-    context = {"site": site, "day": shown, "rows": rows, "checkins": checkins.rows, "checkins_total": checkins.count}
+    checkins = checkin_queries.list_checkins(session, scope, site_id=site.id, start=start, end=end, paging=ask.paging)
+    now = datetime.now(UTC)
+    context = {
+        "site": site,
+        "day": shown,
+        "rows": [(row, presence(row, now)) for row in rows],  # the board's words for the same rows
+        "presence_css": PRESENCE_CSS,
+        "checkins": checkins.rows,
+        "pager": ask.of(checkins.count),
+    }
     return render(request, "attendance.html", scope, context)
 
 
 @router.get("/violations")
 def violations_page(
-    request: Request, session: SessionDep, scope: PageScopeDep, site_id: str | None = None, day: PageDate = None
+    request: Request,
+    session: SessionDep,
+    scope: PageScopeDep,
+    ask: PagerDep,
+    site_id: str | None = None,
+    day: PageDate = None,
+    code: Annotated[str | None, Query(max_length=40)] = None,
 ) -> HTMLResponse:
+    """Violations newest first, by site, day and rule, a page at a time."""
     sites = registry_queries.visible_sites(session, scope)
     if site_id and registry_queries.get_site(session, scope, site_id) is None:
         return not_found(request, scope)
-    paging = Paging(limit=PAGE_ROWS)
-    found = checkin_queries.list_violations(session, scope, site_id=site_id or None, day=day, code=None, paging=paging)
+    found = checkin_queries.list_violations(
+        session, scope, site_id=site_id or None, day=day, code=code or None, paging=ask.paging
+    )
     context = {
         "sites": sites,
         "site_id": site_id,
         "day": day,
+        "code": code,
+        "codes": list(CATALOGUE),
         "rows": found.rows,
-        "total": found.count,
+        "pager": ask.of(found.count),
         "zones": {s.id: s.timezone for s in sites},
-        "site_names": {s.id: s.name_zh for s in sites},
+        # A guard's tap at another's site is shown by the site's name, also where the site is not the reader's.
+        "names": Names.load(session, [v.site_id for v in found.rows]),
     }
     return render(request, "violations.html", scope, context)
 
 
 @router.get("/guards")
 def guards_page(
-    request: Request, session: SessionDep, scope: PageScopeDep, q: Annotated[str | None, Query(max_length=64)] = None
+    request: Request,
+    session: SessionDep,
+    scope: PageScopeDep,
+    ask: PagerDep,
+    q: Annotated[str | None, Query(max_length=64)] = None,
 ) -> HTMLResponse:
-    found = registry_queries.list_guards(session, scope, q=q, paging=Paging(limit=PAGE_ROWS))
+    found = registry_queries.list_guards(session, scope, q=q, paging=ask.paging)
     if scope.is_police:
         audit(session, scope, "person.search", q or "", f"{found.count} found (page)")
-    return render(request, "guards.html", scope, {"rows": found.rows, "total": found.count, "q": q})
+    names = Names.load(session, (), [g.employer_id for g in found.rows])
+    context = {"rows": found.rows, "pager": ask.of(found.count), "q": q, "names": names}
+    return render(request, "guards.html", scope, context)
 
 
 @router.get("/coverage")
@@ -219,16 +283,16 @@ def coverage_page(
     request: Request,
     session: SessionDep,
     scope: PageScopeDep,
+    ask: PagerDep,
     company_id: Annotated[str | None, Query(max_length=32)] = None,
     jurisdiction: Annotated[str | None, Query(max_length=32)] = None,
     lacks: Lack | None = None,
 ) -> HTMLResponse:
     """采集率 per company (in the jurisdiction asked for), and the guards who lack a portrait or fingerprints."""
-    paging = Paging(limit=PAGE_ROWS)
     where = CoverageFilter(company_id or None, jurisdiction or None, lacks)
     overall = CoverageFilter(jurisdiction=where.jurisdiction)  # the summary: every company in view
-    companies = coverage.summary(session, scope, overall, paging)
-    missing = coverage.missing(session, scope, where, paging)
+    companies = coverage.summary(session, scope, overall, Paging(limit=MAX_LIMIT))  # says so if there are more
+    missing = coverage.missing(session, scope, where, ask.paging)
     if scope.is_police:
         audit(session, scope, "coverage.missing", where.company_id or "", f"{missing.count} guards (page)")
     context = {
@@ -237,6 +301,7 @@ def coverage_page(
         "total": coverage.total(session, scope, overall),
         "missing": missing.rows,
         "missing_total": missing.count,
+        "pager": ask.of(missing.count),
         "jurisdictions": coverage.jurisdictions(session, scope),
         "where": where,
         "summary_query": _query(overall),

@@ -32,6 +32,7 @@ from central.db.types import utcnow
 from central.paging import Paging, fetch
 from central.registry.snapshot import DEFAULT_ZONE
 from central.web.i18n import MESSAGES
+from central.web.labels import Names
 from central.web.render import lang_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -129,5 +130,6 @@ def admin_page(request: Request, session: SessionDep, scope: PageScopeDep) -> HT
     keys = [ApiKeyPublic.model_validate(k) for k in session.exec(select(ApiKey).order_by(col(ApiKey.id))).all()]
     entries = fetch(session, select(AuditEntry).order_by(col(AuditEntry.id).desc()), Paging(limit=200))
     audit = [AuditEntryPublic.model_validate(e) for e in entries.rows]
-    context = {"accounts": accounts, "keys": keys, "audit": audit, "audit_total": entries.count}
+    names = Names.load(session, (), [a.company_id for a in accounts])
+    context = {"accounts": accounts, "keys": keys, "audit": audit, "audit_total": entries.count, "names": names}
     return render(request, "admin.html", scope, context)

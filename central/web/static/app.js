@@ -43,3 +43,19 @@
     return plain(input, init);
   };
 })();
+
+// A list's page size applies at once (the pager's form; scripts may not sit in the page itself).
+document.addEventListener("change", function (event) {
+  if (event.target.matches && event.target.matches(".pager select[name=size]")) event.target.form.submit();
+});
+
+// Phones: the navigation folds behind the menu button (app.css shows it open on wider screens).
+(function () {
+  var toggle = document.getElementById("nav-toggle");
+  if (!toggle) return;
+  toggle.addEventListener("click", function () {
+    var open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+    toggle.closest("header").classList.toggle("open", open);
+  });
+})();

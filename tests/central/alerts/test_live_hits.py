@@ -26,10 +26,10 @@ def test_a_new_hit_is_sent_once_and_only_where_it_belongs(engine: Engine, tmp_pa
         session.add(RegistryHit(guard_id="G4", watchlist_entry_id="W-0001", jurisdiction="110105-WJ"))
         session.commit()
 
-    (sent,) = hub._poll()
+    (sent,) = hub._poll({WANGJING})[WANGJING]
     assert isinstance(sent, RegistryHitPublic)
     assert (sent.guard_name_zh, sent.watchlist_name) == ("刘洋", "孙立军")
     assert _event(sent).startswith("event: registry_hit\n")
-    assert hub._poll() == []  # not again while it stays open
+    assert hub._poll({WANGJING})[WANGJING] == []  # not again while it stays open
     assert [c.id for c in hub.replay(WANGJING, before) if isinstance(c, RegistryHitPublic)] == [sent.id]
     assert hub.replay(ELSEWHERE, before) == []

@@ -86,8 +86,9 @@ def test_a_refused_value_is_not_echoed(url: str) -> None:
     for response in (api, page):
         assert response.status_code == 422
         assert "uuuuuuuu" not in response.text
-        assert len(response.content) < 2000
-        assert response.json()["detail"][0]["loc"][-1] == "username"
+    assert len(api.content) < 2000
+    assert api.json()["detail"][0]["loc"][-1] == "username"
+    assert "<b>用户名</b>：内容过长" in page.text  # the form's refusal is a page, in words
 
 
 def test_the_large_limits_are_only_for_those_who_may_use_the_route(url: str, sqlite_engine: Engine) -> None:

@@ -7,10 +7,8 @@ appear on the page within two seconds.
 
 from __future__ import annotations
 
-import os
-import tempfile
+import re
 import time
-from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -19,26 +17,21 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from central.registry.faces import enrol_photos
+from central.registry.models import Company, Site
+from central.web.labels import known_codes
 from guardpost.demo_script import faces_dir
 from protocol.topics import event_topic
-from tests.fixtures.browser import Live, face_jpeg, login
+from tests.fixtures.browser import SHOTS as SHOTS  # the other browser modules take them from here
+from tests.fixtures.browser import Live, face_jpeg, login, open_board
+from tests.fixtures.browser import shot as shot
 from tests.fixtures.central import make_event, wanted_hit
 from tests.fixtures.tenants import PASSWORDS, SECOND_PASSWORD, SECOND_USER
 
 pytestmark = pytest.mark.mosquitto
-# Screenshots go to a scratch folder; GUARDPOST_SCREENSHOTS=docs/screenshots refreshes the README's.
-SHOTS = Path(os.environ.get("GUARDPOST_SCREENSHOTS", Path(tempfile.gettempdir()) / "guardpost-screenshots"))
-
-
-def shot(driver: webdriver.Chrome, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    height = driver.execute_script("return document.body.scrollHeight")
-    driver.set_window_size(1280, min(max(int(height) + 40, 700), 2200))
-    driver.save_screenshot(str(SHOTS / f"{name}.png"))
-    driver.set_window_size(1280, 900)
 
 
 def text_of(driver: webdriver.Chrome) -> str:
@@ -51,12 +44,12 @@ def test_firm_sees_its_site_and_nothing_else(live: Live, browser: webdriver.Chro
         assert enrol_photos(session, "G5", photos).templates == 2
         session.commit()
     login(browser, live.url, "jinxiu", PASSWORDS["jinxiu"])
-    browser.get(f"{live.url}/board")
+    open_board(browser, f"{live.url}/board")
     board = text_of(browser)
     assert "今日在岗" in board
     assert "锦绣花园小区" in board
     assert "陈静" in board
-    assert "星光大厦" not in board  # S2 is not the firm's
+    assert "张伟" not in board  # S2 is not the firm's: only its own guard's tap there shows
     browser.find_element(By.CSS_SELECTOR, "#board-S1 .photo-link").click()
     WebDriverWait(browser, 5).until(expected_conditions.visibility_of_element_located((By.ID, "photo-modal-img")))
     assert browser.execute_script("return document.getElementById('photo-modal-img').naturalWidth") > 0
@@ -101,6 +94,8 @@ def test_security_company_pages_and_language_toggle(live: Live, browser: webdriv
     browser.find_element(By.ID, "lang-toggle").click()
     assert "Violations" in text_of(browser)
     assert "Legal basis" in text_of(browser)
+    assert "Wang Qiang" in text_of(browser)  # English names where they exist
+    assert "Certificate revoked" in text_of(browser)
     browser.find_element(By.ID, "lang-toggle").click()
     assert "违规记录" in text_of(browser)
     browser.get(f"{live.url}/guards")
@@ -124,7 +119,9 @@ def test_police_overview_and_login_page(live: Live, browser: webdriver.Chrome) -
     login(browser, live.url, "police", PASSWORDS["police"])
     browser.get(f"{live.url}/police/violations")
     page = text_of(browser)
-    assert "CERT_REVOKED" in page
+    assert "保安员证已吊销" in page  # CERT_REVOKED, in words
+    assert "CERT_REVOKED" not in page
+    assert browser.find_element(By.CSS_SELECTOR, "#overview-table [title=CERT_REVOKED]")  # the code on hover
     assert "星光大厦" in page
     assert "第二小区" not in page  # another jurisdiction
     shot(browser, "overview-police")
@@ -160,3 +157,49 @@ def test_alert_reaches_the_police_page_within_two_seconds(live: Live, browser: w
     WebDriverWait(browser, 5).until(lambda d: "police" in card.find_element(By.CSS_SELECTOR, ".history").text)
     assert "已确认" in card.find_element(By.CSS_SELECTOR, ".status").text
     shot(browser, "alerts-police")
+
+
+# Every page a role has, as the role sees it: none may show a rule, face or fingerprint code, or a site or company id.
+PAGES_BY_ROLE = {
+    "jinxiu": ("/board", "/calendar", "/attendance?site_id=S1", "/violations", "/guards", "/coverage"),
+    "pingan": ("/board", "/calendar?site_id=S2", "/attendance?site_id=S2", "/violations", "/guards", "/coverage"),
+    "police": ("/police/violations", "/police/alerts", "/coverage"),
+    "admin": ("/board", "/attendance?site_id=S2", "/violations", "/guards", "/coverage", "/police/violations")
+    + ("/admin",),
+}
+
+
+def _raw_codes(engine: Engine) -> re.Pattern[str]:
+    with Session(engine) as session:
+        ids = set(session.exec(select(Site.id)).all()) | set(session.exec(select(Company.id)).all())
+    codes = sorted(known_codes() | ids, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(c) for c in codes) + r")(?![\w-])")
+
+
+def _visible_text(driver: webdriver.Chrome) -> str:
+    # The audit log is a verbatim record (its details quote ids on purpose): everything else must be words.
+    return str(
+        driver.execute_script(
+            "var b = document.body.cloneNode(true);"
+            "b.querySelectorAll('#audit-table td.detail').forEach(function (e) { e.remove(); });"
+            "document.documentElement.appendChild(b); var text = b.innerText; b.remove(); return text;"
+        )
+    )
+
+
+def test_no_page_shows_a_raw_code(live: Live, browser: webdriver.Chrome) -> None:
+    raw = _raw_codes(live.engine)
+    revoked = {"zh": "保安员证已吊销", "en": "Certificate revoked"}
+    seen: set[str] = set()
+    for user, paths in PAGES_BY_ROLE.items():
+        login(browser, live.url, user, PASSWORDS[user])
+        for lang in ("zh", "en") if user == "pingan" else ("zh",):  # English: the company's pages, the most codes
+            browser.add_cookie({"name": "gp_lang", "value": lang})
+            for path in paths:
+                browser.get(f"{live.url}{path}")
+                text = _visible_text(browser)
+                assert browser.find_elements(By.ID, "who"), f"{user} {path}: not a page"
+                found = sorted(set(raw.findall(text)))
+                assert not found, f"{user} {path} ({lang}) shows {found}"
+                seen |= {lang} if revoked[lang] in text else set()
+    assert seen == {"zh", "en"}  # the revoked certificate is there, in words, in both languages

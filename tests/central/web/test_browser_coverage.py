@@ -81,6 +81,7 @@ def test_each_role_finds_the_page_in_its_navigation(
 ) -> None:
     live = collected
     login(phone, live.url, user, PASSWORDS[user])
+    phone.find_element(By.ID, "nav-toggle").click()  # on a phone the navigation is behind the menu button
     phone.find_element(By.ID, "nav-coverage").click()
     assert phone.current_url.endswith("/coverage")
     page = text_of(phone)
