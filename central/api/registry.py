@@ -54,7 +54,7 @@ def _get(session: Session, model: type[SQLModel], key: str) -> Any:
     pk = _pk(model)
     value: Any = key
     if pk.type.python_type is int:
-        if not key.isdigit() or int(key) > DB_INT_MAX:  # beyond any id the database holds (or can compare)
+        if not (key.isascii() and key.isdigit()) or int(key) > DB_INT_MAX:  # "²" is a digit to isdigit()
             raise NotFound("record")
         value = int(key)
     return found(session.get(model, value), "record")

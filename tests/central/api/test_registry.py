@@ -52,6 +52,7 @@ def test_invalid_body_is_422_without_echoing_the_id_number(client: TestClient) -
 def test_unknown_record_is_404_and_contracts_are_never_deleted(client: TestClient) -> None:
     assert client.get("/api/admin/guards/NOPE").status_code == 404
     assert client.get("/api/admin/contracts/abc").status_code == 404
+    assert client.get("/api/admin/credentials/²").status_code == 404  # a digit to str.isdigit(), not to int()
     contracts = client.get("/api/admin/contracts", params={"site_id": "S2"}).json()["data"]
     assert contracts
     assert client.delete(f"/api/admin/contracts/{contracts[0]['id']}").status_code == 405
