@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -37,17 +39,33 @@ def to_csv(rows: Iterable[Row]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(rows: Sequence[Row], title: str, *, bold_last: bool = True) -> bytes:
-    """One sheet named ``title``; the header bold and frozen, and the last row bold when it is a total."""
+def to_xlsx(
+    rows: Sequence[Row], title: str, *, bold_last: bool = True, more: Sequence[tuple[str, Sequence[Row], int]] = ()
+) -> bytes:
+    """A sheet named ``title``; the header bold and frozen, and the last row bold when it is a total.
+
+    ``more``: further sheets as (title, rows, columns kept in view), e.g. a month's day matrix.
+    Every column is as wide as its widest cell (within reason).
+    """
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # a new workbook has one sheet
+    _fill(sheet, title, rows, "A2", bold_last)
+    for name, more_rows, frozen in more:
+        _fill(book.create_sheet(), name, more_rows, f"{get_column_letter(frozen + 1)}2", False)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _fill(sheet: Worksheet, title: str, rows: Sequence[Row], freeze: str, bold_last: bool) -> None:
     sheet.title = re.sub(r"[\\/*?:\[\]]", " ", title)[:31]  # what Excel accepts in a sheet's name
     for row in rows:
         sheet.append([inert(v) for v in row])
     for cell in (*sheet[1], *(sheet[sheet.max_row] if bold_last else ())):
         cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    sheet.freeze_panes = freeze
+    for index, column in enumerate(sheet.iter_cols(values_only=True), start=1):
+        # A Chinese character is about two Latin ones wide.
+        widest = max((sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(v)) for v in column if v is not None), default=4)
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(widest + 2, 4), 40)

@@ -9,7 +9,7 @@ the site and guard ids a reader may see; nothing here decides that.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import astuple, dataclass, fields, replace
+from dataclasses import astuple, dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -124,12 +124,46 @@ def _sum(lines: Iterable[TimesheetRow], group: Group) -> list[TimesheetRow]:
     return sorted(totals.values(), key=lambda r: (r.site_id or "", r.guard_id or ""))
 
 
+# The day matrix's marks, as attendance sheets write them.
+MARKS = {"present": "√", "late": "迟", "early": "早", "absent": "缺", "unrostered": "○"}
+MATRIX_LEGEND = (
+    "√ 出勤 present · 迟 迟到 late · 早 早退 left early · 缺 缺勤 absent · "
+    "○ 排班外出勤 taps, no shift · 空白 未排班 not rostered"
+)
+
+
+def day_mark(row: AttendanceRow) -> str:
+    """One duty (or unrostered guard-day) as a mark of the day matrix."""
+    if row.shift_id is None:
+        return MARKS["unrostered"]
+    if row.absent:
+        return MARKS["absent"]
+    marks = (MARKS["late"] if row.late else "") + (MARKS["early"] if row.early_leave else "")
+    return marks or MARKS["present"]
+
+
 @dataclass(frozen=True, slots=True)
 class Timesheet:
     kind: Literal["daily", "monthly"]
     first: date
     last: date
     rows: tuple[TimesheetRow, ...]
+    # Monthly: per (site, guard) line, the marks of each day; empty for a daily sheet.
+    marks: dict[tuple[str | None, str | None], dict[date, str]] = field(default_factory=dict)
+
+    def matrix(self) -> list[tuple[object, ...]]:
+        """The month as one row per guard and one column per day, then the legend."""
+        days = [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+        week = "一二三四五六日"
+        header = ("场所 / site", "保安员 / guard", "姓名 / name",
+                  *(f"{d.day}\n{week[d.weekday()]}" for d in days), "出勤 / present", "缺勤 / absent")  # fmt: skip
+        lines: list[tuple[object, ...]] = [header]
+        for row in self.rows:
+            marks = self.marks.get((row.site_id, row.guard_id), {})
+            lines.append((row.site_name_zh or row.site_id or "", row.guard_id or "", row.guard_name_zh or "",
+                          *(marks.get(d, "") for d in days), row.present, row.absent))  # fmt: skip
+        lines.append((MATRIX_LEGEND,))
+        return lines
 
     def totals(self) -> TimesheetRow:
         """The sum of every count column (the bottom line of the sheet)."""
@@ -148,7 +182,9 @@ class Timesheet:
         return spreadsheets.to_csv(self.table())
 
     def to_xlsx(self) -> bytes:
-        return spreadsheets.to_xlsx(self.table(), f"考勤 {self.first.isoformat()}")
+        """The sheet; a monthly one also has the day matrix (日明细) on a second sheet."""
+        more = [(f"日明细 {self.first:%Y-%m}", self.matrix(), 3)] if self.kind == "monthly" else []
+        return spreadsheets.to_xlsx(self.table(), f"考勤 {self.first.isoformat()}", more=more)
 
 
 def _cell(value: object) -> object:
@@ -194,4 +230,9 @@ def monthly(
     first, last = month_bounds(month)
     rows = report(session, site_ids=site_ids, guard_ids=guard_ids, employer_id=employer_id, first=first, last=last)
     names = _site_names(session, rows)
-    return Timesheet("monthly", first, last, tuple(_sum((_line(r, names) for r in rows), group)))
+    marks: dict[tuple[str | None, str | None], dict[date, str]] = {}
+    for row in rows:
+        if row.day is not None:
+            day = marks.setdefault((row.site_id if group == "site" else None, row.guard_id), {})
+            day[row.day] = day.get(row.day, "") + day_mark(row)  # two duties in a day: both marks
+    return Timesheet("monthly", first, last, tuple(_sum((_line(r, names) for r in rows), group)), marks)

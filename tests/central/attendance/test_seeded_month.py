@@ -146,3 +146,28 @@ def test_the_report_command_writes_the_month_as_xlsx(
     revoked = "保安员证已被吊销，不得上岗 / Guard's security guard certificate has been revoked (CERT_REVOKED)"
     assert values[("违规·按规则 / violations by rule", revoked)] == seeded.violations_by_code["CERT_REVOKED"]
     assert values[("月末登记核查 / registry check on 2026-03-31", revoked)] == 3  # three guards still rostered
+
+
+def test_the_monthly_xlsx_has_the_day_matrix(month: tuple[Engine, SeededMonth]) -> None:
+    engine, seeded = month
+    with Session(engine) as session:
+        sheet = timesheets.monthly(session, site_ids=["MS00"], month=FIRST)
+    book = load_workbook(io.BytesIO(sheet.to_xlsx()))
+
+    assert book.sheetnames == ["考勤 2026-03-01", "日明细 2026-03"]
+    matrix = book["日明细 2026-03"]
+    header = [c.value for c in matrix[1]]
+    assert header[:4] == ["场所 / site", "保安员 / guard", "姓名 / name", "1\n日"]  # 2026-03-01 is a Sunday
+    assert len(header) == 3 + 31 + 2
+    assert matrix.freeze_panes == "D2"
+    rows = {r[1]: r for r in matrix.iter_rows(min_row=2, values_only=True) if len(r) > 3 and r[1]}
+    for (site, guard), truth in seeded.truth.items():
+        if site != "MS00":
+            continue
+        marks = "".join(str(v or "") for v in rows[guard][3:34])
+        assert marks.count("缺") == truth.absent, guard
+        assert marks.count("迟") == truth.late, guard
+        assert marks.count("早") == truth.early_leave, guard
+        assert marks.count("○") == truth.unrostered_days, guard
+        assert rows[guard][34:36] == (truth.present, truth.absent)
+    assert matrix.column_dimensions["C"].width >= 8  # the names are not cut to a default width
