@@ -22,26 +22,30 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from central.access.models import Role
 from central.api.deps import current_account
+from central.cases.workflow import MAX_ATTACHMENT_BYTES
 from central.faces import MAX_PHOTO_BYTES
 from central.watchlist.editor import MAX_PHOTOS
 
 # Routes anyone may send a body to: they are how one logs in (and out).
 OPEN_ROUTES = frozenset({"/login", "/logout", "/api/auth/login", "/api/auth/logout"})
 # Five photos in base64, and the rest of the entry.
+CASE_ANSWER_BYTES = MAX_ATTACHMENT_BYTES + 64 * 1024  # the attachment, the note, the form's framing
 WATCHLIST_BYTES = MAX_PHOTOS * (MAX_PHOTO_BYTES * 4 // 3 + 4) + 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
 class BodyLimits:
-    """The most bytes a request body may have: imports and watchlist photos, or anything else."""
+    """The most bytes a request body may have: imports, watchlist photos, a case's answer, or anything else."""
 
     default: int
     imports: int
     watchlist: int = WATCHLIST_BYTES
 
     def of(self, path: str, role: str | None) -> int:
-        if path.startswith("/api/admin/import/") and role == Role.ADMIN:
+        if (path.startswith("/api/admin/import/") or path == "/admin/import") and role == Role.ADMIN:
             return self.imports
+        if path.startswith(("/api/cases/", "/cases/")) and path.endswith("/answer"):
+            return CASE_ANSWER_BYTES  # a note and one attachment of up to 5 MB
         if (path == "/api/watchlist" or path.startswith("/api/watchlist/")) and role in (Role.ADMIN, Role.POLICE):
             return self.watchlist
         return self.default

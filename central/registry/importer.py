@@ -175,8 +175,11 @@ def _try_row(
         return _refusal(line, labels, zh, "conflicts with an existing record (e.g. an ID number)", None, None)
 
 
-def import_rows(session: Session, kind: str, sheet: Sheet, progress: Progress | None = None) -> ImportReport:
+def import_rows(
+    session: Session, kind: str, sheet: Sheet, progress: Progress | None = None, *, commit: bool = True
+) -> ImportReport:
     """Upsert the rows of list ``kind`` and commit; refused rows are in the report, not raised.
+    ``commit=False`` is the preview: the same report, and everything rolled back.
 
     Raises ImportHeaderError (nothing written) when a column the list needs is missing.
     """
@@ -185,6 +188,9 @@ def import_rows(session: Session, kind: str, sheet: Sheet, progress: Progress | 
     ignored = tuple(sheet.labels.get(h, h) for h in sheet.header if h and h not in _KNOWN)
     report = ImportReport(kind, len(sheet.rows), ignored_columns=ignored)
     cards: dict[str, int] = {}  # card -> the line of this file that issued it
+    # A preview's rows go inside one savepoint it rolls back: on SQLite (pysqlite) releasing the
+    # rows' own savepoints outside a transaction would commit each of them.
+    preview = None if commit else session.begin_nested()
     for number, row in enumerate(sheet.rows, start=2):
         if all(v is None or str(v).strip() == "" for v in row.values()):
             report.rows -= 1  # blank lines at the end of a sheet are not records
@@ -196,17 +202,21 @@ def import_rows(session: Session, kind: str, sheet: Sheet, progress: Progress | 
                 report.outcomes[result] += 1
         if progress is not None:
             progress(number - 1, len(sheet.rows))
-    session.commit()
+    if preview is not None:
+        preview.rollback()
+        session.rollback()
+    else:
+        session.commit()
     logger.debug("import of %s: %s", kind, report.summary())
     return report
 
 
 def import_bytes(
-    session: Session, kind: str, data: bytes, filename: str, progress: Progress | None = None
+    session: Session, kind: str, data: bytes, filename: str, progress: Progress | None = None, *, commit: bool = True
 ) -> ImportReport:
-    """Read ``data`` (CSV or XLSX, by ``filename``) and import it as list ``kind``."""
+    """Read ``data`` (CSV or XLSX, by ``filename``) and import it as list ``kind`` (``commit=False``: a preview)."""
     spec_of(kind)  # an unknown kind before reading the file
-    return import_rows(session, kind, read_list(data, filename), progress)
+    return import_rows(session, kind, read_list(data, filename), progress, commit=commit)
 
 
 def import_file(session: Session, kind: str, path: Path, progress: Progress | None = None) -> ImportReport:
