@@ -88,13 +88,13 @@ def test_a_case_from_violation_to_closed_across_the_two_roles(login: Login, revo
     answered = company.post(
         f"/api/cases/{case['id']}/answer",
         data={"note": "已停止王强上岗，补办证件中"},
-        files={"attachment": ("整改报告.pdf", b"%PDF-1.4 report", "application/pdf")},
+        files={"attachment": ("整改报告.pdf", b"%PDF-1.4 report" + bytes(300_000), "application/pdf")},  # > 64 KB
     )
     assert answered.status_code == 200
     steps = answered.json()["steps"]
     assert [s["action"] for s in steps] == ["open", "order", "answer"]
     download = police.get(f"/api/cases/{case['id']}/steps/{steps[-1]['id']}/attachment")
-    assert download.content == b"%PDF-1.4 report"
+    assert download.content == b"%PDF-1.4 report" + bytes(300_000)
 
     closed = police.post(f"/api/cases/{case['id']}/close", json={"note": "复查合格"})
     assert closed.json()["status"] == "closed"
