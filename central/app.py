@@ -70,6 +70,7 @@ from central.errors import DomainError
 from central.rosters.publisher import RosterPublisher
 from central.schema import create_db
 from central.watchlist.sync import load_private_key
+from central.web import admin_accounts as account_pages
 from central.web import admin_import as import_pages
 from central.web import cases as case_pages
 from central.web import pages
@@ -153,7 +154,16 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
         registry.router, dependencies=[Depends(require_admin), Depends(wake_rosters)], responses=REFUSALS
     )
     app.include_router(enrolment.router, dependencies=[Depends(wake_rosters)], responses=REFUSALS)
-    for page_module in (pages, police_pages, watchlist_pages, terminal_pages, report_pages, case_pages, import_pages):
+    for page_module in (
+        pages,
+        police_pages,
+        watchlist_pages,
+        terminal_pages,
+        report_pages,
+        case_pages,
+        import_pages,
+        account_pages,
+    ):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     limits = BodyLimits(default=settings.api.max_body_bytes, imports=settings.api.max_import_bytes)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
@@ -126,10 +126,16 @@ def overview_page(
 def admin_page(request: Request, session: SessionDep, scope: PageScopeDep) -> HTMLResponse:
     if scope.role is not Role.ADMIN:
         return forbidden(request, scope)
+    return render(request, "admin.html", scope, admin_context(session))
+
+
+def admin_context(session: Session) -> dict[str, Any]:
+    """What the administration page shows: accounts, API keys, the latest of the audit log."""
     accounts = [AccountPublic.model_validate(a) for a in session.exec(select(Account).order_by(col(Account.id))).all()]
     keys = [ApiKeyPublic.model_validate(k) for k in session.exec(select(ApiKey).order_by(col(ApiKey.id))).all()]
     entries = fetch(session, select(AuditEntry).order_by(col(AuditEntry.id).desc()), Paging(limit=200))
     audit = [AuditEntryPublic.model_validate(e) for e in entries.rows]
     names = Names.load(session, (), [a.company_id for a in accounts])
-    context = {"accounts": accounts, "keys": keys, "audit": audit, "audit_total": entries.count, "names": names}
-    return render(request, "admin.html", scope, context)
+    roles = [role.value for role in Role]
+    return {"accounts": accounts, "keys": keys, "audit": audit, "audit_total": entries.count, "names": names,
+            "roles": roles}  # fmt: skip
