@@ -7,10 +7,8 @@ import csv
 import io
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -18,21 +16,6 @@ from sqlmodel import Session
 from central.app import create_app
 from central.config import AccessSettings, CentralSettings, RetentionSettings
 from central.registry.models import Site
-
-
-@pytest.fixture
-def admin(sqlite_engine: Engine, tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
-    settings = CentralSettings(
-        data_dir=tmp_path,
-        client_id=f"central-import-{uuid.uuid4().hex[:6]}",
-        access=AccessSettings(demo=True),
-        retention=RetentionSettings(purge_enabled=False),
-    )
-    with TestClient(create_app(settings, engine=sqlite_engine, run_ingest=False)) as client:
-        client.post("/login", data={"username": "admin", "password": "admin-demo"})
-        token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/admin/import").text)
-        assert token
-        yield client, token.group(1)
 
 
 def sites_csv(client: TestClient, new_id: str) -> bytes:
