@@ -71,6 +71,8 @@ class Uplink:
         self._status_due = threading.Event()  # something in the status changed: publish before the heartbeat
         self._stop = threading.Event()
         self._connected = threading.Event()
+        self._subscribed = threading.Event()
+        self._sub_mid: int | None = None
         self._resend_after = settings.resend_after_s  # doubles while re-sends get no receipt
         self._resent, self._resent_logged_at = 0, -RESEND_LOG_S  # re-sends not logged yet, and when last logged
         self._broker_acks = 0
@@ -80,6 +82,7 @@ class Uplink:
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_publish = self._on_publish
+        self._client.on_subscribe = self._on_subscribe
         self._client.message_callback_add(topics.receipt_topic(terminal_id), self._on_receipt)
         self._client.message_callback_add(topics.cmd_topic(terminal_id), self._on_command)
 
@@ -89,6 +92,11 @@ class Uplink:
 
     def wait_connected(self, timeout: float) -> bool:
         return self._connected.wait(timeout)
+
+    def wait_subscribed(self, timeout: float) -> bool:
+        """True once the broker acknowledged the receipt and command subscriptions (commands sent after
+        this reach the terminal; before, a command without a session to keep it may be lost)."""
+        return self._subscribed.wait(timeout)
 
     @property
     def broker_acks(self) -> int:
@@ -138,14 +146,22 @@ class Uplink:
         if not reason_ok(reason_code):
             logger.error("broker refused terminal %s: %s", self._terminal_id, reason_code)
             return
-        client.subscribe(topics.receipt_topic(self._terminal_id), qos=1)
-        client.subscribe(topics.cmd_topic(self._terminal_id), qos=1)
+        self._subscribed.clear()
+        _rc, self._sub_mid = client.subscribe(
+            [(topics.receipt_topic(self._terminal_id), 1), (topics.cmd_topic(self._terminal_id), 1)]
+        )
         # Whatever was sent before the drop may be lost: send all unreceipted rows again, in order.
         self._outbox.mark_unsent()
         self._connected.set()
         self._publish_status()
         logger.info("uplink connected to %s:%s", self._mqtt.host, self._mqtt.port)
         self._wake.set()
+
+    def _on_subscribe(
+        self, client: mqtt.Client, userdata: object, mid: int, reason_codes: list[ReasonCode], properties: object
+    ) -> None:
+        if mid == self._sub_mid and all(reason_ok(code) for code in reason_codes):
+            self._subscribed.set()
 
     def _on_disconnect(
         self,

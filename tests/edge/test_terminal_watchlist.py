@@ -47,7 +47,7 @@ def test_signed_update_over_mqtt_swaps_the_list_and_the_status_says_so(tmp_path:
         terminal = Terminal(settings, face=FaceEngine(FaceSettings()))
         terminal.start()
         try:
-            assert terminal.uplink.wait_connected(10)
+            assert terminal.uplink.wait_subscribed(10)  # a command before the SUBACK may be lost
             payload = update("r7", [wire_entry("W-7", 7)], issued_at=datetime.now(UTC))
             publisher = create_client(MqttSettings(port=SHARED_PORT), client_id=f"central-{uuid.uuid4().hex[:8]}")
             publisher.connect("127.0.0.1", SHARED_PORT)
