@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from central.access.audit import audit
 from central.access.scope import Scope
 from central.api.deps import ScopeDep, SessionDep
-from central.api.paging import Page, PagingDep, page
+from central.api.paging import DB_INT_MAX, Page, PagingDep, page
 from central.cases import workflow
 from central.cases.models import CaseAction, CaseStatus
 from central.cases.workflow import MAX_ATTACHMENT_BYTES, CasePublic
@@ -28,12 +28,11 @@ from central.registry.snapshot import local_date
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
 Note = Annotated[str, Form(max_length=2000)]
-INT_MAX = 2_147_483_647  # the databases' integer keys
-CaseId = Annotated[int, PathParam(ge=1, le=INT_MAX)]
+CaseId = Annotated[int, PathParam(ge=1, le=DB_INT_MAX)]
 
 
 class CaseOpen(BaseModel):
-    violation_id: int = Field(ge=1, le=INT_MAX)
+    violation_id: int = Field(ge=1, le=DB_INT_MAX)
     note: str = Field(default="", max_length=2000)
 
 

@@ -26,7 +26,8 @@ from sqlmodel import Session, col, or_, select
 
 from central.checkins.rules import evaluate_standing
 from central.registry.credentials import CompanyCredential, CredentialKind, CrossRegionFiling
-from central.registry.models import Company, CompanyKind, Guard, ServiceContract, Site, SiteKind
+from central.registry.models import Company, CompanyKind, ServiceContract, Site, SiteKind
+from central.registry.queries import display_names
 from central.registry.roster import Shift, ShiftAssignment
 from central.registry.snapshot import company_licensed, site_snapshots
 
@@ -198,14 +199,9 @@ def check_registry(session: Session, on: date, within_days: int = DEFAULT_WITHIN
 
 def names(session: Session, findings: list[Finding]) -> dict[str, str]:
     """Display names (Chinese) of the companies, sites and guards the findings name, by id."""
-    shown: dict[str, str] = {}
-    companies = {f.company_id for f in findings if f.company_id}
-    sites = {f.site_id for f in findings if f.site_id}
-    guards = {f.guard_id for f in findings if f.guard_id}
-    for row_id, name in session.exec(select(Company.id, Company.name_zh).where(col(Company.id).in_(companies))):
-        shown[row_id] = name
-    for row_id, name in session.exec(select(Site.id, Site.name_zh).where(col(Site.id).in_(sites))):
-        shown[row_id] = name
-    for row_id, name in session.exec(select(Guard.id, Guard.name_zh).where(col(Guard.id).in_(guards))):
-        shown[row_id] = name
-    return shown
+    return display_names(
+        session,
+        company_ids=(f.company_id for f in findings),
+        site_ids=(f.site_id for f in findings),
+        guard_ids=(f.guard_id for f in findings),
+    )

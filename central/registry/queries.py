@@ -9,6 +9,8 @@ police see their jurisdiction's sites and any guard; the administrator all.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import ColumnElement, or_, true
 from sqlmodel import Session, col, select
 
@@ -16,7 +18,7 @@ from central.access.models import Role
 from central.access.scope import Scope
 from central.paging import Paged, Paging, fetch
 from central.registry.local_time import DEFAULT_ZONE
-from central.registry.models import Guard, GuardPublic, ServiceContract, Site, SitePublic
+from central.registry.models import Company, Guard, GuardPublic, ServiceContract, Site, SitePublic
 
 
 def _company_sites(company_id: str) -> ColumnElement[bool]:
@@ -81,3 +83,19 @@ def list_guards(session: Session, scope: Scope, *, q: str | None, paging: Paging
 def get_guard(session: Session, scope: Scope, guard_id: str) -> GuardPublic | None:
     guard = session.exec(select(Guard).where(Guard.id == guard_id, guard_scope(scope))).first()
     return guard_public(scope, guard) if guard else None
+
+
+def display_names(
+    session: Session,
+    *,
+    company_ids: Iterable[str | None] = (),
+    site_ids: Iterable[str | None] = (),
+    guard_ids: Iterable[str | None] = (),
+) -> dict[str, str]:
+    """The Chinese names of just these companies, sites and guards, by id (ids are unique across the three)."""
+    shown: dict[str, str] = {}
+    for model, ids in ((Company, company_ids), (Site, site_ids), (Guard, guard_ids)):
+        wanted = {i for i in ids if i}
+        if wanted:
+            shown.update(session.exec(select(model.id, model.name_zh).where(col(model.id).in_(wanted))).all())
+    return shown

@@ -16,13 +16,14 @@ from central.access.audit import audit
 from central.access.models import Account, AccountCreate, Role
 from central.access.scope import Scope
 from central.api.deps import PageScopeDep, SessionDep
+from central.api.paging import DB_INT_MAX
 from central.db.types import utcnow
 from central.errors import DomainError
-from central.web.police import admin_context
+from central.web.police import admin_context, forbidden
 from central.web.render import render
 
 router = APIRouter(include_in_schema=False)
-RowId = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
+RowId = Annotated[int, PathParam(ge=1, le=DB_INT_MAX)]
 
 
 def _page(request: Request, session: SessionDep, scope: Scope, status: int = 200, **shown: str | None) -> HTMLResponse:
@@ -30,9 +31,7 @@ def _page(request: Request, session: SessionDep, scope: Scope, status: int = 200
 
 
 def _admin_only(request: Request, scope: Scope) -> HTMLResponse | None:
-    if scope.role is Role.ADMIN:
-        return None
-    return render(request, "error.html", scope, {"message": "forbidden"}, status_code=403)
+    return None if scope.role is Role.ADMIN else forbidden(request, scope)
 
 
 @router.post("/admin/accounts", response_model=None)
@@ -85,7 +84,7 @@ def create_key(
     request: Request,
     session: SessionDep,
     scope: PageScopeDep,
-    account_id: Annotated[int, Form(ge=1, le=2_147_483_647)],
+    account_id: Annotated[int, Form(ge=1, le=DB_INT_MAX)],
     name: Annotated[str, Form(max_length=100)] = "",
 ) -> HTMLResponse:
     """The new key is on this page only: it is stored hashed."""

@@ -24,13 +24,10 @@ from central.registry.import_specs import SPECS
 from central.registry.importer import ImportReport, import_bytes
 from central.registry.upsert import Outcome
 from central.web.i18n import MESSAGES
+from central.web.police import forbidden
 from central.web.render import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _forbidden(request: Request, scope: Any) -> HTMLResponse:
-    return render(request, "error.html", scope, {"message": "forbidden"}, status_code=403)
 
 
 def _context(kind: str | None, report: ImportReport | None = None, **more: Any) -> dict[str, Any]:
@@ -44,7 +41,7 @@ def _context(kind: str | None, report: ImportReport | None = None, **more: Any) 
 @router.get("/admin/import")
 def import_page(request: Request, scope: PageScopeDep) -> HTMLResponse:
     if scope.role is not Role.ADMIN:
-        return _forbidden(request, scope)
+        return forbidden(request, scope)
     return render(request, "import.html", scope, _context(None))
 
 
@@ -61,7 +58,7 @@ async def import_submit(
 ) -> HTMLResponse:
     """``preview``: what the file would change and what it would refuse, nothing written; ``commit``: import it."""
     if scope.role is not Role.ADMIN:
-        return _forbidden(request, scope)
+        return forbidden(request, scope)
     if kind not in SPECS:
         return render(request, "import.html", scope, _context(None, error="import_pick_list"), status_code=422)
     try:

@@ -7,7 +7,7 @@ answers with the case page again: the step taken, or the refusal in words.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -24,7 +24,7 @@ from central.checkins.queries import checkin_scope
 from central.db.types import utcnow
 from central.errors import DomainError
 from central.paging import Paging
-from central.registry.models import Company, Guard, Site
+from central.registry.queries import display_names
 from central.registry.snapshot import local_date
 from central.web.render import render
 
@@ -32,11 +32,14 @@ router = APIRouter(include_in_schema=False)
 RECENT_DAYS = 30
 
 
-def _names(session: Session) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for model in (Company, Site, Guard):
-        names.update(dict(session.exec(select(model.id, model.name_zh)).all()))
-    return names
+def _names(session: Session, rows: list[Any]) -> dict[str, str]:
+    """The names of the companies, sites and guards these cases or check-ins name, and only those."""
+    return display_names(
+        session,
+        company_ids=(getattr(r, "company_id", None) or getattr(r, "employer_id", None) for r in rows),
+        site_ids=(r.site_id for r in rows),
+        guard_ids=(r.guard_id for r in rows),
+    )
 
 
 def _open_violations(session: Session, scope: Scope) -> list[tuple[Violation, Checkin]]:
@@ -60,6 +63,7 @@ def cases_page(
     today = local_date(utcnow())
     found = workflow.list_cases(session, scope, Paging(limit=200), status, today, overdue)
     regulator = scope.role in (Role.ADMIN, Role.POLICE)
+    violations = _open_violations(session, scope) if regulator else []
     context = {
         "cases": [workflow.public(session, scope, case, today) for case in found.rows],
         "total": found.count,
@@ -67,8 +71,8 @@ def cases_page(
         "overdue": overdue,
         "statuses": list(CaseStatus),
         "words": workflow.STATUS_WORDS,
-        "names": _names(session),
-        "violations": _open_violations(session, scope) if regulator else [],
+        "names": _names(session, [*found.rows, *(checkin for _violation, checkin in violations)]),
+        "violations": violations,
         "regulator": regulator,
         "recent_days": RECENT_DAYS,
     }
@@ -83,7 +87,7 @@ def _case_page(
     context = {
         "case": case,
         "words": workflow.STATUS_WORDS,
-        "names": _names(session),
+        "names": _names(session, [case]),
         "error": error,
         "default_deadline": today + timedelta(days=15),
     }
