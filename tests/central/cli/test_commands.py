@@ -125,7 +125,7 @@ def test_central_tells_systemd_it_is_ready_once_it_listens_then_feeds_the_watchd
     with under_systemd(tmp_path, "central", config, watchdog_s=2) as (systemd, process):
         assert systemd.recv(4096) == b"READY=1"
         with pytest.raises(urllib.error.HTTPError) as answer:  # listening: 503 as the broker is absent on purpose
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=10)  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=60)  # noqa: S310
         assert answer.value.code == 503
         assert systemd.recv(4096) == b"WATCHDOG=1"
         process.terminate()
