@@ -31,8 +31,8 @@ from central.access.audit import SYSTEM, audit
 from central.access.throttle import LoginThrottle
 from central.alerts import notices
 from central.alerts.live import AlertHub
-from central.api import auth as auth_routes
 from central.api import (
+    attendance_requests,
     board,
     cases,
     compliance,
@@ -50,6 +50,7 @@ from central.api import (
     terminals,
     watchlist,
 )
+from central.api import auth as auth_routes
 from central.api.deps import LoginRequired, csrf_protect, require_admin
 from central.api.errors import error_json, field_errors, http_json, invalid_request, is_api
 from central.api.headers import SecurityHeaders
@@ -146,7 +147,7 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
     request body limits, security headers, and the trusted reverse proxies' forwarded headers."""
     app.state.metrics = Metrics()
     modules = (health, operations, board, police, terminals, watchlist, auth_routes, coverage, exports, metrics,
-               compliance, reports, cases)  # fmt: skip
+               compliance, reports, cases, attendance_requests)  # fmt: skip
     for module in modules:
         app.include_router(module.router, responses=REFUSALS)
     # The registry API is the administrator's: ID numbers in clear, writes.

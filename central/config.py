@@ -93,6 +93,15 @@ class RosterSettings(BaseModel):
     resend_after_s: float = Field(default=60.0, gt=0)  # sent and not confirmed by the terminal's status
 
 
+class AttendanceSettings(BaseModel):
+    """Leave and missed-tap corrections: which party files them; the other approves (central.attendance)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # "employer": the security company files, the unit managing the site approves; "site": the other way round.
+    requests_filed_by: Literal["employer", "site"] = "employer"
+
+
 class AlertSettings(BaseModel):
     """Police alerts: when one not acknowledged is escalated to the jurisdiction's supervisors and sent again."""
 
@@ -173,6 +182,7 @@ class CentralSettings(FileSettings):
     signing_key_file: Path | None = None
     roster: RosterSettings = Field(default_factory=RosterSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    attendance: AttendanceSettings = Field(default_factory=AttendanceSettings)
 
     @property
     def database_url_resolved(self) -> str:

@@ -17,6 +17,7 @@ NOT_FOUND: dict[str, str] = {
     "account": "无此账号 / unknown account",
     "alert": "无此警报 / unknown alert",
     "api_key": "无此密钥 / unknown key",
+    "attendance_request": "无此申请 / unknown leave or correction request",
     "case": "无此案件 / unknown case",
     "checkin": "无此签到记录 / unknown check-in",
     "guard": "无此保安员 / unknown guard",

@@ -39,15 +39,22 @@ def timesheet(
     day: Annotated[date, Query(alias="date", ge=FIRST_DAY, le=LAST_DAY, description="the day, or a day of the month")],
     kind: Literal["daily", "monthly"] = "daily",
     group: Literal["site", "guard"] = "site",
+    layout: Literal["table", "matrix"] = "table",
 ) -> Response:
-    """The site's daily timesheet for ``date``, or its monthly one for the month of ``date``."""
+    """The site's daily timesheet for ``date``, or its monthly one for the month of ``date``.
+
+    ``layout=matrix`` (monthly CSV): one row per guard and one column per day, as the XLSX's second sheet.
+    """
     site = found(registry_queries.get_site(session, scope, site_id), "site")
     employer_id = attendance_queries.attendance_employer(scope, site)
     if kind == "daily":
         sheet = timesheets.daily(session, site_ids=[site.id], employer_id=employer_id, day=day)
     else:
         sheet = timesheets.monthly(session, site_ids=[site.id], employer_id=employer_id, month=day, group=group)
-    body = sheet.to_csv() if fmt == "csv" else sheet.to_xlsx()
+    if fmt == "xlsx":
+        body = sheet.to_xlsx()
+    else:
+        body = spreadsheets.to_csv(sheet.matrix()) if layout == "matrix" and kind == "monthly" else sheet.to_csv()
     audit(session, scope, f"export.timesheet.{fmt}", site.id, f"{kind} {sheet.first}..{sheet.last}")
     return _download(body, fmt, f"timesheet-{site.id}-{kind}-{sheet.first:%Y%m%d}.{fmt}")
 

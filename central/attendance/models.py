@@ -33,7 +33,10 @@ class AttendancePublic(SQLModel):
     late_minutes: int = 0
     early_leave: bool = False
     early_minutes: int = 0
-    absent: bool = False  # rostered, and no tap that shows the guard's own presence
+    absent: bool = False  # rostered, no tap that shows the guard's own presence, and no approved leave
+    on_leave: bool = False  # an approved leave (请假) excuses the duty
+    leave_kind: str | None = None  # personal | sick | annual | compensatory | other
+    corrected: bool = False  # an approved missed-tap correction (补卡) counts among the taps
     worked_minutes: int = 0  # from first tap in (or shift start, if earlier) to last tap out, within the shift
     last_in: datetime | None = None  # the latest tap in: after the last out, the guard is on post again
     due_by: datetime | None = None  # shift start and the late grace: not there by then is 未到

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, or_, select
 
+from central.attendance.approved import correction_taps, excuse, load_approved
 from central.attendance.rules import (
     EARLY_WINDOW,
     FOLD_WINDOW,
@@ -49,6 +50,16 @@ __all__ = [
     "report",
     "summarise",
 ]
+
+
+class _Filter(TypedDict):
+    """What ``load_duties`` and ``load_approved`` both read: these sites, guards, employer and days."""
+
+    site_ids: Collection[str] | None
+    guard_ids: Collection[str] | None
+    employer_id: str | None
+    first: date
+    last: date
 
 
 def _days(first: date, last: date) -> Iterator[date]:
@@ -232,18 +243,16 @@ def report(
     if last < first:
         raise ValueError(f"结束日期早于开始日期 / last day {last} is before first day {first}")
     # Neighbouring days' duties claim their own taps near midnight; only ours are reported.
-    duties = load_duties(
-        session,
-        site_ids=site_ids,
-        guard_ids=guard_ids,
-        first=first - timedelta(1),
-        last=last + timedelta(1),
-        employer_id=employer_id,
-    )
+    days: _Filter = {"site_ids": site_ids, "guard_ids": guard_ids, "employer_id": employer_id,
+            "first": first - timedelta(1), "last": last + timedelta(1)}  # fmt: skip
+    # Approved leave excuses duties and approved corrections stand for taps (central.attendance.approved).
+    approved = load_approved(session, **days)
+    duties = excuse(load_duties(session, **days), approved)
     # Two days of padding cover every time zone and the early / late windows.
     start = datetime.combine(first - timedelta(days=2), time(0), tzinfo=UTC)
     end = datetime.combine(last + timedelta(days=3), time(0), tzinfo=UTC)
     taps = load_taps(session, site_ids=site_ids, guard_ids=guard_ids, start=start, end=end, employer_id=employer_id)
+    taps += correction_taps(session, approved)
     result = rows(duties, taps, _zones(session, site_ids), DEFAULT_ZONE, (first, last))
     return [row for row in result if row.day is not None and first <= row.day <= last]
 

@@ -46,6 +46,7 @@ class Tap:
     # The photo did not match the card holder: someone else's presence, not the guard's.
     face_mismatch: bool = False
     site_id: str | None = None
+    corrected: bool = False  # an approved 补卡 standing for a tap the guard did not make
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ class Duty:
     end: datetime
     late_grace: timedelta = timedelta(minutes=5)
     early_grace: timedelta = timedelta(minutes=5)
+    leave: str | None = None  # the kind of an approved leave that excuses this duty
 
 
 def local_day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
@@ -137,8 +139,10 @@ def duty_row(duty: Duty, taps: Sequence[Tap]) -> AttendanceRow:
     ins = [t.occurred_at for t in present if t.direction == "in"]
     outs = [t.occurred_at for t in present if t.direction == "out"]
     first_in, last_out = (min(ins) if ins else None), (max(outs) if outs else None)
-    late = first_in is not None and first_in > duty.start + duty.late_grace
-    early = last_out is not None and last_out < duty.end - duty.early_grace
+    # An approved leave excuses the duty: not absent, and neither late nor early for what it covers.
+    excused = duty.leave is not None
+    late = not excused and first_in is not None and first_in > duty.start + duty.late_grace
+    early = not excused and last_out is not None and last_out < duty.end - duty.early_grace
     worked = timedelta(0)
     if first_in is not None and last_out is not None:
         worked = min(last_out, duty.end) - max(first_in, duty.start)
@@ -148,7 +152,7 @@ def duty_row(duty: Duty, taps: Sequence[Tap]) -> AttendanceRow:
         guard_name_en=duty.guard_name_en,
         first_in=first_in.astimezone(tz) if first_in else None,
         last_out=last_out.astimezone(tz) if last_out else None,
-        taps=len(taps),
+        taps=sum(not t.corrected for t in taps),  # a correction is not a tap of the card
         violations=sum(t.violations for t in taps),
         site_id=duty.site_id,
         day=duty.day,
@@ -161,7 +165,10 @@ def duty_row(duty: Duty, taps: Sequence[Tap]) -> AttendanceRow:
         late_minutes=_minutes(first_in - duty.start) if late and first_in else 0,
         early_leave=early,
         early_minutes=_minutes(duty.end - last_out) if early and last_out else 0,
-        absent=not present,
+        absent=not present and not excused,
+        on_leave=excused,
+        leave_kind=duty.leave,
+        corrected=any(t.corrected for t in present),
         worked_minutes=_minutes(worked),
         last_in=max(ins).astimezone(tz) if ins else None,
         due_by=duty.start + duty.late_grace,
@@ -187,10 +194,11 @@ def unrostered_rows(taps: Iterable[Tap], zones: dict[str, str], default_zone: st
                 day=at.date(),
             )
             rows[(tap.guard_id, tap.site_id, at.date())] = row
-        row.taps += 1
+        row.taps += not tap.corrected
         row.violations += tap.violations
         if tap.face_mismatch:
             continue
+        row.corrected = row.corrected or tap.corrected
         if tap.direction == "in":
             row.first_in = row.first_in or at
             row.last_in = at

@@ -36,12 +36,14 @@ HEADERS = (
     "排班 / shifts",
     "出勤 / present",
     "缺勤 / absent",
+    "请假 / leave",
     "迟到 / late",
     "迟到分钟 / late min",
     "早退 / early leave",
     "早退分钟 / early min",
     "工时分钟 / worked min",
     "排班外出勤 / unrostered days",
+    "补卡 / corrections",
     "刷卡 / taps",
     "违规 / violations",
 )
@@ -61,17 +63,24 @@ class TimesheetRow:
     shifts: int = 0
     present: int = 0
     absent: int = 0
+    leave: int = 0
     late: int = 0
     late_minutes: int = 0
     early_leave: int = 0
     early_minutes: int = 0
     worked_minutes: int = 0
     unrostered_days: int = 0
+    corrections: int = 0
     taps: int = 0
     violations: int = 0
 
 
 _COUNTS = tuple(f.name for f in fields(TimesheetRow))[9:]
+
+
+def _attended(row: AttendanceRow) -> bool:
+    """A tap of the guard's own (or an approved correction) counts for the duty."""
+    return row.first_in is not None or row.last_out is not None
 
 
 def _line(row: AttendanceRow, site_names: dict[str, str]) -> TimesheetRow:
@@ -87,14 +96,16 @@ def _line(row: AttendanceRow, site_names: dict[str, str]) -> TimesheetRow:
         first_in=row.first_in,
         last_out=row.last_out,
         shifts=int(rostered),
-        present=int(rostered and not row.absent),
+        present=int(rostered and _attended(row)),
         absent=int(row.absent),
+        leave=int(row.on_leave and not _attended(row)),  # a guard on leave who came anyway was present
         late=int(row.late),
         late_minutes=row.late_minutes,
         early_leave=int(row.early_leave),
         early_minutes=row.early_minutes,
         worked_minutes=row.worked_minutes,
         unrostered_days=int(not rostered),
+        corrections=int(row.corrected),
         taps=row.taps,
         violations=row.violations,
     )
@@ -125,10 +136,11 @@ def _sum(lines: Iterable[TimesheetRow], group: Group) -> list[TimesheetRow]:
 
 
 # The day matrix's marks, as attendance sheets write them.
-MARKS = {"present": "√", "late": "迟", "early": "早", "absent": "缺", "unrostered": "○"}
+MARKS = {"present": "√", "late": "迟", "early": "早", "absent": "缺", "unrostered": "○", "leave": "假",
+         "corrected": "补"}  # fmt: skip
 MATRIX_LEGEND = (
-    "√ 出勤 present · 迟 迟到 late · 早 早退 left early · 缺 缺勤 absent · "
-    "○ 排班外出勤 taps, no shift · 空白 未排班 not rostered"
+    "√ 出勤 present · 迟 迟到 late · 早 早退 left early · 缺 缺勤 absent · 假 请假 on leave · "
+    "补 补卡 with a correction · ○ 排班外出勤 taps, no shift · 空白 未排班 not rostered"
 )
 
 
@@ -136,10 +148,12 @@ def day_mark(row: AttendanceRow) -> str:
     """One duty (or unrostered guard-day) as a mark of the day matrix."""
     if row.shift_id is None:
         return MARKS["unrostered"]
+    if row.on_leave and not _attended(row):
+        return MARKS["leave"]
     if row.absent:
         return MARKS["absent"]
     marks = (MARKS["late"] if row.late else "") + (MARKS["early"] if row.early_leave else "")
-    return marks or MARKS["present"]
+    return (marks or MARKS["present"]) + (MARKS["corrected"] if row.corrected else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,12 +170,13 @@ class Timesheet:
         days = [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
         week = "一二三四五六日"
         header = ("场所 / site", "保安员 / guard", "姓名 / name",
-                  *(f"{d.day}\n{week[d.weekday()]}" for d in days), "出勤 / present", "缺勤 / absent")  # fmt: skip
+                  *(f"{d.day}\n{week[d.weekday()]}" for d in days), "出勤 / present", "缺勤 / absent",
+                  "请假 / leave")  # fmt: skip
         lines: list[tuple[object, ...]] = [header]
         for row in self.rows:
             marks = self.marks.get((row.site_id, row.guard_id), {})
             lines.append((row.site_name_zh or row.site_id or "", row.guard_id or "", row.guard_name_zh or "",
-                          *(marks.get(d, "") for d in days), row.present, row.absent))  # fmt: skip
+                          *(marks.get(d, "") for d in days), row.present, row.absent, row.leave))  # fmt: skip
         lines.append((MATRIX_LEGEND,))
         return lines
 

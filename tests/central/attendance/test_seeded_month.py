@@ -158,7 +158,8 @@ def test_the_monthly_xlsx_has_the_day_matrix(month: tuple[Engine, SeededMonth]) 
     matrix = book["日明细 2026-03"]
     header = [c.value for c in matrix[1]]
     assert header[:4] == ["场所 / site", "保安员 / guard", "姓名 / name", "1\n日"]  # 2026-03-01 is a Sunday
-    assert len(header) == 3 + 31 + 2
+    assert len(header) == 3 + 31 + 3
+    assert header[-3:] == ["出勤 / present", "缺勤 / absent", "请假 / leave"]
     assert matrix.freeze_panes == "D2"
     rows = {r[1]: r for r in matrix.iter_rows(min_row=2, values_only=True) if len(r) > 3 and r[1]}
     for (site, guard), truth in seeded.truth.items():
@@ -169,5 +170,5 @@ def test_the_monthly_xlsx_has_the_day_matrix(month: tuple[Engine, SeededMonth]) 
         assert marks.count("迟") == truth.late, guard
         assert marks.count("早") == truth.early_leave, guard
         assert marks.count("○") == truth.unrostered_days, guard
-        assert rows[guard][34:36] == (truth.present, truth.absent)
+        assert rows[guard][34:37] == (truth.present, truth.absent, 0)
     assert matrix.column_dimensions["C"].width >= 8  # the names are not cut to a default width
