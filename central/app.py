@@ -73,6 +73,7 @@ from central.schema import create_db
 from central.watchlist.sync import load_private_key
 from central.web import admin_accounts as account_pages
 from central.web import admin_import as import_pages
+from central.web import attendance_requests as request_pages
 from central.web import cases as case_pages
 from central.web import pages
 from central.web import police as police_pages
@@ -164,6 +165,7 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
         case_pages,
         import_pages,
         account_pages,
+        request_pages,
     ):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")

@@ -44,6 +44,7 @@ class CountsPublic(BaseModel):
     missing: int  # 未到 (and 缺勤)
     late: int  # 迟到
     violations: int  # 违规: guards with a credential problem or a violation
+    on_leave: int = 0  # 请假: rostered, on approved leave (not in expected)
 
 
 class SiteBoardPublic(BaseModel):
@@ -91,7 +92,10 @@ def _row(r: BoardRow) -> BoardRowPublic:
 
 
 def _counts(c: Counts) -> CountsPublic:
-    return CountsPublic(expected=c.expected, present=c.present, missing=c.missing, late=c.late, violations=c.violations)
+    return CountsPublic(
+        expected=c.expected, present=c.present, missing=c.missing, late=c.late, violations=c.violations,
+        on_leave=c.on_leave,
+    )  # fmt: skip
 
 
 @router.get("/board")

@@ -39,10 +39,11 @@ class Presence(StrEnum):
     NOT_YET = "not_yet"  # 待到岗: rostered, the shift (and its grace) has not begun
     MISSING = "missing"  # 未到: rostered, past the start and its grace, not there
     ABSENT = "absent"  # 缺勤: rostered, the shift is over, never came
+    ON_LEAVE = "on_leave"  # 请假: rostered, excused by an approved leave, not come
 
 
 # The status filter: each choice and the rows it keeps.
-FILTERS = ("on_post", "left", "missing", "late", "early", "violation", "unrostered")
+FILTERS = ("on_post", "left", "missing", "late", "early", "violation", "unrostered", "on_leave")
 
 _RULE_ORDER = {rule.code: n for n, rule in enumerate(RULES)}
 
@@ -55,6 +56,8 @@ def presence(row: AttendanceRow, now: datetime) -> Presence:
         return Presence.LEFT
     if row.first_in is not None:  # unrostered rows without a separate last in
         return Presence.ON_POST
+    if row.on_leave:
+        return Presence.ON_LEAVE
     if row.shift_end is not None and now >= row.shift_end:
         return Presence.ABSENT
     if row.due_by is not None and now >= row.due_by:
@@ -84,23 +87,26 @@ class BoardRow:
             "early": self.row.early_leave,
             "violation": bool(self.codes),
             "unrostered": not self.rostered,
+            "on_leave": self.presence is Presence.ON_LEAVE,
         }
         return checks.get(status or "", True)
 
 
 @dataclass
 class Counts:
-    """The board's header: 应到 / 实到 / 未到 / 迟到 / 违规."""
+    """The board's header: 应到 / 实到 / 未到 / 迟到 / 违规; a guard on approved leave is not expected (请假)."""
 
     expected: int = 0
     present: int = 0
     missing: int = 0
     late: int = 0
     violations: int = 0
+    on_leave: int = 0
 
     def add(self, rows: Iterable[BoardRow]) -> None:
         for r in rows:
-            self.expected += r.rostered
+            self.on_leave += r.presence is Presence.ON_LEAVE
+            self.expected += r.rostered and r.presence is not Presence.ON_LEAVE
             self.present += r.rostered and r.presence in (Presence.ON_POST, Presence.LEFT)
             self.missing += r.presence in (Presence.MISSING, Presence.ABSENT)
             self.late += r.row.late
@@ -115,7 +121,8 @@ class SiteBoard:
     elsewhere: bool = False  # a site the reader does not see, where its own guards tapped today
 
 
-_ORDER = {Presence.MISSING: 0, Presence.ABSENT: 1, Presence.ON_POST: 2, Presence.NOT_YET: 3, Presence.LEFT: 4}
+_ORDER = {Presence.MISSING: 0, Presence.ABSENT: 1, Presence.ON_POST: 2, Presence.NOT_YET: 3, Presence.LEFT: 4,
+          Presence.ON_LEAVE: 5}  # fmt: skip
 
 
 def _site_boards(session: Session, scope: Scope, sites: Sequence[Site], day: date, now: datetime) -> list[SiteBoard]:

@@ -31,7 +31,7 @@ from central.errors import Conflict, Forbidden, NotFound, Unprocessable
 from central.paging import Paged, Paging, fetch
 from central.registry.models import Guard, Site
 from central.registry.queries import site_scope
-from central.registry.roster import Shift
+from central.registry.roster import Shift, ShiftAssignment
 
 FiledBy = Literal["employer", "site"]
 Decision = Literal["approve", "reject", "withdraw"]
@@ -109,6 +109,27 @@ def parties(employer: str | None, site: Site, filed_by: FiledBy) -> tuple[str | 
     return filer, approver or filer
 
 
+def may_file(scope: Scope, employer: str | None, site: Site, filed_by: FiledBy) -> bool:
+    """Whether ``scope`` files for a guard of ``employer`` at ``site`` (the administrator always may)."""
+    filer, _approver = parties(employer, site, filed_by)
+    return scope.role is Role.ADMIN or (filer is not None and scope.company_id == filer)
+
+
+def fileable_guards(session: Session, scope: Scope, site: Site, filed_by: FiledBy) -> list[tuple[str, str, str]]:
+    """(id, Chinese name, English name) of the guards rostered at ``site`` whom ``scope`` may file for."""
+    rostered = (
+        select(Guard.id, Guard.name_zh, Guard.name_en, Guard.employer_id)
+        .join(ShiftAssignment, col(ShiftAssignment.guard_id) == col(Guard.id))
+        .join(Shift, col(Shift.id) == col(ShiftAssignment.shift_id))
+        .where(Shift.site_id == site.id)
+        .distinct()
+        .order_by(col(Guard.id))
+    )
+    return [
+        (g, zh, en) for g, zh, en, employer in session.exec(rostered).all() if may_file(scope, employer, site, filed_by)
+    ]
+
+
 def allowed(scope: Scope, request: AttendanceRequest, site: Site, filed_by: FiledBy) -> list[Decision]:
     """What ``scope`` (who can already see ``request``) may do with it now."""
     if request.status != RequestStatus.PENDING:
@@ -135,8 +156,7 @@ def _checked(session: Session, scope: Scope, body: RequestIn, filed_by: FiledBy)
     guard = session.get(Guard, body.guard_id)
     if guard is None:
         raise NotFound("guard", body.guard_id)
-    filer, _approver = parties(guard.employer_id, site, filed_by)
-    if scope.role is not Role.ADMIN and (filer is None or scope.company_id != filer):
+    if not may_file(scope, guard.employer_id, site, filed_by):
         side = "保安员所属公司" if filed_by == "employer" else "场所管理单位"
         side_en = "the guard's employer" if filed_by == "employer" else "the unit managing the site"
         raise Forbidden(f"此申请应由{side}提交 / this request is filed by {side_en}", code="forbidden.request_filer")

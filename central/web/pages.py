@@ -23,11 +23,12 @@ from central.access.models import Role
 from central.access.scope import Scope
 from central.api.auth import change_password, checked_login, set_session_cookie
 from central.api.board import board_of
-from central.api.deps import AccessDep, AccountDep, PageScopeDep, SessionDep, ThrottleDep, client_address
+from central.api.deps import AccessDep, AccountDep, PageScopeDep, SessionDep, SettingsDep, ThrottleDep, client_address
 from central.api.operations import FIRST_DAY, LAST_DAY, today_at
 from central.attendance import queries as attendance_queries
 from central.attendance.board import FILTERS, presence
 from central.attendance.report import day_report
+from central.attendance.request_workflow import fileable_guards
 from central.attendance.rules import local_day_bounds
 from central.checkins import queries as checkin_queries
 from central.checkins.rules import CATALOGUE
@@ -147,7 +148,7 @@ def home(account: AccountDep) -> RedirectResponse:
 
 
 # The badge of each presence on the board.
-PRESENCE_CSS = {"on_post": "ok", "left": "off", "not_yet": "off", "missing": "bad", "absent": "bad"}
+PRESENCE_CSS = {"on_post": "ok", "left": "off", "not_yet": "off", "missing": "bad", "absent": "bad", "on_leave": "off"}
 
 
 @router.get("/board")
@@ -208,7 +209,13 @@ def calendar_page(
 
 @router.get("/attendance")
 def attendance_page(
-    request: Request, session: SessionDep, scope: PageScopeDep, ask: PagerDep, site_id: str, day: PageDate = None
+    request: Request,
+    session: SessionDep,
+    scope: PageScopeDep,
+    settings: SettingsDep,
+    ask: PagerDep,
+    site_id: str,
+    day: PageDate = None,
 ) -> HTMLResponse:
     """One site's day: attendance against shifts (late / early / absent) and every check-in with its photo."""
     site = registry_queries.get_site(session, scope, site_id)
@@ -226,6 +233,8 @@ def attendance_page(
         "presence_css": PRESENCE_CSS,
         "checkins": checkins.rows,
         "pager": ask.of(checkins.count),
+        # Guards whose leave or correction this account files here: their rows link to the form.
+        "fileable": {g for g, _zh, _en in fileable_guards(session, scope, site, settings.attendance.requests_filed_by)},
     }
     return render(request, "attendance.html", scope, context)
 
