@@ -46,6 +46,7 @@ from central.api import (
     police,
     registry,
     reports,
+    rosters,
     sweeps,
     terminals,
     watchlist,
@@ -154,6 +155,7 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
         registry.router, dependencies=[Depends(require_admin), Depends(wake_rosters)], responses=REFUSALS
     )
     app.include_router(enrolment.router, dependencies=[Depends(wake_rosters)], responses=REFUSALS)
+    app.include_router(rosters.router, dependencies=[Depends(wake_rosters)], responses=REFUSALS)
     for page_module in (
         pages,
         police_pages,
