@@ -166,7 +166,7 @@ def shifts(session: SessionDep, scope: ScopeDep, site_id: str, paging: PagingDep
 @router.post("/sites/{site_id}/shifts", status_code=status.HTTP_201_CREATED, summary="Create a shift template")
 def create_shift(session: SessionDep, scope: ScopeDep, site_id: str, body: ShiftIn) -> ShiftOut:
     shift = roster_edit.create_shift(session, scope, site_id, body.form())
-    audit(session, scope, "roster.shift_create", f"shift:{shift.id}", _shift_detail(shift))
+    audit(session, scope, "roster.shift_create", f"shift:{shift.id}", roster_edit.shift_detail(shift))
     return shift_out(shift)
 
 
@@ -174,7 +174,7 @@ def create_shift(session: SessionDep, scope: ScopeDep, site_id: str, body: Shift
 def update_shift(session: SessionDep, scope: ScopeDep, shift_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
                  body: ShiftIn) -> ShiftOut:  # fmt: skip
     shift = roster_edit.update_shift(session, scope, shift_id, body.form())
-    audit(session, scope, "roster.shift_update", f"shift:{shift.id}", _shift_detail(shift))
+    audit(session, scope, "roster.shift_update", f"shift:{shift.id}", roster_edit.shift_detail(shift))
     return shift_out(shift)
 
 
@@ -183,11 +183,6 @@ def delete_shift(session: SessionDep, scope: ScopeDep, shift_id: Annotated[int, 
     shift = roster_edit.delete_shift(session, scope, shift_id)
     audit(session, scope, "roster.shift_delete", f"shift:{shift_id}", f"site={shift.site_id} name={shift.name_zh}")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-def _shift_detail(shift: Shift) -> str:
-    return (f"site={shift.site_id} name={shift.name_zh} {shift.starts:%H:%M}-{shift.ends:%H:%M} "
-            f"post={shift.post_id or '-'} grace={shift.late_grace_min}/{shift.early_grace_min}")  # fmt: skip
 
 
 @router.get("/sites/{site_id}/assignments", summary="A site's assignments the account reads")
@@ -200,7 +195,7 @@ def assignments(session: SessionDep, scope: ScopeDep, site_id: str, paging: Pagi
 def create_assignment(session: SessionDep, scope: ScopeDep, body: AssignmentIn) -> AssignmentOut:
     form = roster_edit.AssignmentForm(**body.model_dump())
     row = roster_edit.assign(session, scope, form)
-    audit(session, scope, "roster.assign", f"assignment:{row.id}", _assignment_detail(row))
+    audit(session, scope, "roster.assign", f"assignment:{row.id}", roster_edit.assignment_detail(row))
     return assignment_out(row)
 
 
@@ -208,13 +203,8 @@ def create_assignment(session: SessionDep, scope: ScopeDep, body: AssignmentIn) 
 def end_assignment(session: SessionDep, scope: ScopeDep, assignment_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)],
                    body: EndIn) -> AssignmentOut:  # fmt: skip
     row = roster_edit.end_assignment(session, scope, assignment_id, body.last_day)
-    audit(session, scope, "roster.end", f"assignment:{row.id}", _assignment_detail(row))
+    audit(session, scope, "roster.end", f"assignment:{row.id}", roster_edit.assignment_detail(row))
     return assignment_out(row)
-
-
-def _assignment_detail(row: ShiftAssignment) -> str:
-    return (f"shift={row.shift_id} guard={row.guard_id} weekdays={row.weekdays} "
-            f"from={row.valid_from} to={row.valid_to or '-'}")  # fmt: skip
 
 
 @router.get("/sites/{site_id}/week", summary="The roster of the week holding a day")

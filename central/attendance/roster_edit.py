@@ -230,3 +230,15 @@ def end_assignment(session: Session, scope: Scope, assignment_id: int, last_day:
     _commit(session, "排班冲突", "the assignment conflicts")
     session.refresh(row)
     return row
+
+
+def shift_detail(shift: Shift) -> str:
+    """The audit log's words for a shift as written."""
+    return (f"site={shift.site_id} name={shift.name_zh} {shift.starts:%H:%M}-{shift.ends:%H:%M} "
+            f"post={shift.post_id or '-'} grace={shift.late_grace_min}/{shift.early_grace_min}")  # fmt: skip
+
+
+def assignment_detail(row: ShiftAssignment) -> str:
+    """The audit log's words for an assignment as written."""
+    return (f"shift={row.shift_id} guard={row.guard_id} weekdays={row.weekdays} "
+            f"from={row.valid_from} to={row.valid_to or '-'}")  # fmt: skip
