@@ -207,6 +207,16 @@ def end_assignment(session: SessionDep, scope: ScopeDep, assignment_id: Annotate
     return assignment_out(row)
 
 
+@router.delete("/assignments/{assignment_id}", status_code=status.HTTP_204_NO_CONTENT,
+               summary="Delete an assignment that has not begun")  # fmt: skip
+def delete_assignment(
+    session: SessionDep, scope: ScopeDep, assignment_id: Annotated[int, Path(ge=1, le=DB_INT_MAX)]
+) -> Response:
+    row = roster_edit.delete_assignment(session, scope, assignment_id)
+    audit(session, scope, "roster.delete", f"assignment:{assignment_id}", roster_edit.assignment_detail(row))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.get("/sites/{site_id}/week", summary="The roster of the week holding a day")
 def week(session: SessionDep, scope: ScopeDep, site_id: str, day: Annotated[date, Query(alias="date")]) -> WeekOut:
     return week_out(roster_week.week(session, scope, site_id, day))
@@ -220,7 +230,12 @@ def copy(session: SessionDep, scope: ScopeDep, site_id: str, body: CopyIn) -> Pa
     return Page(data=[assignment_out(r) for r in made], count=len(made), limit=max(len(made), 1), offset=0)
 
 
-@router.get("/sites/{site_id}/{kind}.csv", summary="A site's shifts or assignments as a registry list")
+@router.get(
+    "/sites/{site_id}/{kind}.csv",
+    summary="A site's shifts or assignments as a registry list",
+    response_class=Response,
+    responses={200: {"content": {"text/csv; charset=utf-8": {}}}},
+)
 def export(session: SessionDep, scope: ScopeDep, site_id: str, kind: roster_csv.ListKind) -> Response:
     data = roster_csv.export_csv(session, scope, site_id, kind)
     name = f"{kind}-{site_id}.csv"

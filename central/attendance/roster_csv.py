@@ -24,7 +24,7 @@ from central.registry.import_files import Sheet, check_headers, read_list
 from central.registry.import_specs import SPECS
 from central.registry.importer import ImportReport, import_rows
 from central.registry.models import Guard, Site
-from central.registry.roster import Shift, ShiftAssignment
+from central.registry.roster import Post, Shift, ShiftAssignment
 
 ListKind = Literal["shifts", "assignments"]
 KINDS: tuple[ListKind, ...] = ("shifts", "assignments")
@@ -78,6 +78,9 @@ def _check_rows(session: Session, scope: Scope, site: Site, kind: ListKind, shee
             raise _refuse(line, f"「场所」应为 {site.id}", f"the site must be {site.id}")
         if kind == "assignments" and str(row.get("guard_id") or "").strip() not in mine:
             raise _refuse(line, "「保安员」不是本单位可排班的保安员", "the guard is not one this account may roster")
+        post_id = str(row.get("post_id") or "").strip() if kind == "shifts" else ""
+        if post_id and (post := session.get(Post, post_id)) is not None and post.site_id != site.id:
+            raise _refuse(line, "「岗位」不属于本场所", "the post is not at this site")
         existing = shifts.get(str(row.get("name_zh") or "").strip()) if kind == "shifts" else None
         if existing is not None and existing.id is not None:
             editable_shift(session, scope, existing.id)

@@ -20,7 +20,9 @@ from sqlmodel import Session, col, func, select
 from central.access.models import Role
 from central.access.scope import Scope
 from central.attendance.roster_rights import editable_site, readable_site, rosterable_guard, row_filter
+from central.db.types import utcnow
 from central.errors import Conflict, Forbidden, NotFound, Unprocessable
+from central.registry.local_time import local_date
 from central.registry.models import Guard
 from central.registry.roster import Post, Shift, ShiftAssignment
 
@@ -229,6 +231,19 @@ def end_assignment(session: Session, scope: Scope, assignment_id: int, last_day:
     session.add(row)
     _commit(session, "排班冲突", "the assignment conflicts")
     session.refresh(row)
+    return row
+
+
+def delete_assignment(session: Session, scope: Scope, assignment_id: int) -> ShiftAssignment:
+    """Remove an assignment made in error before its first day; one that has begun is ended instead (history)."""
+    row, shift = visible_assignment(session, scope, assignment_id)
+    site = editable_site(session, scope, shift.site_id)
+    rosterable_guard(session, scope, row.guard_id)
+    if row.valid_from <= local_date(utcnow(), site.timezone):
+        raise Conflict("已开始的排班只能结束，不能删除 / an assignment that has begun can only be ended",
+                       code="roster.assignment_begun")  # fmt: skip
+    session.delete(row)
+    _commit(session, "排班仍被引用", "the assignment is still referenced")
     return row
 
 

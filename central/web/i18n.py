@@ -80,6 +80,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "roster_done_shift_deleted": ("班次已删除", "Shift deleted"),
     "roster_done_assigned": ("已排班", "Guard rostered"),
     "roster_done_ended": ("排班已结束", "Assignment ended"),
+    "roster_done_deleted": ("排班已删除", "Assignment deleted"),
+    "roster_delete_assignment": ("删除（尚未开始）", "Delete (not begun)"),
     "roster_done_copied": ("已复制本周排班", "Week copied"),
     "roster_done_imported": ("已导入", "Imported"),
     "attendance": ("考勤明细", "Attendance"),

@@ -98,6 +98,7 @@ AUDIT: dict[str, tuple[str, str]] = {
     "retention.purge": ("到期清理", "Retention purge"),
     "roster.assign": ("排班", "Guard rostered"),
     "roster.copy": ("复制周排班", "Week copied"),
+    "roster.delete": ("删除排班", "Assignment deleted"),
     "roster.end": ("结束排班", "Assignment ended"),
     "roster.import": ("导入排班", "Roster imported"),
     "roster.shift_create": ("新建班次", "Shift created"),

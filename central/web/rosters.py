@@ -33,7 +33,7 @@ from central.web.render import render
 router = APIRouter(include_in_schema=False)
 SiteForm = Annotated[str, Form(max_length=32)]
 WeekForm = Annotated[str, Form(max_length=10)]
-NOTICES = {"shift_saved", "shift_deleted", "assigned", "ended", "copied", "imported"}
+NOTICES = {"shift_saved", "shift_deleted", "assigned", "ended", "deleted", "copied", "imported"}
 
 
 def _day(value: str, zh: str = "日期", en: str = "the date") -> date:
@@ -70,6 +70,7 @@ def _context(session: Session, scope: Scope, site: Site | None, monday: date) ->
         "assignments": _current_assignments(session, scope, site, monday),
         "overnight": roster_edit.is_overnight,
         "max_weeks": roster_week.MAX_COPY_WEEKS,
+        "today": local_date(utcnow(), site.timezone),
     }
 
 
@@ -198,6 +199,18 @@ def end_assignment(
         return _refused(request, session, scope, site_id, week, exc, {})
     audit(session, scope, "roster.end", f"assignment:{row.id}", roster_edit.assignment_detail(row))
     return _back(site_id, week, "ended")
+
+
+@router.post("/rosters/assignments/{assignment_id}/delete")
+def delete_assignment(
+    request: Request, session: SessionDep, scope: PageScopeDep, assignment_id: int, site_id: SiteForm, week: WeekForm
+) -> Response:
+    try:
+        row = roster_edit.delete_assignment(session, scope, assignment_id)
+    except DomainError as exc:
+        return _refused(request, session, scope, site_id, week, exc, {})
+    audit(session, scope, "roster.delete", f"assignment:{assignment_id}", roster_edit.assignment_detail(row))
+    return _back(site_id, week, "deleted")
 
 
 @router.post("/rosters/copy")

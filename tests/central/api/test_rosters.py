@@ -194,3 +194,29 @@ def test_the_board_expects_a_guard_rostered_through_the_api(apps: Apps) -> None:
     assert row["presence"] in ("missing", "absent")  # 未到 (缺勤 only in the day's last minute)
     with Session(apps.engine) as session:
         assert session.exec(select(AuditEntry).where(col(AuditEntry.action) == "roster.assign")).first() is not None
+
+
+def test_an_assignment_is_deleted_only_before_its_first_day(apps: Apps) -> None:
+    client = apps.client("pingan")
+    shift = _shift(apps, "pingan", "S3").json()
+    begun = _assign(apps, "pingan", shift["id"], "G6").json()  # from 2026-03-02: in the past
+    future = (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=7)).isoformat()
+    planned = _assign(apps, "pingan", shift["id"], "G1", valid_from=future).json()
+    refused = client.delete(f"/api/rosters/assignments/{begun['id']}")
+    assert (refused.status_code, refused.json()["code"]) == (409, "roster.assignment_begun")
+    assert "只能结束" in refused.json()["detail"]
+    assert apps.client("jinxiu").delete(f"/api/rosters/assignments/{planned['id']}").status_code == 404
+    assert client.delete(f"/api/rosters/assignments/{planned['id']}").status_code == 204
+    assert client.delete(f"/api/rosters/assignments/{planned['id']}").status_code == 404
+    assert any("guard=G1" in d for d in _audited(apps, "roster.delete"))
+
+
+def test_an_imported_shift_must_name_a_post_of_the_site(apps: Apps) -> None:
+    header = apps.client("pingan").get("/api/rosters/sites/S3/shifts.csv").content.decode("utf-8-sig").splitlines()[0]
+    body = f"{header}\nS3,门岗,,07:00,19:00,P-S2-EAST,5,5\n".encode()
+    refused = apps.client("pingan").post(
+        "/api/rosters/sites/S3/import/shifts", files={"file": ("s.csv", body, "text/csv")}
+    )
+    assert (refused.status_code, refused.json()["code"]) == (422, "roster.import_scope")
+    assert "「岗位」不属于本场所" in refused.json()["detail"]
+    assert apps.client("pingan").get("/api/rosters/sites/S3/shifts").json()["count"] == 0
