@@ -68,3 +68,20 @@ def test_each_account_sees_its_rights_on_the_page(apps: Apps) -> None:
     assert "锦绣花园小区" in firm
     assert "陈静 (G5)" in firm  # the self-recruiting firm rosters its own guard
     assert "排班" in firm
+
+
+def test_the_page_reads_in_both_languages_without_a_bare_message_key(apps: Apps) -> None:
+    client = apps.client("pingan")
+    _post_shift(apps, "pingan")
+    for lang, words in (
+        ("zh", ("上一周", "复制", "导出排班 CSV")),
+        ("en", ("Previous week", "Copy", "Assignments CSV")),
+    ):
+        client.cookies.set("gp_lang", lang)
+        page = visible_text(client.get("/rosters", params={"site_id": "S3", "week": WEEK, "done": "copied"}).text)
+        for word in words:
+            assert word in page, (lang, word)
+        assert "roster_" not in page
+        assert "next_day" not in page
+    client.cookies.delete("gp_lang")
+    assert "22:00–next day 06:00" in page
