@@ -46,6 +46,7 @@ from central.api import (
     police,
     registry,
     reports,
+    rosters,
     sweeps,
     terminals,
     watchlist,
@@ -78,6 +79,7 @@ from central.web import cases as case_pages
 from central.web import pages
 from central.web import police as police_pages
 from central.web import reports as report_pages
+from central.web import rosters as roster_pages
 from central.web import terminals as terminal_pages
 from central.web import watchlist as watchlist_pages
 from central.web.render import WEB_DIR, domain_error_page, error_page
@@ -156,6 +158,7 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
         registry.router, dependencies=[Depends(require_admin), Depends(wake_rosters)], responses=REFUSALS
     )
     app.include_router(enrolment.router, dependencies=[Depends(wake_rosters)], responses=REFUSALS)
+    app.include_router(rosters.router, dependencies=[Depends(wake_rosters)], responses=REFUSALS)
     for page_module in (
         pages,
         police_pages,
@@ -168,6 +171,7 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
         request_pages,
     ):
         app.include_router(page_module.router)
+    app.include_router(roster_pages.router, dependencies=[Depends(wake_rosters)])
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     limits = BodyLimits(default=settings.api.max_body_bytes, imports=settings.api.max_import_bytes)
     app.add_middleware(BodyGuard, limits=limits, role_of=account_role)

@@ -15,6 +15,7 @@ T = TypeVar("T")
 # What the user reads when a record of this kind is not there (or not theirs: the same answer).
 NOT_FOUND: dict[str, str] = {
     "account": "无此账号 / unknown account",
+    "assignment": "无此排班 / unknown assignment",
     "alert": "无此警报 / unknown alert",
     "api_key": "无此密钥 / unknown key",
     "attendance_request": "无此申请 / unknown leave or correction request",
@@ -25,6 +26,7 @@ NOT_FOUND: dict[str, str] = {
     "photo": "无此照片 / no photo for this check-in",
     "portrait": "无登记照片 / no registered portrait for this guard",
     "record": "无此记录 / no such record",
+    "shift": "无此班次 / unknown shift",
     "site": "场所不存在 / unknown site",
     "violation": "无此违规记录 / unknown violation",
     "watchlist_entry": "无此人员 / unknown watchlist entry",

@@ -55,6 +55,7 @@ templates.env.globals["sizes"] = SIZES
 NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("/board", "board", frozenset({Role.ADMIN, Role.COMPANY, Role.FIRM})),
     ("/calendar", "calendar", frozenset({Role.ADMIN, Role.COMPANY, Role.FIRM})),
+    ("/rosters", "rosters", frozenset({Role.ADMIN, Role.COMPANY, Role.FIRM})),
     ("/attendance/requests", "requests", frozenset({Role.ADMIN, Role.COMPANY, Role.FIRM})),
     ("/violations", "violations", frozenset({Role.ADMIN, Role.COMPANY, Role.FIRM})),
     ("/guards", "guards", frozenset({Role.ADMIN, Role.COMPANY, Role.FIRM})),

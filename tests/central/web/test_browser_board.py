@@ -137,7 +137,15 @@ def test_the_live_stream_tells_each_account_only_of_its_own_taps(live: Live) -> 
 
 
 # The company's and the firm's main pages, and pages anyone sees.
-PHONE_PAGES = ("/board", "/attendance?site_id=S2", "/violations", "/guards", "/calendar?site_id=S2", "/coverage")
+PHONE_PAGES = (
+    "/board",
+    "/attendance?site_id=S2",
+    "/violations",
+    "/guards",
+    "/calendar?site_id=S2",
+    "/coverage",
+    "/rosters?site_id=S2",
+)
 PHONE, DESKTOP = (375, 812), (1280, 800)
 
 

@@ -73,9 +73,9 @@ def test_a_leave_filed_by_the_company_and_approved_by_the_firm_removes_the_absen
     error = wait.until(expected_conditions.presence_of_element_located((By.ID, "request-error")))
     assert "驳回请填写原因" in error.text  # a rejection needs its reason, in words
     browser.find_element(By.CSS_SELECTOR, "#requests-table button[id^=approve-]").click()
-    row = wait.until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "#requests-table tbody tr")))
-    assert "已批准" in row.text
-    assert "jinxiu 处理于" in row.text
+    first_row = (By.CSS_SELECTOR, "#requests-table tbody tr")
+    wait.until(expected_conditions.text_to_be_present_in_element(first_row, "已批准"))  # the page after the post
+    assert "jinxiu 处理于" in browser.find_element(*first_row).text
     shot(browser, "requests")
 
     login(browser, live.url, "pingan", PASSWORDS["pingan"])
