@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
@@ -36,6 +37,7 @@ def _open_case(live: Live, browser: webdriver.Chrome, guard: str) -> int:
     browser.get(f"{live.url}/cases")
     _violation_row(browser, guard).find_element(By.CSS_SELECTOR, "button").click()
     WebDriverWait(browser, 10).until(lambda d: re.search(r"/cases/\d+$", d.current_url))
+    _wait_status(browser, "已立案")
     return int(browser.current_url.rsplit("/", 1)[1])
 
 
@@ -45,6 +47,12 @@ def _steps(browser: webdriver.Chrome) -> list[str]:
 
 def _status(browser: webdriver.Chrome) -> str:
     return str(browser.find_element(By.ID, "case-status").text)
+
+
+def _wait_status(browser: webdriver.Chrome, word: str) -> None:
+    """Until the case page after a step shows ``word`` (the page before it goes stale on the way)."""
+    wait = WebDriverWait(browser, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+    wait.until(lambda d: _status(d) == word)
 
 
 def test_a_case_from_violation_to_closed_across_police_and_company(
@@ -70,7 +78,7 @@ def test_a_case_from_violation_to_closed_across_police_and_company(
     browser.execute_script("arguments[0].value = '2030-06-30'", deadline)
     order.find_element(By.NAME, "note").send_keys("立即停止其上岗，15日内补办证件")
     order.find_element(By.CSS_SELECTOR, "button").click()
-    WebDriverWait(browser, 10).until(lambda d: _status(d) == "整改中")
+    _wait_status(browser, "整改中")
     ordered = _steps(browser)[1]
     assert "责令整改" in ordered
     assert "police" in ordered
@@ -96,7 +104,7 @@ def test_a_case_from_violation_to_closed_across_police_and_company(
     answer.find_element(By.NAME, "note").send_keys("已停止王强上岗，附整改报告")
     answer.find_element(By.NAME, "attachment").send_keys(str(report))
     answer.find_element(By.CSS_SELECTOR, "button").click()
-    WebDriverWait(browser, 10).until(lambda d: _status(d) == "已回复")
+    _wait_status(browser, "已回复")
     answered = _steps(browser)[2]
     assert "整改回复" in answered
     assert "pingan" in answered
@@ -115,7 +123,7 @@ def test_a_case_from_violation_to_closed_across_police_and_company(
     close = browser.find_element(By.ID, "step-close")
     close.find_element(By.NAME, "note").send_keys("复查属实，结案")
     close.find_element(By.CSS_SELECTOR, "button").click()
-    WebDriverWait(browser, 10).until(lambda d: _status(d) == "已结案")
+    _wait_status(browser, "已结案")
     steps = _steps(browser)
     assert len(steps) == 4
     assert "结案" in steps[3]
