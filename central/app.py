@@ -250,6 +250,18 @@ def _prepare_accounts(engine: Engine, settings: CentralSettings) -> None:
         auth.ensure_bootstrap_admin(session, settings.access)
 
 
+def _audit_check(engine: Engine) -> Callable[[compliance_schedule.CheckReport], None]:
+    """The daily registry check's report in the audit log, and each case it opened."""
+
+    def checked(report: compliance_schedule.CheckReport) -> None:
+        with Session(engine) as session:
+            audit(session, SYSTEM, "registry.check", report.day.isoformat(), report.detail)
+            for case_id in report.opened:
+                audit(session, SYSTEM, "case.open", str(case_id), "registry check")
+
+    return checked
+
+
 @asynccontextmanager
 async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -> AsyncIterator[None]:
     """The alert hub and the periodic jobs running, for the app's lifetime."""
@@ -294,12 +306,8 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
     interval = settings.registry_sweep_interval_s
     tasks.append(asyncio.create_task(sweeps.run_schedule(engine, interval, publish, leaders["registry-sweep"].leads)))
 
-    def checked(report: compliance_schedule.CheckReport) -> None:
-        with Session(engine) as session:
-            audit(session, SYSTEM, "registry.check", report.day.isoformat(), report.detail)
-
     check = compliance_schedule.run_schedule(
-        engine, settings.registry_check_interval_s, leaders["registry-check"].leads, checked
+        engine, settings.registry_check_interval_s, leaders["registry-check"].leads, _audit_check(engine)
     )
     tasks.append(asyncio.create_task(check))
     if ingest is not None:

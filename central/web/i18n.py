@@ -248,6 +248,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "case_steps": ("办理记录", "Steps"),
     "case_note": ("说明", "Note"),
     "case_attachment": ("附件", "Attachment"),
+    "case_source": ("来源", "Source"),
+    "case_from_check": ("每日登记核查", "Daily registry check"),
+    "case_from_violation": ("打卡违规", "Violation at a tap"),
+    "reminders": ("到期提醒", "Ending soon"),
+    "reminders_hint": ("许可证、备案、服务合同 30 天内到期", "licences, filings and contracts ending within 30 days"),
+    "reminder_due": ("到期日", "Ends on"),
     "import_title": ("导入登记名单", "Import a registry list"),
     "import_intro": (
         "先预览：显示将新增、更新、不变的记录和被拒绝的行（行号、列、值、原因），确认后才写入。",
