@@ -18,7 +18,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -50,7 +50,7 @@ from central.api import (
     terminals,
     watchlist,
 )
-from central.api.deps import LoginRequired, csrf_protect, require_admin
+from central.api.deps import LoginRequired, PasswordChangeRequired, csrf_protect, require_admin
 from central.api.errors import error_json, field_errors, http_json, invalid_request, is_api
 from central.api.headers import SecurityHeaders
 from central.api.limits import BodyGuard, BodyLimits, account_role
@@ -176,7 +176,11 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
     async def login_required(request: Request, exc: Exception) -> Response:
         return pages.login_redirect(request.url.path)
 
+    async def password_change_required(request: Request, exc: Exception) -> Response:
+        return RedirectResponse("/account/password", status_code=303)
+
     app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(PasswordChangeRequired, password_change_required)
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

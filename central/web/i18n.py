@@ -20,6 +20,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login_locked": ("登录失败次数过多，账号暂时锁定", "Too many failed logins: locked for now"),
     "change_password": ("修改密码", "Change password"),
     "old_password": ("当前密码", "Current password"),
+    "temporary_password": ("临时密码", "Temporary password"),
+    "password_must_change": (
+        "管理员已重置您的密码：请输入临时密码并设置新密码后继续",
+        "An administrator reset your password: enter the temporary password and choose a new one to go on",
+    ),
+    "account_reset_password": ("重置密码", "Reset password"),
+    "account_must_change": ("待修改临时密码", "temporary password to be changed"),
+    "temporary_password_shown_once": (
+        "{user} 的临时密码（仅显示这一次，请当面或电话告知；对方首次登录须修改）：",
+        "Temporary password of {user} (shown this once: hand it over in person or by phone; "
+        "it must be changed at the next login):",
+    ),
     "new_password": ("新密码（至少12位）", "New password (12 characters or more)"),
     "new_password_again": ("再次输入新密码", "New password again"),
     "password_changed": ("密码已修改，其他会话已退出", "Password changed; other sessions were logged out"),
