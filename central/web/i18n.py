@@ -139,6 +139,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "close_alert": ("结案", "Close"),
     "escalated": ("超时未确认，已升级", "Not acknowledged in time: escalated"),
     "address": ("地址", "Address"),
+    "map": ("地图", "Map"),
     "supervisor": ("值班领导：超时未确认的告警升级给您", "Supervisor: alerts not acknowledged in time come to you"),
     "escalated_only": ("只看已升级", "Escalated only"),
     "escalated_to_you": ("升级给您", "Escalated to you"),
