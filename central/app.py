@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -29,7 +29,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from central.access import auth
 from central.access.audit import SYSTEM, audit
 from central.access.throttle import LoginThrottle
-from central.alerts import notices
+from central.alerts import notices, webhooks
 from central.alerts.live import AlertHub
 from central.api import auth as auth_routes
 from central.api import (
@@ -72,6 +72,7 @@ from central.schema import create_db
 from central.watchlist.sync import load_private_key
 from central.web import admin_accounts as account_pages
 from central.web import admin_import as import_pages
+from central.web import admin_webhooks as webhook_pages
 from central.web import cases as case_pages
 from central.web import pages
 from central.web import police as police_pages
@@ -163,6 +164,7 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
         case_pages,
         import_pages,
         account_pages,
+        webhook_pages,
     ):
         app.include_router(page_module.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
@@ -254,6 +256,12 @@ def _prepare_accounts(engine: Engine, settings: CentralSettings) -> None:
         auth.ensure_bootstrap_admin(session, settings.access)
 
 
+def _webhooks(engine: Engine, settings: CentralSettings, leads: Callable[[], bool]) -> Coroutine[Any, Any, None]:
+    alerts = settings.alerts
+    retry = webhooks.Retry(alerts.webhook_timeout_s, alerts.webhook_retry_base_s, alerts.webhook_retry_max_s)
+    return webhooks.run_schedule(engine, settings.public_url, retry, alerts.webhook_check_s, leads)
+
+
 def _audit_check(engine: Engine) -> Callable[[compliance_schedule.CheckReport], None]:
     """The daily registry check's report in the audit log, and each case it opened."""
 
@@ -286,7 +294,7 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
         asyncio.create_task(checkins_hub.run(), name="board-hub"),
     ]
     # Periodic jobs run on one worker at a time however many there are (central.db.leader).
-    jobs = ("retention", "registry-sweep", "registry-check", "rosters", "police-resend")
+    jobs = ("retention", "registry-sweep", "registry-check", "rosters", "police-resend", "police-webhooks")
     leaders = {job: Leadership(engine, job) for job in jobs}
     app.state.rosters = (
         _roster_publisher(engine, settings, ingest, leaders["rosters"].leads) if ingest is not None else None
@@ -317,6 +325,7 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
     if ingest is not None:
         resend = notices.run_resend_schedule(ingest.resend_unsent_alerts, leaders["police-resend"].leads)
         tasks.append(asyncio.create_task(resend))
+    tasks.append(asyncio.create_task(_webhooks(engine, settings, leaders["police-webhooks"].leads)))
     # Not a leader's job: each alert is escalated once by a conditional UPDATE, whichever worker gets there.
     tasks.append(asyncio.create_task(escalations.run_schedule(engine, settings, publish), name="alert-escalation"))
     try:
