@@ -192,9 +192,9 @@ def test_0007_gives_every_guard_its_history_and_every_checkin_its_employer(new_d
     assert schema.differences(engine) == []
 
 
-def test_0019_keeps_the_cases_and_their_steps_and_downgrade_keeps_those_of_violations(new_db: NewDb) -> None:
+def test_0020_keeps_the_cases_and_their_steps_and_downgrade_keeps_those_of_violations(new_db: NewDb) -> None:
     engine = new_db()
-    migrations.upgrade(engine, "0018")
+    migrations.upgrade(engine, "0019")
     at = datetime(2026, 3, 2, 1, tzinfo=UTC)
     event_id = uuid.uuid4().hex if engine.dialect.name == "sqlite" else str(uuid.uuid4())
     with engine.begin() as connection:
@@ -242,7 +242,7 @@ def test_0019_keeps_the_cases_and_their_steps_and_downgrade_keeps_those_of_viola
     with engine.begin() as connection:
         from alembic import command
 
-        command.downgrade(migrations.alembic_config(connection), "0018")
+        command.downgrade(migrations.alembic_config(connection), "0019")
     with engine.connect() as connection:
         cases = connection.execute(text("SELECT id, violation_id FROM violationcase")).all()
         steps = connection.execute(text("SELECT case_id, note FROM violationcasestep")).all()

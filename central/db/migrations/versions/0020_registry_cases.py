@@ -1,7 +1,7 @@
 """Cases the daily registry check opens on a finding (no violation, a finding key), and reminders of what ends soon.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-07 01:40:00.000000
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 from central.db.types import UtcDateTime
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

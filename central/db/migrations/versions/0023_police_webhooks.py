@@ -1,7 +1,7 @@
 """Police systems' webhooks per jurisdiction, and the stored queue of alerts sent to them.
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-07 02:20:00.000000
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from central.db.types import UtcDateTime
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
