@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,7 +29,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from central.access import auth
 from central.access.audit import SYSTEM, audit
 from central.access.throttle import LoginThrottle
-from central.alerts import notices
+from central.alerts import notices, webhooks
 from central.alerts.live import AlertHub
 from central.api import (
     attendance_requests,
@@ -52,7 +52,7 @@ from central.api import (
     watchlist,
 )
 from central.api import auth as auth_routes
-from central.api.deps import LoginRequired, csrf_protect, require_admin
+from central.api.deps import LoginRequired, PasswordChangeRequired, csrf_protect, require_admin
 from central.api.errors import error_json, field_errors, http_json, invalid_request, is_api
 from central.api.headers import SecurityHeaders
 from central.api.limits import BodyGuard, BodyLimits, account_role
@@ -74,6 +74,7 @@ from central.schema import create_db
 from central.watchlist.sync import load_private_key
 from central.web import admin_accounts as account_pages
 from central.web import admin_import as import_pages
+from central.web import admin_webhooks as webhook_pages
 from central.web import attendance_requests as request_pages
 from central.web import cases as case_pages
 from central.web import pages
@@ -169,6 +170,7 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
         import_pages,
         account_pages,
         request_pages,
+        webhook_pages,
     ):
         app.include_router(page_module.router)
     app.include_router(roster_pages.router, dependencies=[Depends(wake_rosters)])
@@ -183,7 +185,11 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
     async def login_required(request: Request, exc: Exception) -> Response:
         return pages.login_redirect(request.url.path)
 
+    async def password_change_required(request: Request, exc: Exception) -> Response:
+        return RedirectResponse("/account/password", status_code=303)
+
     app.add_exception_handler(LoginRequired, login_required)
+    app.add_exception_handler(PasswordChangeRequired, password_change_required)
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
@@ -257,6 +263,24 @@ def _prepare_accounts(engine: Engine, settings: CentralSettings) -> None:
         auth.ensure_bootstrap_admin(session, settings.access)
 
 
+def _webhooks(engine: Engine, settings: CentralSettings, leads: Callable[[], bool]) -> Coroutine[Any, Any, None]:
+    alerts = settings.alerts
+    retry = webhooks.Retry(alerts.webhook_timeout_s, alerts.webhook_retry_base_s, alerts.webhook_retry_max_s)
+    return webhooks.run_schedule(engine, settings.public_url, retry, alerts.webhook_check_s, leads)
+
+
+def _audit_check(engine: Engine) -> Callable[[compliance_schedule.CheckReport], None]:
+    """The daily registry check's report in the audit log, and each case it opened."""
+
+    def checked(report: compliance_schedule.CheckReport) -> None:
+        with Session(engine) as session:
+            audit(session, SYSTEM, "registry.check", report.day.isoformat(), report.detail)
+            for case_id in report.opened:
+                audit(session, SYSTEM, "case.open", str(case_id), "registry check")
+
+    return checked
+
+
 @asynccontextmanager
 async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -> AsyncIterator[None]:
     """The alert hub and the periodic jobs running, for the app's lifetime."""
@@ -277,7 +301,7 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
         asyncio.create_task(checkins_hub.run(), name="board-hub"),
     ]
     # Periodic jobs run on one worker at a time however many there are (central.db.leader).
-    jobs = ("retention", "registry-sweep", "registry-check", "rosters", "police-resend")
+    jobs = ("retention", "registry-sweep", "registry-check", "rosters", "police-resend", "police-webhooks")
     leaders = {job: Leadership(engine, job) for job in jobs}
     app.state.rosters = (
         _roster_publisher(engine, settings, ingest, leaders["rosters"].leads) if ingest is not None else None
@@ -301,17 +325,14 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
     interval = settings.registry_sweep_interval_s
     tasks.append(asyncio.create_task(sweeps.run_schedule(engine, interval, publish, leaders["registry-sweep"].leads)))
 
-    def checked(report: compliance_schedule.CheckReport) -> None:
-        with Session(engine) as session:
-            audit(session, SYSTEM, "registry.check", report.day.isoformat(), report.detail)
-
     check = compliance_schedule.run_schedule(
-        engine, settings.registry_check_interval_s, leaders["registry-check"].leads, checked
+        engine, settings.registry_check_interval_s, leaders["registry-check"].leads, _audit_check(engine)
     )
     tasks.append(asyncio.create_task(check))
     if ingest is not None:
         resend = notices.run_resend_schedule(ingest.resend_unsent_alerts, leaders["police-resend"].leads)
         tasks.append(asyncio.create_task(resend))
+    tasks.append(asyncio.create_task(_webhooks(engine, settings, leaders["police-webhooks"].leads)))
     # Not a leader's job: each alert is escalated once by a conditional UPDATE, whichever worker gets there.
     tasks.append(asyncio.create_task(escalations.run_schedule(engine, settings, publish), name="alert-escalation"))
     try:

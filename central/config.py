@@ -109,6 +109,12 @@ class AlertSettings(BaseModel):
 
     escalate_after_min: float = Field(default=5.0, gt=0)  # minutes after central raised it
     escalation_check_s: float = Field(default=15.0, gt=0)  # how often central looks for such alerts
+    # Police systems' webhooks (central.alerts.webhooks): how often new alerts are queued and due ones sent,
+    # how long a receiver is waited for, and the retry backoff (doubling from base up to max).
+    webhook_check_s: float = Field(default=2.0, gt=0)
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    webhook_retry_base_s: float = Field(default=5.0, gt=0)
+    webhook_retry_max_s: float = Field(default=3600.0, gt=0)
 
 
 class ApiSettings(BaseModel):

@@ -16,9 +16,11 @@ from sqlmodel import SQLModel
 # Importing the models registers their tables on SQLModel.metadata.
 from central.access import models as _access  # noqa: F401
 from central.alerts import models as _alerts  # noqa: F401
+from central.alerts import webhook_models as _webhooks  # noqa: F401
 from central.attendance import request_models as _attendance_requests  # noqa: F401
 from central.cases import models as _cases  # noqa: F401
 from central.checkins import models as _checkins  # noqa: F401
+from central.compliance import models as _compliance  # noqa: F401
 from central.db import migrations
 from central.registry import cards as _cards  # noqa: F401
 from central.registry import credentials as _credentials  # noqa: F401

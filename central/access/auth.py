@@ -191,6 +191,7 @@ def change_password(session: Session, account: Account, old: str, new: str, keep
         raise policy.WeakPassword("新密码与旧密码相同 / the new password is the old one")
     policy.check_password(new, account.username)
     account.password_hash = hash_password(new)
+    account.must_change_password = False
     session.add(account)
     kept = _digest(keep_token) if keep_token else ""
     session.exec(
@@ -198,6 +199,19 @@ def change_password(session: Session, account: Account, old: str, new: str, keep
     )
     _revoke_keys(session, account)  # a key made by whoever knew the old password goes with it
     session.commit()
+
+
+def reset_password(session: Session, account: Account) -> str:
+    """Give ``account`` a new temporary password (returned, stored only hashed) that it must change at its
+    next login; its sessions end and its API keys are revoked, as when it changes its password itself."""
+    temporary = secrets.token_urlsafe(12)  # 16 characters: the policy's 12 and more
+    account.password_hash = hash_password(temporary)
+    account.must_change_password = True
+    session.add(account)
+    session.exec(delete(LoginSession).where(col(LoginSession.account_id) == account.id))
+    _revoke_keys(session, account)
+    session.commit()
+    return temporary
 
 
 def _revoke_keys(session: Session, account: Account) -> None:

@@ -36,6 +36,8 @@ class Account(SQLModel, table=True):
     # Demo accounts have published passwords: they log in only when the service runs in demo mode.
     demo: bool = False
     active: bool = True
+    # Set by an administrator's reset (a temporary password): nothing but changing it until it is changed.
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
@@ -115,6 +117,7 @@ class AccountPublic(SQLModel):
     jurisdiction: str | None
     supervisor: bool = False
     active: bool = True
+    must_change_password: bool = False  # a temporary password, not yet changed
 
 
 class AccountCreate(SQLModel):

@@ -161,4 +161,5 @@ class AlertDetail(AlertPublic):
     employer_name_zh: str | None = None  # the card holder's employer, as registered
     employer_name_en: str | None = None
     site_address: str | None = None
+    site_map_url: str | None = None  # Amap (高德) at the site's coordinates, when the registry has them
     next: list[AlertStatus] = []  # the workflow steps open from the current status

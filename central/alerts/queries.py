@@ -31,6 +31,7 @@ from central.alerts.models import (
 from central.alerts.workflow import change_status, check_step, mark_false_positive, next_steps
 from central.paging import Paged, Paging, fetch
 from central.registry.local_time import DEFAULT_ZONE, local_day_bounds
+from central.registry.maps import amap_marker
 from central.registry.models import Company, Guard, GuardPublic, Site
 from central.watchlist.models import WatchlistEntry
 from central.watchlist.queries import watchlist_public
@@ -151,6 +152,7 @@ def alert_detail(session: Session, alert: Alert, data_dir: Path, guard: GuardPub
             "employer_name_zh": employer.name_zh if employer else None,
             "employer_name_en": (employer.name_en or None) if employer else None,
             "site_address": (site.address or None) if site else None,
+            "site_map_url": amap_marker(site.latitude, site.longitude, site.name_zh) if site else None,
             "next": list(next_steps(alert.status)),
         },
     )

@@ -7,7 +7,7 @@ its own (its licence, its contracts, its guards) and those at the sites it manag
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -18,6 +18,7 @@ from central.access.models import Role
 from central.access.scope import Scope
 from central.api.deps import ScopeDep, SessionDep
 from central.api.operations import FIRST_DAY, LAST_DAY
+from central.compliance import follow_up
 from central.compliance.check import DEFAULT_WITHIN_DAYS, Finding, check_registry, names
 from central.db.types import utcnow
 from central.registry.models import ServiceContract
@@ -84,3 +85,22 @@ def registry_check(
             for f in findings
         ],
     )
+
+
+class ReminderPublic(BaseModel):
+    id: int
+    code: str
+    reason_zh: str
+    reason_en: str
+    article: str
+    company_id: str | None
+    site_id: str | None
+    due: date
+    created_at: datetime
+
+
+@router.get("/reminders")
+def registry_reminders(session: SessionDep, scope: ScopeDep) -> list[ReminderPublic]:
+    """到期提醒 / what the daily check found ending soon (not yet ended), soonest first, per audience."""
+    found = follow_up.reminders(session, scope, local_date(utcnow()))
+    return [ReminderPublic.model_validate(r, from_attributes=True) for r in found]

@@ -105,9 +105,25 @@ def scope_from(request: Request, account: Account) -> Scope:
     return replace(auth.scope_of(account), address=client_address(request))
 
 
+# What an account whose password an administrator reset may still do: change it, or log out.
+PASSWORD_CHANGE_PATHS = frozenset({"/account/password", "/api/auth/password", "/logout", "/api/auth/logout"})
+
+
+def _held_for_password_change(request: Request, account: Account) -> bool:
+    """Logged in with a temporary password, asking for something else than changing it (an API key the
+    administrator made for the account is not held: it was not given with the password)."""
+    held = account.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS
+    return held and _presented_key(request) is None
+
+
 def require_scope(request: Request, account: AccountDep) -> Scope:
     if account is None:
         raise Unauthenticated("需要登录或 API 密钥 / log in or send an API key", headers={"WWW-Authenticate": "Bearer"})
+    if _held_for_password_change(request, account):
+        raise Forbidden(
+            "管理员已重置您的密码，请先修改密码 / your password was reset: change it first",
+            code="access.password_change_required",
+        )
     return scope_from(request, account)
 
 
@@ -134,9 +150,15 @@ class LoginRequired(Exception):  # noqa: N818  (a redirect, not an error)
     """A page was asked for without a session: the app answers with the login form."""
 
 
+class PasswordChangeRequired(Exception):  # noqa: N818  (a redirect, not an error)
+    """A page was asked for with a temporary password: the app answers with the password form."""
+
+
 def require_page_scope(request: Request, account: AccountDep) -> Scope:
     if account is None:
         raise LoginRequired(request.url.path)
+    if _held_for_password_change(request, account):
+        raise PasswordChangeRequired(request.url.path)
     return scope_from(request, account)
 
 

@@ -1,6 +1,7 @@
 """A case (案件) opened on a violation, and each step of it with who and when.
 
-The regulator (police or administrator) opens a case on a violation, orders a
+The regulator (police or administrator) opens a case on a violation (or the
+daily registry check opens one on a finding), orders a
 correction (整改) with a deadline, and closes or reopens it after the company's
 answer; the company (the guard's employer at the tap) or the property firm
 managing the site answers with text and, if it likes, one attachment. Nothing
@@ -37,7 +38,10 @@ class Case(SQLModel, table=True):
     __tablename__ = "violationcase"  # "case" is an SQL keyword
 
     id: int | None = Field(default=None, primary_key=True)
-    violation_id: int = Field(foreign_key="violation.id", unique=True)  # one case per violation
+    # One case per violation; None for a case the daily registry check opened on a finding.
+    violation_id: int | None = Field(default=None, foreign_key="violation.id", unique=True)
+    # The registry finding (central.compliance.follow_up) a case was opened on: one open case per key.
+    finding_key: str | None = Field(default=None, max_length=200, index=True)
     code: str = Field(max_length=40)  # the violation's rule
     reason_zh: str
     reason_en: str

@@ -59,7 +59,7 @@ class CaseStepPublic(BaseModel):
 
 class CasePublic(BaseModel):
     id: int
-    violation_id: int
+    violation_id: int | None  # None: opened by the daily registry check on a finding
     code: str
     reason_zh: str
     reason_en: str

@@ -1,4 +1,5 @@
-"""The daily registry check in the service: run by one worker, its findings logged and handed on (the audit log)."""
+"""The daily registry check in the service: run by one worker, its findings logged, opened as cases or left
+as reminders (``central.compliance.follow_up``), and handed on (the audit log)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from central.compliance.check import check_registry
+from central.compliance.follow_up import follow_up
 from central.db.types import utcnow
 from central.registry.snapshot import local_date
 
@@ -25,18 +27,23 @@ FIRST_RUN_DELAY_S = 120.0  # the service settles (and short-lived test apps end)
 class CheckReport:
     day: date
     counts: Counter[str]
+    opened: tuple[int, ...] = ()  # the cases opened on new findings
+    reminded: int = 0  # reminders left of what ends soon
 
     @property
     def detail(self) -> str:
-        """What the audit log says: the findings by code."""
-        return "findings: " + (", ".join(f"{code}={n}" for code, n in sorted(self.counts.items())) or "none")
+        """What the audit log says: the findings by code, and what was made of the new ones."""
+        found = ", ".join(f"{code}={n}" for code, n in sorted(self.counts.items())) or "none"
+        return f"findings: {found}; cases opened: {len(self.opened)}; reminders: {self.reminded}"
 
 
 def check_and_log(engine: Engine) -> CheckReport:
-    """One check of today's registry, logged; the count of findings by code."""
+    """One check of today's registry, its new findings followed up, logged; the count of findings by code."""
     with Session(engine) as session:
         day = local_date(utcnow())
-        report = CheckReport(day, Counter(f.code for f in check_registry(session, day)))
+        findings = check_registry(session, day)
+        made = follow_up(session, findings)
+        report = CheckReport(day, Counter(f.code for f in findings), tuple(made.opened), len(made.reminded))
     if report.counts:
         logger.warning("登记核查 / registry check %s: %d findings (%s)", day, report.counts.total(), report.detail)
     else:

@@ -112,6 +112,20 @@ def number(row: Row, name: str) -> int | None:
         raise RowError("须为整数", "must be a whole number", name, raw) from exc
 
 
+def degrees(row: Row, name: str, limit: float) -> float | None:
+    """A coordinate in decimal degrees, within ±``limit``; None for an empty cell."""
+    raw = row.get(name)
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        value = float(str(raw).strip())
+    except ValueError as exc:
+        raise RowError("须为十进制度数，如 39.9219", "must be decimal degrees, e.g. 39.9219", name, raw) from exc
+    if not -limit <= value <= limit:
+        raise RowError(f"须在 -{limit:g} 至 {limit:g} 之间", f"must be between -{limit:g} and {limit:g}", name, raw)
+    return value
+
+
 def kind(row: Row, name: str, enum: type[Any]) -> Any:
     raw = text(row, name) or ""
     try:

@@ -23,7 +23,7 @@ from central.registry.credentials import (
     CrossRegionFiling,
     GuardBar,
 )
-from central.registry.import_cells import Row, RowError, clock, day, kind, number, text
+from central.registry.import_cells import Row, RowError, clock, day, degrees, kind, number, text
 from central.registry.models import Card, Company, CompanyKind, Guard, ServiceContract, Site, Terminal
 from central.registry.roster import Post, Shift, ShiftAssignment
 from protocol.id_number import IdNumberError
@@ -82,6 +82,8 @@ ALIASES = {
     "岗位名称": "post_name_zh",
     "时区": "timezone",
     "跨区域备案号": "number",
+    "纬度": "latitude",
+    "经度": "longitude",
 }
 
 
@@ -174,6 +176,18 @@ def _fields(model: type[SQLModel], *names: str) -> Callable[[Row], list[Write]]:
     return convert
 
 
+def _site(row: Row) -> list[Write]:
+    """A site's own fields; its coordinates both or neither."""
+    ((model, values),) = _fields(Site, *(n for n in _SITE if not n.startswith(("latitude", "longitude"))))(row)
+    latitude, longitude = degrees(row, "latitude", 90), degrees(row, "longitude", 180)
+    if (latitude is None) != (longitude is None):
+        missing = "longitude" if longitude is None else "latitude"
+        raise RowError("经纬度须同时填写", "latitude and longitude go together", missing, "")
+    if latitude is not None:
+        values |= {"latitude": latitude, "longitude": longitude}
+    return [(model, values)]
+
+
 def _assignment(row: Row) -> list[Write]:
     # The shift is named by site and shift name: list keepers do not know our row ids.
     values: dict[str, Any] = {"site_id": text(row, "site_id"), "shift_name": text(row, "shift_name")}
@@ -233,7 +247,8 @@ _COMPANY = ("id", "name_zh", "name_en?", "kind", "region", "licence_number?", "l
             "revoked_on?")  # fmt: skip
 _GUARD = ("id", "name_zh", "name_en?", "id_number", "employer_id?", "level?", "since?", "cert_number?",
           "cert_issued_on?", "cert_revoked_on?", "card_uid?", "card_kind?")  # fmt: skip
-_SITE = ("id", "name_zh", "name_en?", "kind", "address?", "region", "jurisdiction", "managed_by?", "timezone?")
+_SITE = ("id", "name_zh", "name_en?", "kind", "address?", "region", "jurisdiction", "managed_by?", "timezone?",
+         "latitude?", "longitude?")  # fmt: skip
 _SHIFT = ("site_id", "name_zh", "name_en?", "starts", "ends", "post_id?", "late_grace_min?", "early_grace_min?")
 _ASSIGNMENT = ("site_id", "shift_name", "guard_id", "valid_from", "valid_to?", "weekdays?")
 
@@ -242,7 +257,7 @@ SPECS: dict[str, ListSpec] = {
     "filings": _list(
         CrossRegionFiling, ("company_id", "region", "number?", "valid_from", "valid_to?"), {"company_id": Company}
     ),
-    "sites": _list(Site, _SITE, {"managed_by": Company}),
+    "sites": ListSpec(_site, {"managed_by": Company}, _columns(_SITE)),
     "posts": _list(Post, ("id", "site_id", "name_zh", "name_en?", "min_level?"), {"site_id": Site}),
     "guards": ListSpec(_guard, {"employer_id": Company}, _columns(_GUARD, {"name_zh": "姓名"})),
     "bars": _list(GuardBar, ("guard_id", "kind", "reason?", "valid_from", "valid_to?"), {"guard_id": Guard}),

@@ -63,6 +63,9 @@ class Site(SQLModel, table=True):
     timezone: str = "Asia/Shanghai"
     # The check at a tap: card + face, card + fingerprint, or card + either (docs/fingerprint.md).
     check_policy: str = Field(default="face", max_length=16, regex=r"^(face|fingerprint|either)$")
+    # WGS-84 degrees (as a phone's GPS gives them), both or neither: the police alert card's map link.
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
 
 
 class Guard(SQLModel, table=True):

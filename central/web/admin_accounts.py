@@ -1,4 +1,5 @@
 """The administrator's accounts and API keys in the browser: create an account, disable or enable it,
+reset another account's password (a temporary one, shown once, to be changed at its next login),
 create a key (shown once) or revoke one. Each is the API's own step (``central.api.auth``), audited
 the same way; a refusal comes back on the page in words."""
 
@@ -59,6 +60,26 @@ def create_account(
         return _page(request, session, scope, 422, account_error=reason)
     audit(session, scope, "account.create", account.username, account.role)
     return RedirectResponse("/admin#accounts-table", status_code=303)
+
+
+# Before the route of the other steps, which would take "reset-password" for one.
+@router.post("/admin/accounts/{account_id}/reset-password", response_model=None)
+def reset_password(request: Request, session: SessionDep, scope: PageScopeDep, account_id: RowId) -> HTMLResponse:
+    """The temporary password is on this page only: it is stored hashed, and its holder must change it."""
+    if (refused := _admin_only(request, scope)) is not None:
+        return refused
+    account = session.get(Account, account_id)
+    if account is None:
+        return _page(request, session, scope, 404, account_error="无此账号 / no such account")
+    if account.username == scope.actor:
+        return _page(request, session, scope, 409, account_error="不能重置自己的密码，请使用「修改密码」 / "
+                     "you cannot reset your own password: use Change password")  # fmt: skip
+    if not account.active:
+        return _page(request, session, scope, 409, account_error=f"账号 {account.username} 已停用，请先启用 / "
+                     f"account {account.username} is disabled: enable it first")  # fmt: skip
+    temporary = auth.reset_password(session, account)
+    audit(session, scope, "account.password_reset", account.username)
+    return _page(request, session, scope, reset_for=account.username, temporary_password=temporary)
 
 
 @router.post("/admin/accounts/{account_id}/{step}", response_model=None)

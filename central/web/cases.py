@@ -21,6 +21,7 @@ from central.cases import workflow
 from central.cases.models import Case, CaseAction, CaseStatus
 from central.checkins.models import Checkin, Violation
 from central.checkins.queries import checkin_scope
+from central.compliance import follow_up
 from central.db.types import utcnow
 from central.errors import DomainError
 from central.paging import Paging
@@ -38,14 +39,14 @@ def _names(session: Session, rows: list[Any]) -> dict[str, str]:
         session,
         company_ids=(getattr(r, "company_id", None) or getattr(r, "employer_id", None) for r in rows),
         site_ids=(r.site_id for r in rows),
-        guard_ids=(r.guard_id for r in rows),
+        guard_ids=(getattr(r, "guard_id", None) for r in rows),
     )
 
 
 def _open_violations(session: Session, scope: Scope) -> list[tuple[Violation, Checkin]]:
     """The regulator's recent violations no case was opened for, newest first."""
     since = utcnow() - timedelta(days=RECENT_DAYS)
-    taken = select(Case.violation_id)
+    taken = select(Case.violation_id).where(col(Case.violation_id).is_not(None))  # NOT IN (…, NULL) is never true
     query = (
         select(Violation, Checkin)
         .join(Checkin, col(Checkin.event_id) == col(Violation.event_id))
@@ -64,6 +65,7 @@ def cases_page(
     found = workflow.list_cases(session, scope, Paging(limit=200), status, today, overdue)
     regulator = scope.role in (Role.ADMIN, Role.POLICE)
     violations = _open_violations(session, scope) if regulator else []
+    reminders = follow_up.reminders(session, scope, today)
     context = {
         "cases": [workflow.public(session, scope, case, today) for case in found.rows],
         "total": found.count,
@@ -71,7 +73,8 @@ def cases_page(
         "overdue": overdue,
         "statuses": list(CaseStatus),
         "words": workflow.STATUS_WORDS,
-        "names": _names(session, [*found.rows, *(checkin for _violation, checkin in violations)]),
+        "names": _names(session, [*found.rows, *reminders, *(checkin for _violation, checkin in violations)]),
+        "reminders": reminders,
         "violations": violations,
         "regulator": regulator,
         "recent_days": RECENT_DAYS,

@@ -105,8 +105,9 @@ def logout(request: Request, session: SessionDep) -> RedirectResponse:
 
 
 @router.get("/account/password")
-def password_form(request: Request, scope: PageScopeDep) -> HTMLResponse:
-    return render(request, "password.html", scope, {"error": None, "done": False})
+def password_form(request: Request, scope: PageScopeDep, account: AccountDep) -> HTMLResponse:
+    must_change = account is not None and account.must_change_password  # reset by an administrator
+    return render(request, "password.html", scope, {"error": None, "done": False, "must_change": must_change})
 
 
 @router.post("/account/password")
@@ -128,7 +129,7 @@ def password_submit(
             change_password(request, session, throttle, account, old_password, new_password)
         except DomainError as exc:
             error = {403: "password_wrong", 429: "login_locked"}.get(exc.status, "password_weak")
-    context = {"error": error, "done": error is None}
+    context = {"error": error, "done": error is None, "must_change": account.must_change_password}
     return render(request, "password.html", scope, context, status_code=200 if error is None else 400)
 
 

@@ -160,7 +160,10 @@
     card.querySelector(".escalated-badge").hidden = !a.escalated_at;
     text(card, ".id-number", (w && w.id_number) || "—");
     text(card, ".site", named(a.site_name_zh, a.site_name_en) || a.site_id || a.terminal_id);
-    text(card, ".address", a.site_address || "—");
+    text(card, ".address-text", a.site_address || "—");
+    var map = card.querySelector(".map-link");  // Amap (高德) at the site, when the registry has its coordinates
+    map.hidden = !a.site_map_url;
+    if (a.site_map_url) map.href = a.site_map_url; else map.removeAttribute("href");
     text(card, ".time", stamp(a.occurred_at, a.site_timezone));
     text(card, ".score", a.score.toFixed(2));
     text(card, ".matched-by", t["mb_" + a.matched_by] || a.matched_by);

@@ -135,4 +135,6 @@ def test_the_daily_check_reports_its_findings_by_code(engine: Engine) -> None:
 
     assert report.day == today
     assert report.counts == {"VENUE_WITHOUT_LICENSED_CONTRACT": 1, "LICENCE_EXPIRING": 1}
-    assert report.detail == "findings: LICENCE_EXPIRING=1, VENUE_WITHOUT_LICENSED_CONTRACT=1"  # the audit log's words
+    assert report.detail == (  # the audit log's words
+        "findings: LICENCE_EXPIRING=1, VENUE_WITHOUT_LICENSED_CONTRACT=1; cases opened: 1; reminders: 1"
+    )

@@ -190,3 +190,61 @@ def test_0007_gives_every_guard_its_history_and_every_checkin_its_employer(new_d
     assert [tuple(row) for row in level] == [("G1", 4)]
     assert employer == "C1"
     assert schema.differences(engine) == []
+
+
+def test_0020_keeps_the_cases_and_their_steps_and_downgrade_keeps_those_of_violations(new_db: NewDb) -> None:
+    engine = new_db()
+    migrations.upgrade(engine, "0019")
+    at = datetime(2026, 3, 2, 1, tzinfo=UTC)
+    event_id = uuid.uuid4().hex if engine.dialect.name == "sqlite" else str(uuid.uuid4())
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO checkin (event_id, terminal_id, seq, occurred_at, received_at, card_kind, "
+                "card_uid, direction, face_status, decision_outcome, decision_code, raw_event) VALUES "
+                "(:event_id, 'T', 1, :at, :at, 'mifare', 'AB', 'in', 'OK', 'refused', 'CERT_REVOKED', '{}')"
+            ),
+            {"event_id": event_id, "at": at},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO violation (id, event_id, code, reason_zh, reason_en, article) "
+                "VALUES (7, :event_id, 'CERT_REVOKED', '吊销', 'revoked', '')"
+            ),  # fmt: skip
+            {"event_id": event_id},
+        )
+        connection.execute(
+            text("INSERT INTO violationcase (id, violation_id, code, reason_zh, reason_en, jurisdiction, status, "
+                 "opened_at, updated_at) VALUES (3, 7, 'CERT_REVOKED', '吊销', 'revoked', 'J', 'open', :at, :at)"),
+            {"at": at},
+        )  # fmt: skip
+        connection.execute(
+            text("INSERT INTO violationcasestep (case_id, action, actor, role, at, note, attachment) "
+                 "VALUES (3, 'open', 'police', 'police', :at, '立案', :blob)"),
+            {"at": at, "blob": b"\x00\x01"},
+        )  # fmt: skip
+    migrations.upgrade(engine)
+    assert schema.differences(engine) == []
+    with engine.begin() as connection:
+        steps = connection.execute(text("SELECT case_id, note, attachment FROM violationcasestep")).all()
+        connection.execute(
+            text("INSERT INTO violationcase (id, finding_key, code, reason_zh, reason_en, jurisdiction, status, "
+                 "opened_at, updated_at) VALUES (4, 'CERT_MISSING:C1:S2:G4', 'CERT_MISSING', '无证', 'none', 'J', "
+                 "'open', :at, :at)"),
+            {"at": at},
+        )  # fmt: skip
+        connection.execute(
+            text("INSERT INTO violationcasestep (case_id, action, actor, role, at, note) "
+                 "VALUES (4, 'open', 'system', 'system', :at, '登记核查')"),
+            {"at": at},
+        )  # fmt: skip
+    assert [tuple(s) for s in steps] == [(3, "立案", b"\x00\x01")]
+    with engine.begin() as connection:
+        from alembic import command
+
+        command.downgrade(migrations.alembic_config(connection), "0019")
+    with engine.connect() as connection:
+        cases = connection.execute(text("SELECT id, violation_id FROM violationcase")).all()
+        steps = connection.execute(text("SELECT case_id, note FROM violationcasestep")).all()
+    assert [tuple(c) for c in cases] == [(3, 7)]  # the check's case cannot be kept without a violation
+    assert [tuple(s) for s in steps] == [(3, "立案")]
