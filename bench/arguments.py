@@ -66,6 +66,18 @@ def ingest(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def pages(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sites", type=int, default=200, help="场所数 / sites of the seeded month")
+    parser.add_argument("--guards-per-site", type=int, default=10, help="保安员/场所 / guards per site")
+    parser.add_argument("--rounds", type=int, default=20, help="测量次数 / measured requests per page")
+    parser.add_argument("--sqlite", action="store_true", help="a SQLite file instead of PostgreSQL")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("GUARDPOST_TEST_PG", DEFAULT_PG),
+        help="PostgreSQL server to create a throw-away database on (default: $GUARDPOST_TEST_PG or %(default)s)",
+    )
+
+
 def reader(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--taps", type=int, default=30, help="刷卡次数 / taps per family for latency")
     parser.add_argument("--chunk", type=int, default=64, help="bytes per decode() call, as a port delivers them")
@@ -107,6 +119,10 @@ BENCHMARKS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "ingest": (
         "Ingest throughput: N simulated terminals -> Mosquitto -> central -> PostgreSQL, receipted end to end.",
         ingest,
+    ),
+    "pages": (
+        "Pages on a seeded month (2,000 guards by default): p50/p95/max per page and reader, in-process.",
+        pages,
     ),
     "reader": ("Card readers: frames decoded per second (pure decode) and tap-to-read latency through a pty.", reader),
     "rules": (

@@ -33,6 +33,7 @@ from pathlib import Path
 import psycopg
 from sqlmodel import Session
 
+from bench.databases import throwaway
 from bench.ingest.fleet import Fleet, event_template
 from central.config import CentralSettings
 from central.db.engine import make_engine
@@ -188,11 +189,7 @@ class _Broker:
 @contextmanager
 def _database(server_url: str, terminal_ids: list[str]) -> Iterator[str]:
     """A throw-away PostgreSQL database with the demo registry and the fleet's terminals at site S2."""
-    name = f"gp_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = f"{server_url.rsplit('/', 1)[0]}/{name}"
+    with throwaway(server_url) as url:
         engine = make_engine(url, id_cipher=DEMO_CIPHER)  # synthetic registry: the demo's key
         create_db(engine)
         with Session(engine) as session:
@@ -201,9 +198,6 @@ def _database(server_url: str, terminal_ids: list[str]) -> Iterator[str]:
             session.commit()
         engine.dispose()
         yield url
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class _Central:

@@ -154,7 +154,8 @@ def _add_guard(
     session: Session, i: int, sid: str, k: int, per_site: int, sites: int, shift_ids: dict[tuple[str, str], Any]
 ) -> None:
     gid = f"MG{i:02d}{k:02d}"
-    id_number = f"110105199001{i:02d}{k:02d}{(i * per_site + k) % 10}"[:17] + "X"
+    # Birth year 1990 for the first 100 sites, 1991 for the next 100...: unique past two-digit site numbers.
+    id_number = f"110105{1990 + i // 100}01{i % 100:02d}{k:02d}{(i * per_site + k) % 10}"[:17] + "X"
     employer = ROGUE if _rogue(i, k, sites) else f"MC{i % 5}"
     session.add(Guard(id=gid, name_zh=f"保安{i}-{k}", id_number=id_number, employer_id=employer))
     session.flush()
@@ -266,7 +267,7 @@ def _event(tap: Planned, seq: int) -> CheckinEvent:
 
 def card_of(i: int, k: int) -> str:
     """The 4-byte UID of guard ``k`` of site ``i``."""
-    return f"AB{i:02d}{k:02d}00"
+    return f"{0xAB + i // 100:02X}{i % 100:02d}{k:02d}00"  # AB... for the first 100 sites, AC... for the next
 
 
 def _row(tap: Planned, seq: int, employers: dict[str, str | None]) -> dict[str, Any]:
