@@ -8,6 +8,7 @@ carries the same rows and statuses as the board page (``central.attendance.board
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
@@ -82,7 +83,7 @@ def board_of(
 def _row(r: BoardRow) -> BoardRowPublic:
     zh, en = r.post or (None, None)
     return BoardRowPublic(
-        **r.row.model_dump(),
+        **asdict(r.row),
         presence=r.presence,
         codes=list(r.codes),
         last_event_id=r.last_event_id,

@@ -91,7 +91,7 @@ def attendance(
     """Per guard at ``site_id`` on ``date``: first tap in, last tap out, taps, violations, late / early / absent."""
     site = _site(session, scope, site_id)
     rows = day_report(session, [site.id], day, attendance_queries.attendance_employer(scope, site))
-    return page(paging.slice(rows), paging)
+    return page(paging.slice(rows).map(lambda row: AttendancePublic.model_validate(row, from_attributes=True)), paging)
 
 
 @router.get("/violations")

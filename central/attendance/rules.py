@@ -20,15 +20,50 @@ plus one per guard, site and local day for taps outside any duty.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from central.attendance.models import AttendancePublic
 
-AttendanceRow = AttendancePublic  # the typed row the API serves as is
+@dataclass(slots=True)
+class AttendanceRow:
+    """One guard's duty (a rostered shift) or unrostered taps at one site on one local day.
+
+    A plain dataclass: a month's report makes one per duty (tens of thousands); the
+    API sends them as ``central.attendance.models.AttendancePublic`` (the same fields).
+    A rostered shift is attributed to the day it starts, also when it ends after
+    midnight. ``shift_id`` is None for taps outside any rostered shift.
+    """
+
+    guard_id: str | None  # None: taps of unregistered cards
+    guard_name_zh: str | None
+    guard_name_en: str | None
+    first_in: datetime | None
+    last_out: datetime | None
+    taps: int  # repeated taps within the fold window count once
+    violations: int
+    site_id: str | None = None
+    day: date | None = None
+    shift_id: int | None = None
+    shift_name_zh: str | None = None
+    shift_name_en: str | None = None
+    shift_start: datetime | None = None
+    shift_end: datetime | None = None
+    late: bool = False
+    late_minutes: int = 0
+    early_leave: bool = False
+    early_minutes: int = 0
+    absent: bool = False  # rostered, no tap that shows the guard's own presence, and no approved leave
+    on_leave: bool = False  # an approved leave (请假) excuses the duty
+    leave_kind: str | None = None
+    corrected: bool = False  # an approved missed-tap correction (补卡) counts among the taps
+    worked_minutes: int = 0
+    last_in: datetime | None = None  # the latest tap in: after the last out, the guard is on post again
+    due_by: datetime | None = None  # shift start and the late grace: not there by then is 未到
+
 
 FOLD_WINDOW = timedelta(minutes=2)
 EARLY_WINDOW = timedelta(hours=2)
@@ -113,16 +148,30 @@ def assign(duties: Sequence[Duty], taps: Iterable[Tap]) -> tuple[dict[int, list[
     by_guard: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, duty in enumerate(duties):
         by_guard[(duty.guard_id, duty.site_id)].append(i)
+    # Per guard and site, duties by start: a tap's candidates are found by bisection, not by a scan of the month.
+    starts: dict[tuple[str, str], list[datetime]] = {}
+    reach: dict[tuple[str, str], timedelta] = {}  # the longest shift plus the late window: how far back to look
+    for key, indexes in by_guard.items():
+        indexes.sort(key=lambda i: duties[i].start)
+        starts[key] = [duties[i].start for i in indexes]
+        reach[key] = max(duties[i].end - duties[i].start for i in indexes) + LATE_WINDOW
     claimed: dict[int, list[Tap]] = defaultdict(list)
     left: list[Tap] = []
     for tap in taps:
+        key = (tap.guard_id or "", tap.site_id or "")
+        indexes = by_guard.get(key, [])
+        if not indexes:
+            left.append(tap)
+            continue
+        at = tap.occurred_at
+        low = bisect_left(starts[key], at - reach[key])
+        high = bisect_right(starts[key], at + EARLY_WINDOW)
         candidates = [
-            i
-            for i in by_guard.get((tap.guard_id or "", tap.site_id or ""), ())
-            if duties[i].start - EARLY_WINDOW <= tap.occurred_at <= duties[i].end + LATE_WINDOW
+            i for i in indexes[low:high] if duties[i].start - EARLY_WINDOW <= at <= duties[i].end + LATE_WINDOW
         ]
         if candidates:
-            claimed[min(candidates, key=lambda i: _distance(duties[i], tap))].append(tap)
+            # In the duties' own order, so that a tie goes to the same duty as it always has.
+            claimed[min(sorted(candidates), key=lambda i: _distance(duties[i], tap))].append(tap)
         else:
             left.append(tap)
     return claimed, left

@@ -117,22 +117,28 @@ def _add(total: TimesheetRow, line: TimesheetRow) -> TimesheetRow:
 
 
 def _sum(lines: Iterable[TimesheetRow], group: Group) -> list[TimesheetRow]:
-    totals: dict[tuple[str | None, str | None], TimesheetRow] = {}
+    bases: dict[tuple[str | None, str | None], TimesheetRow] = {}
+    sums: dict[tuple[str | None, str | None], list[int]] = {}
     for line in lines:
         key = (line.site_id if group == "site" else None, line.guard_id)
-        base = totals.get(key) or TimesheetRow(
-            day=None,
-            site_id=key[0],
-            site_name_zh=line.site_name_zh if group == "site" else None,
-            guard_id=line.guard_id,
-            guard_name_zh=line.guard_name_zh,
-            guard_name_en=line.guard_name_en,
-            shift_name_zh=None,
-            first_in=None,
-            last_out=None,
-        )
-        totals[key] = _add(base, line)
-    return sorted(totals.values(), key=lambda r: (r.site_id or "", r.guard_id or ""))
+        counts = sums.get(key)
+        if counts is None:
+            bases[key] = TimesheetRow(
+                day=None,
+                site_id=key[0],
+                site_name_zh=line.site_name_zh if group == "site" else None,
+                guard_id=line.guard_id,
+                guard_name_zh=line.guard_name_zh,
+                guard_name_en=line.guard_name_en,
+                shift_name_zh=None,
+                first_in=None,
+                last_out=None,
+            )
+            counts = sums[key] = [0] * len(_COUNTS)
+        for i, name in enumerate(_COUNTS):  # plain sums: a month of a city is tens of thousands of lines
+            counts[i] += getattr(line, name)
+    totals = [replace(bases[key], **dict(zip(_COUNTS, counts, strict=True))) for key, counts in sums.items()]  # type: ignore[arg-type]  # every count field is an int
+    return sorted(totals, key=lambda r: (r.site_id or "", r.guard_id or ""))
 
 
 # The day matrix's marks, as attendance sheets write them.
