@@ -30,7 +30,7 @@ from central.attendance.rules import (
     summarise,
 )
 from central.checkins.models import Checkin, Violation
-from central.registry.employment import employer_on, employments
+from central.registry.employment import Employment, employer_on, employments
 from central.registry.models import Guard, Site
 from central.registry.roster import Shift, ShiftAssignment
 from central.registry.snapshot import DEFAULT_ZONE
@@ -135,6 +135,9 @@ def load_duties(
         query = query.where(col(Shift.site_id).in_(site_ids))
     if guard_ids is not None:
         query = query.where(col(ShiftAssignment.guard_id).in_(guard_ids))
+    if employer_id is not None:  # its guards now, or once: each day is checked against the history below
+        once = select(Employment.guard_id).where(Employment.company_id == employer_id)
+        query = query.where(or_(col(Guard.employer_id) == employer_id, col(Guard.id).in_(once)))
     found = [(a, s, site, _Holder(*guard)) for a, s, site, *guard in session.exec(query).all()]
     history = employments(session, {guard.id for _a, _s, _site, guard in found}) if employer_id else {}
     duties: list[Duty] = []

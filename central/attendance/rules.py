@@ -149,12 +149,15 @@ def assign(duties: Sequence[Duty], taps: Iterable[Tap]) -> tuple[dict[int, list[
     for i, duty in enumerate(duties):
         by_guard[(duty.guard_id, duty.site_id)].append(i)
     # Per guard and site, duties by start: a tap's candidates are found by bisection, not by a scan of the month.
-    starts: dict[tuple[str, str], list[datetime]] = {}
-    reach: dict[tuple[str, str], timedelta] = {}  # the longest shift plus the late window: how far back to look
+    # Compared as POSIX seconds: aware datetimes in different zones cost an offset look-up per comparison.
+    span = {i: (duty.start.timestamp(), duty.end.timestamp()) for i, duty in enumerate(duties)}
+    early, late = EARLY_WINDOW.total_seconds(), LATE_WINDOW.total_seconds()
+    starts: dict[tuple[str, str], list[float]] = {}
+    reach: dict[tuple[str, str], float] = {}  # the longest shift plus the late window: how far back to look
     for key, indexes in by_guard.items():
-        indexes.sort(key=lambda i: duties[i].start)
-        starts[key] = [duties[i].start for i in indexes]
-        reach[key] = max(duties[i].end - duties[i].start for i in indexes) + LATE_WINDOW
+        indexes.sort(key=lambda i: span[i][0])
+        starts[key] = [span[i][0] for i in indexes]
+        reach[key] = max(span[i][1] - span[i][0] for i in indexes) + late
     claimed: dict[int, list[Tap]] = defaultdict(list)
     left: list[Tap] = []
     for tap in taps:
@@ -163,12 +166,10 @@ def assign(duties: Sequence[Duty], taps: Iterable[Tap]) -> tuple[dict[int, list[
         if not indexes:
             left.append(tap)
             continue
-        at = tap.occurred_at
+        at = tap.occurred_at.timestamp()
         low = bisect_left(starts[key], at - reach[key])
-        high = bisect_right(starts[key], at + EARLY_WINDOW)
-        candidates = [
-            i for i in indexes[low:high] if duties[i].start - EARLY_WINDOW <= at <= duties[i].end + LATE_WINDOW
-        ]
+        high = bisect_right(starts[key], at + early)
+        candidates = [i for i in indexes[low:high] if span[i][0] - early <= at <= span[i][1] + late]
         if candidates:
             # In the duties' own order, so that a tie goes to the same duty as it always has.
             claimed[min(sorted(candidates), key=lambda i: _distance(duties[i], tap))].append(tap)
