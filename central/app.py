@@ -73,6 +73,7 @@ from central.rosters.publisher import RosterPublisher
 from central.schema import create_db
 from central.watchlist.sync import load_private_key
 from central.web import admin_accounts as account_pages
+from central.web import admin_audit as audit_pages
 from central.web import admin_import as import_pages
 from central.web import admin_webhooks as webhook_pages
 from central.web import attendance_requests as request_pages
@@ -169,6 +170,7 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
         case_pages,
         import_pages,
         account_pages,
+        audit_pages,
         request_pages,
         webhook_pages,
     ):

@@ -7,14 +7,16 @@ by the routes that read people's data or export it.
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from central.access import auth, policy
 from central.access.audit import audit, printable, record
+from central.access.audit_log import AuditFilter
 from central.access.models import (
     Account,
     AccountCreate,
@@ -22,7 +24,6 @@ from central.access.models import (
     ApiKey,
     ApiKeyCreated,
     ApiKeyPublic,
-    AuditEntry,
     AuditEntryPublic,
 )
 from central.api.deps import (
@@ -36,10 +37,12 @@ from central.api.deps import (
     client_address,
     scope_from,
 )
+from central.api.operations import FIRST_DAY, LAST_DAY
 from central.api.paging import DB_INT_MAX, Page, PagingDep, page
 from central.db.types import utcnow
 from central.errors import Conflict, TooManyAttempts, Unauthenticated, found
 from central.paging import fetch
+from central.registry.local_time import DEFAULT_ZONE
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["auth"])
@@ -228,11 +231,13 @@ def audit_log(
     session: SessionDep,
     _admin: AdminScopeDep,
     paging: PagingDep,
-    action: str | None = None,
+    action: Annotated[str | None, Query(max_length=48, description="an action and its refinements")] = None,
+    actor: Annotated[str | None, Query(max_length=64)] = None,
+    target: Annotated[str | None, Query(max_length=200, description="part of the target")] = None,
+    first: Annotated[date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY)] = None,
+    last: Annotated[date | None, Query(alias="to", ge=FIRST_DAY, le=LAST_DAY)] = None,
 ) -> Page[AuditEntryPublic]:
-    """The audit log, newest first (read only: nothing can change it)."""
-    query = select(AuditEntry)
-    if action is not None:
-        query = query.where(AuditEntry.action == action)
-    rows = fetch(session, query.order_by(col(AuditEntry.id).desc()), paging)
+    """The audit log, newest first (read only: nothing can change it), filtered; days are local days."""
+    where = AuditFilter(action, actor, target, first, last)
+    rows = fetch(session, where.query(DEFAULT_ZONE), paging)
     return page(rows.map(AuditEntryPublic.model_validate), paging)

@@ -265,6 +265,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "api_keys": ("API 密钥", "API keys"),
     "audit": ("审计日志（只读）", "Audit log (read only)"),
     "actor": ("操作人", "Actor"),
+    "audit_search": ("查询与导出", "Search and export"),
     "action": ("操作", "Action"),
     "target": ("对象", "Target"),
     "detail": ("详情", "Detail"),

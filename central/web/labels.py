@@ -79,6 +79,7 @@ AUDIT: dict[str, tuple[str, str]] = {
     "attendance_request.approve": ("批准请假/补卡", "Leave or correction approved"),
     "attendance_request.reject": ("驳回请假/补卡", "Leave or correction rejected"),
     "attendance_request.withdraw": ("撤回请假/补卡", "Leave or correction withdrawn"),
+    "audit.export": ("导出审计日志", "Audit log exported"),
     "card.issue": ("发卡", "Card issued"),
     "case.open": ("立案", "Case opened"),
     "case.order": ("责令整改", "Correction ordered"),
