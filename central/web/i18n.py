@@ -201,6 +201,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export_csv": ("导出 CSV", "Export CSV"),
     "export_xlsx": ("导出 Excel", "Export XLSX"),
     "export_month": ("导出本月 Excel", "Export month (XLSX)"),
+    "export_month_csv": ("导出本月 CSV", "Export month (CSV)"),
+    "export_matrix_csv": ("导出日明细 CSV", "Export day matrix (CSV)"),
     "date": ("日期", "Date"),
     "month": ("月份", "Month"),
     "show": ("查看", "Show"),
