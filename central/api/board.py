@@ -8,7 +8,7 @@ carries the same rows and statuses as the board page (``central.attendance.board
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
@@ -20,7 +20,7 @@ from central.api.deps import ScopeDep, SessionDep
 from central.api.operations import OptionalDateQuery, today_at
 from central.api.paging import PagingDep
 from central.attendance.board import Board, BoardRow, Counts, Presence, boards, elsewhere
-from central.attendance.models import AttendancePublic
+from central.attendance.rules import AttendanceRow
 from central.checkins.live import CheckinHub, checkin_events
 from central.errors import found
 from central.registry import queries as registry_queries
@@ -28,15 +28,18 @@ from central.registry.models import Site
 
 router = APIRouter(prefix="/api", tags=["attendance"])
 
-StatusFilter = Literal["on_post", "left", "missing", "late", "early", "violation", "unrostered"]
+StatusFilter = Literal["on_post", "left", "missing", "late", "early", "violation", "unrostered", "on_leave"]
 
 
-class BoardRowPublic(AttendancePublic):
-    presence: Presence
-    codes: list[str]  # credential problems and the day's violations (rule codes)
-    last_event_id: uuid.UUID | None
-    post_name_zh: str | None  # the rostered shift's post (岗位)
-    post_name_en: str | None
+@dataclass(slots=True)
+class BoardRowPublic(AttendanceRow):
+    """An attendance row as the board shows it (defaults only because a dataclass's base has them)."""
+
+    presence: Presence = Presence.NOT_YET
+    codes: list[str] = field(default_factory=list)  # credential problems and the day's violations (rule codes)
+    last_event_id: uuid.UUID | None = None
+    post_name_zh: str | None = None  # the rostered shift's post (岗位)
+    post_name_en: str | None = None
 
 
 class CountsPublic(BaseModel):

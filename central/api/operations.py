@@ -22,9 +22,9 @@ from central.access.scope import Scope
 from central.api.deps import PhotoStoreDep, ScopeDep, SessionDep
 from central.api.paging import Page, PagingDep, page
 from central.attendance import queries as attendance_queries
-from central.attendance.models import AttendancePublic, CalendarDay, OnDutyRow
+from central.attendance.models import CalendarDay, OnDutyRow
 from central.attendance.report import day_report
-from central.attendance.rules import local_day_bounds
+from central.attendance.rules import AttendanceRow, local_day_bounds
 from central.checkins import queries as checkin_queries
 from central.checkins.models import CheckinPublic, ViolationPublic
 from central.errors import found
@@ -87,11 +87,11 @@ def calendar(
 @router.get("/attendance")
 def attendance(
     session: SessionDep, scope: ScopeDep, site_id: str, day: DateQuery, paging: PagingDep
-) -> Page[AttendancePublic]:
+) -> Page[AttendanceRow]:
     """Per guard at ``site_id`` on ``date``: first tap in, last tap out, taps, violations, late / early / absent."""
     site = _site(session, scope, site_id)
     rows = day_report(session, [site.id], day, attendance_queries.attendance_employer(scope, site))
-    return page(paging.slice(rows).map(lambda row: AttendancePublic.model_validate(row, from_attributes=True)), paging)
+    return page(paging.slice(rows), paging)
 
 
 @router.get("/violations")

@@ -33,7 +33,7 @@ class AttendanceRow:
     """One guard's duty (a rostered shift) or unrostered taps at one site on one local day.
 
     A plain dataclass: a month's report makes one per duty (tens of thousands); the
-    API sends them as ``central.attendance.models.AttendancePublic`` (the same fields).
+    API sends it as it is (FastAPI serialises dataclasses).
     A rostered shift is attributed to the day it starts, also when it ends after
     midnight. ``shift_id`` is None for taps outside any rostered shift.
     """
