@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,10 +13,9 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 
-from central.app import create_app
 from central.checkins.store import record_event
-from central.config import AccessSettings, CentralSettings, RetentionSettings
 from tests.fixtures.central import add_terminal, make_event
+from tests.fixtures.tenants import logged_in
 
 REVOKED = "保安员证已被吊销，不得上岗 / Guard's security guard certificate has been revoked (CERT_REVOKED)"
 
@@ -29,25 +27,8 @@ def login(engine: Engine, tmp_path: Path) -> Iterator[Callable[[str], TestClient
         at = datetime(2026, 2, day, 1, 0, tzinfo=UTC)
         record_event(engine, make_event(terminal, card_uid=card, occurred_at=at), data_dir=tmp_path,
                      default_jurisdiction="unassigned")  # fmt: skip
-    settings = CentralSettings(
-        data_dir=tmp_path,
-        client_id=f"central-report-{uuid.uuid4().hex[:6]}",
-        access=AccessSettings(demo=True),
-        retention=RetentionSettings(purge_enabled=False),
-    )
-    app = create_app(settings, engine=engine, run_ingest=False)
-    clients: list[TestClient] = []
-
-    def as_user(username: str) -> TestClient:
-        client = TestClient(app)
-        client.__enter__()
-        clients.append(client)
-        assert client.post("/login", data={"username": username, "password": f"{username}-demo"}).is_success
-        return client
-
-    yield as_user
-    for client in clients:
-        client.__exit__(None, None, None)
+    with logged_in(engine, tmp_path) as login:
+        yield login
 
 
 def rows(answer: dict[str, Any]) -> dict[tuple[str, str], Any]:

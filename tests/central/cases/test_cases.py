@@ -4,8 +4,7 @@ answers with an attachment, the regulator closes it; wrong steps refused in word
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -15,15 +14,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from central.access.models import AuditEntry
-from central.app import create_app
 from central.checkins.models import Violation
 from central.checkins.store import record_event
-from central.config import AccessSettings, CentralSettings, RetentionSettings
 from central.db.types import utcnow
 from central.registry.snapshot import local_date
 from tests.fixtures.central import add_terminal, make_event
-
-Login = Callable[[str], TestClient]
+from tests.fixtures.tenants import Login, logged_in
 
 
 @pytest.fixture
@@ -40,27 +36,8 @@ def revoked(engine: Engine, tmp_path: Path) -> int:
 
 @pytest.fixture
 def login(engine: Engine, tmp_path: Path) -> Iterator[Login]:
-    settings = CentralSettings(
-        data_dir=tmp_path,
-        client_id=f"central-cases-{uuid.uuid4().hex[:6]}",
-        access=AccessSettings(demo=True),
-        retention=RetentionSettings(purge_enabled=False),
-    )
-    app = create_app(settings, engine=engine, run_ingest=False)
-    clients: list[TestClient] = []
-
-    def as_user(username: str) -> TestClient:
-        client = TestClient(app)
-        client.__enter__()
-        clients.append(client)
-        answer = client.post("/api/auth/login", json={"username": username, "password": f"{username}-demo"})
-        assert answer.is_success
-        client.headers["X-CSRF-Token"] = answer.headers["X-CSRF-Token"]
-        return client
-
-    yield as_user
-    for client in clients:
-        client.__exit__(None, None, None)
+    with logged_in(engine, tmp_path) as login:
+        yield login
 
 
 def test_a_case_from_violation_to_closed_across_the_two_roles(login: Login, revoked: int, engine: Engine) -> None:

@@ -12,16 +12,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from central.app import create_app
 from central.compliance.check import check_registry
 from central.compliance.schedule import check_and_log
-from central.config import AccessSettings, CentralSettings, RetentionSettings
 from central.db.types import utcnow
 from central.demo.seed import seed_check_examples
 from central.registry.models import ServiceContract
 from central.registry.roster import Shift, ShiftAssignment
 from central.registry.snapshot import local_date
 from guardpost.cli import main
+from tests.fixtures.tenants import logged_in
 
 DAY = date(2026, 3, 2)  # a Monday inside the demo contracts
 
@@ -94,21 +93,8 @@ def api(engine: Engine, tmp_path: Path) -> Iterator[Callable[[str], TestClient]]
     """``api(username)``: a client logged in as that demo account, on the demo registry with its examples."""
     with Session(engine) as session:
         seed_check_examples(session, DAY)
-    settings = CentralSettings(data_dir=tmp_path, client_id="central-check-test", access=AccessSettings(demo=True),
-                               retention=RetentionSettings(purge_enabled=False))  # fmt: skip
-    app = create_app(settings, engine=engine, run_ingest=False)
-    clients: list[TestClient] = []
-
-    def login(username: str) -> TestClient:
-        client = TestClient(app)
-        client.__enter__()
-        clients.append(client)
-        assert client.post("/api/auth/login", json={"username": username, "password": f"{username}-demo"}).is_success
-        return client
-
-    yield login
-    for client in clients:
-        client.__exit__(None, None, None)
+    with logged_in(engine, tmp_path) as login:
+        yield login
 
 
 def test_the_api_shows_each_audience_its_own_findings(api: Callable[[str], TestClient]) -> None:

@@ -4,31 +4,27 @@ never twice for the same finding while its case is open; the regulator and the c
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from central.access.models import AuditEntry
-from central.app import _audit_check, create_app
+from central.app import _audit_check
 from central.cases.models import Case, CaseStatus, CaseStep
 from central.checkins.store import record_event
 from central.compliance.models import Reminder
 from central.compliance.schedule import check_and_log
-from central.config import AccessSettings, CentralSettings, RetentionSettings
 from central.db.types import utcnow
 from central.demo.seed import seed_check_examples
 from central.registry.models import ServiceContract, Site, SiteKind
 from central.registry.roster import Shift, ShiftAssignment
 from central.registry.snapshot import local_date
 from tests.fixtures.central import add_terminal, make_event
-
-Login = Callable[[str], TestClient]
+from tests.fixtures.tenants import Login, logged_in
 
 
 def _roster(engine: Engine, site_id: str, *guards: str) -> None:
@@ -126,25 +122,8 @@ def test_a_finding_whose_case_was_closed_is_opened_again_and_one_put_right_is_no
 
 @pytest.fixture
 def login(checked: Engine, tmp_path: Path) -> Iterator[Login]:
-    settings = CentralSettings(
-        data_dir=tmp_path,
-        client_id=f"central-follow-{uuid.uuid4().hex[:6]}",
-        access=AccessSettings(demo=True),
-        retention=RetentionSettings(purge_enabled=False),
-    )
-    app = create_app(settings, engine=checked, run_ingest=False)
-    clients: list[TestClient] = []
-
-    def as_user(username: str) -> TestClient:
-        client = TestClient(app)
-        client.__enter__()
-        clients.append(client)
-        assert client.post("/login", data={"username": username, "password": f"{username}-demo"}).is_success
-        return client
-
-    yield as_user
-    for client in clients:
-        client.__exit__(None, None, None)
+    with logged_in(checked, tmp_path) as login:
+        yield login
 
 
 def test_the_regulator_takes_up_a_case_the_check_opened_and_each_side_sees_its_own(
