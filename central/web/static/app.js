@@ -59,3 +59,45 @@ document.addEventListener("change", function (event) {
     toggle.closest("header").classList.toggle("open", open);
   });
 })();
+
+// Column headers sort the rows shown (a click sorts, a second click reverses; numbers as numbers, text by
+// the page's language, empty cells last). The server pages the list; this orders the page at hand.
+(function () {
+  var collator = new Intl.Collator(document.documentElement.lang || "zh", { numeric: true });
+  function key(row, index) {
+    var cell = row.children[index];
+    return cell ? cell.innerText.trim() : "";
+  }
+  function empty(text) { return text === "" || text === "—"; }
+  function compare(a, b) {
+    if (a === b) return 0;
+    var x = parseFloat(a), y = parseFloat(b);
+    if (!isNaN(x) && !isNaN(y) && String(x) === a.split(/\s/)[0] && String(y) === b.split(/\s/)[0]) return x - y;
+    return collator.compare(a, b);
+  }
+  document.querySelectorAll("table.stack thead th").forEach(function (th) {
+    if (!th.textContent.trim()) return;
+    var table = th.closest("table");
+    var body = table.tBodies[0];
+    if (!body) return;
+    th.classList.add("sortable");
+    th.tabIndex = 0;
+    th.setAttribute("aria-sort", "none");
+    function sort() {
+      var index = Array.prototype.indexOf.call(th.parentNode.children, th);
+      var rows = Array.prototype.filter.call(body.rows, function (r) { return r.children.length > 1; });
+      if (rows.length < 2) return;
+      var ascending = th.getAttribute("aria-sort") !== "ascending";
+      th.parentNode.querySelectorAll("th").forEach(function (other) { other.setAttribute("aria-sort", "none"); });
+      th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+      rows.sort(function (r1, r2) {
+        var a = key(r1, index), b = key(r2, index);
+        if (empty(a) !== empty(b)) return empty(a) ? 1 : -1;  // empty cells last either way
+        return ascending ? compare(a, b) : compare(b, a);
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    }
+    th.addEventListener("click", sort);
+    th.addEventListener("keydown", function (event) { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); sort(); } });
+  });
+})();

@@ -82,3 +82,28 @@ def test_a_leave_filed_by_the_company_and_approved_by_the_firm_removes_the_absen
     status = g1_status(browser, live)
     assert "请假" in status
     assert "缺勤" not in status
+
+
+def test_a_column_header_sorts_the_rows_shown_and_a_second_click_reverses(
+    live: Live, browser: webdriver.Chrome
+) -> None:
+    login(browser, live.url, "pingan", PASSWORDS["pingan"])
+    browser.get(f"{live.url}/attendance?site_id=S2")
+    header = browser.find_element(By.XPATH, "//table[@id='attendance-table']/thead//th[text()='签到']")
+
+    def first_ins() -> list[str]:
+        cells = browser.find_elements(By.CSS_SELECTOR, "#attendance-table tbody tr td:nth-child(3)")
+        return [c.text for c in cells]
+
+    header.click()
+    assert header.get_attribute("aria-sort") == "ascending"
+    ascending = first_ins()
+    times = [t for t in ascending if t and t != "—"]
+    assert len(times) >= 3
+    assert times == sorted(times)
+    assert ascending[-1] in ("", "—")  # rows without a tap in go last
+    header.click()
+    assert header.get_attribute("aria-sort") == "descending"
+    descending = first_ins()
+    assert [t for t in descending if t and t != "—"] == sorted(times, reverse=True)
+    assert descending[-1] in ("", "—")
