@@ -121,7 +121,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
         ingest,
     ),
     "pages": (
-        "Pages on a seeded month (2,000 guards by default): p50/p95/max per page and reader, in-process.",
+        "Pages and their APIs on a seeded month: p50/p95/max per page and reader, as a browser asks for them.",
         pages,
     ),
     "reader": ("Card readers: frames decoded per second (pure decode) and tap-to-read latency through a pty.", reader),

@@ -9,7 +9,7 @@ from pathlib import Path
 import bench
 from bench.arguments import BENCHMARKS, CHECKIN_READERS
 
-NOT_BENCHMARKS = {"arguments", "cli", "table"}
+NOT_BENCHMARKS = {"arguments", "cli", "table", "databases"}
 
 
 def _docstring(name: str) -> str:
