@@ -145,6 +145,8 @@ PHONE_PAGES = (
     "/calendar?site_id=S2",
     "/coverage",
     "/rosters?site_id=S2",
+    "/attendance/requests",
+    "/attendance/requests/new?site_id=S2&guard_id=G4",
 )
 PHONE, DESKTOP = (375, 812), (1280, 800)
 
@@ -174,7 +176,7 @@ def test_every_main_page_fits_a_phone_and_a_desktop(live: Live, browser: webdriv
                 assert not browser.find_element(By.ID, "nav-board").is_displayed()
                 browser.find_element(By.ID, "nav-toggle").click()
                 assert browser.find_element(By.ID, "nav-board").is_displayed()
-        for user, paths in (("police", ("/police/violations", "/police/alerts")), ("admin", ("/admin",))):
+        for user, paths in (("police", ("/police/violations", "/police/alerts")), ("admin", ("/admin", "/admin/audit"))):
             login(browser, live.url, user, PASSWORDS[user])
             for size in (PHONE, DESKTOP):
                 _viewport(browser, size)
