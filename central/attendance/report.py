@@ -9,6 +9,7 @@ local days at each site.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple, TypedDict
 
@@ -78,33 +79,28 @@ class _Holder(NamedTuple):
     employer_id: str | None
 
 
+_NEVER = datetime.min.replace(tzinfo=UTC)  # a template's times, replaced before use
+
+
 def _duties(
     assignment: ShiftAssignment, shift: Shift, site: Site, guard: _Holder, first: date, last: date
 ) -> list[Duty]:
     start = max(first, assignment.valid_from)
     end = min(last, assignment.valid_to) if assignment.valid_to else last
+    assert shift.id is not None  # loaded from the database
+    # One template per assignment, its day and times filled in per day: a month has thousands of duties.
+    template = Duty(
+        site_id=site.id, guard_id=guard.id, guard_name_zh=guard.name_zh, guard_name_en=guard.name_en, day=start,
+        shift_id=shift.id, shift_name_zh=shift.name_zh, shift_name_en=shift.name_en, start=_NEVER,
+        end=_NEVER, late_grace=timedelta(minutes=shift.late_grace_min),
+        early_grace=timedelta(minutes=shift.early_grace_min),
+    )  # fmt: skip
+    starts, ends, zone, weekdays = shift.starts, shift.ends, site.timezone, assignment.weekdays
     duties = []
     for day in _days(start, end):
-        if str(day.isoweekday()) not in assignment.weekdays:
-            continue
-        begins, ends = shift_bounds(day, shift.starts, shift.ends, site.timezone)
-        assert shift.id is not None  # loaded from the database
-        duties.append(
-            Duty(
-                site_id=site.id,
-                guard_id=guard.id,
-                guard_name_zh=guard.name_zh,
-                guard_name_en=guard.name_en,
-                day=day,
-                shift_id=shift.id,
-                shift_name_zh=shift.name_zh,
-                shift_name_en=shift.name_en,
-                start=begins,
-                end=ends,
-                late_grace=timedelta(minutes=shift.late_grace_min),
-                early_grace=timedelta(minutes=shift.early_grace_min),
-            )
-        )
+        if str(day.isoweekday()) in weekdays:
+            begins, finishes = shift_bounds(day, starts, ends, zone)
+            duties.append(replace(template, day=day, start=begins, end=finishes))
     return duties
 
 
