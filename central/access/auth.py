@@ -26,7 +26,7 @@ from central.access.models import Account, AccountCreate, ApiKey, LoginSession, 
 from central.access.scope import Scope
 from central.config import AccessSettings, placeholder_secret
 from central.db.types import utcnow
-from central.errors import Unprocessable
+from central.errors import Conflict, Unprocessable
 
 logger = logging.getLogger(__name__)
 
@@ -201,9 +201,18 @@ def change_password(session: Session, account: Account, old: str, new: str, keep
     session.commit()
 
 
-def reset_password(session: Session, account: Account) -> str:
+def reset_password(session: Session, account: Account, by: str) -> str:
     """Give ``account`` a new temporary password (returned, stored only hashed) that it must change at its
-    next login; its sessions end and its API keys are revoked, as when it changes its password itself."""
+    next login; its sessions end and its API keys are revoked, as when it changes its password itself.
+
+    Conflict for ``by``'s own account (it changes its password itself) and for a disabled one.
+    """
+    if account.username == by:
+        own = "不能重置自己的密码，请使用「修改密码」 / you cannot reset your own password: use Change password"
+        raise Conflict(own, code="access.own_account")
+    if not account.active:
+        raise Conflict(f"账号 {account.username} 已停用，请先启用 / account {account.username} is disabled: enable it "
+                       "first", code="access.account_disabled")  # fmt: skip
     temporary = secrets.token_urlsafe(12)  # 16 characters: the policy's 12 and more
     account.password_hash = hash_password(temporary)
     account.must_change_password = True

@@ -193,6 +193,21 @@ def disable_account(account_id: AccountId, session: SessionDep, admin: AdminScop
     return AccountPublic.model_validate(account)
 
 
+class TemporaryPassword(BaseModel):
+    username: str
+    temporary_password: str  # shown this once; stored only hashed; to be changed at the next login
+
+
+@router.post("/accounts/{account_id}/reset-password")
+def reset_password(account_id: AccountId, session: SessionDep, admin: AdminScopeDep) -> TemporaryPassword:
+    """A temporary password for another account, answered once: its sessions end, its keys are revoked, and it
+    can do nothing but change the password at its next login. 409 for one's own account or a disabled one."""
+    account = found(session.get(Account, account_id), "account")
+    temporary = auth.reset_password(session, account, admin.actor)
+    audit(session, admin, "account.password_reset", account.username)
+    return TemporaryPassword(username=account.username, temporary_password=temporary)
+
+
 @router.post("/accounts/{account_id}/enable")
 def enable_account(account_id: AccountId, session: SessionDep, admin: AdminScopeDep) -> AccountPublic:
     """The account may log in again (its old keys stay revoked)."""

@@ -71,13 +71,10 @@ def reset_password(request: Request, session: SessionDep, scope: PageScopeDep, a
     account = session.get(Account, account_id)
     if account is None:
         return _page(request, session, scope, 404, account_error="无此账号 / no such account")
-    if account.username == scope.actor:
-        return _page(request, session, scope, 409, account_error="不能重置自己的密码，请使用「修改密码」 / "
-                     "you cannot reset your own password: use Change password")  # fmt: skip
-    if not account.active:
-        return _page(request, session, scope, 409, account_error=f"账号 {account.username} 已停用，请先启用 / "
-                     f"account {account.username} is disabled: enable it first")  # fmt: skip
-    temporary = auth.reset_password(session, account)
+    try:
+        temporary = auth.reset_password(session, account, scope.actor)
+    except DomainError as exc:
+        return _page(request, session, scope, exc.status, account_error=str(exc))
     audit(session, scope, "account.password_reset", account.username)
     return _page(request, session, scope, reset_for=account.username, temporary_password=temporary)
 

@@ -139,3 +139,26 @@ def test_a_reset_is_refused_in_words_for_oneself_a_disabled_or_unknown_account_a
         account = session.get(Account, officer.id)
         assert account is not None
         assert account.must_change_password is False
+
+
+def test_the_api_resets_another_accounts_password_once_and_refuses_its_own(
+    admin: tuple[TestClient, str], officer: Account
+) -> None:
+    client, token = admin
+    client.headers["X-CSRF-Token"] = token  # the page's session, writing through the API
+    answer = client.post(f"/api/accounts/{officer.id}/reset-password")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["username"] == officer.username
+    temporary = body["temporary_password"]
+    assert len(temporary) >= 12
+    assert temporary not in client.get("/api/audit", params={"action": "account.password_reset"}).text
+    with TestClient(client.app) as other:
+        old = other.post("/api/auth/login", json={"username": officer.username, "password": OLD_PASSWORD})
+        assert old.status_code == 401
+        assert other.post("/api/auth/login", json={"username": officer.username, "password": temporary}).is_success
+    me = client.get("/api/auth/me").json()
+    own = client.post(f"/api/accounts/{me['id']}/reset-password")
+    assert (own.status_code, own.json()["code"]) == (409, "access.own_account")
+    assert "不能重置自己的密码" in own.json()["detail"]
+    assert client.post("/api/accounts/999999/reset-password").status_code == 404
