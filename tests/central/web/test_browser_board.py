@@ -176,7 +176,8 @@ def test_every_main_page_fits_a_phone_and_a_desktop(live: Live, browser: webdriv
                 assert not browser.find_element(By.ID, "nav-board").is_displayed()
                 browser.find_element(By.ID, "nav-toggle").click()
                 assert browser.find_element(By.ID, "nav-board").is_displayed()
-        for user, paths in (("police", ("/police/violations", "/police/alerts")), ("admin", ("/admin", "/admin/audit"))):
+        others = (("police", ("/police/violations", "/police/alerts")), ("admin", ("/admin", "/admin/audit")))
+        for user, paths in others:
             login(browser, live.url, user, PASSWORDS[user])
             for size in (PHONE, DESKTOP):
                 _viewport(browser, size)
