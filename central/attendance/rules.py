@@ -20,6 +20,7 @@ plus one per guard, site and local day for taps outside any duty.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -108,20 +109,46 @@ def _distance(duty: Duty, tap: Tap) -> timedelta:
     return abs(tap.occurred_at - anchor)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _us(at: datetime) -> int:
+    """``at`` as whole microseconds since the epoch: exact, and far cheaper to compare than zoned datetimes."""
+    return (at - _EPOCH) // _MICROSECOND
+
+
+class _Windows:
+    """One guard's duties at one site, ordered by the opening of their windows, for finding a tap's candidates
+    without comparing it with every duty of the month."""
+
+    def __init__(self, duties: Sequence[Duty], indexes: list[int]) -> None:
+        spans = sorted((_us(duties[i].start - EARLY_WINDOW), _us(duties[i].end + LATE_WINDOW), i) for i in indexes)
+        self.opens = [lo for lo, _hi, _i in spans]
+        self.spans = spans
+        self.longest = max(hi - lo for lo, hi, _i in spans)
+
+    def around(self, at: int) -> list[int]:
+        """The duties whose window holds ``at``, in the order of their index (as a scan of all would find them)."""
+        first = bisect_left(self.opens, at - self.longest)
+        last = bisect_right(self.opens, at)
+        return sorted(i for lo, hi, i in self.spans[first:last] if lo <= at <= hi)
+
+
 def assign(duties: Sequence[Duty], taps: Iterable[Tap]) -> tuple[dict[int, list[Tap]], list[Tap]]:
     """Taps per duty index, and the taps that belong to no duty."""
     by_guard: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, duty in enumerate(duties):
         by_guard[(duty.guard_id, duty.site_id)].append(i)
+    windows = {key: _Windows(duties, indexes) for key, indexes in by_guard.items()}
     claimed: dict[int, list[Tap]] = defaultdict(list)
     left: list[Tap] = []
     for tap in taps:
-        candidates = [
-            i
-            for i in by_guard.get((tap.guard_id or "", tap.site_id or ""), ())
-            if duties[i].start - EARLY_WINDOW <= tap.occurred_at <= duties[i].end + LATE_WINDOW
-        ]
-        if candidates:
+        found = windows.get((tap.guard_id or "", tap.site_id or ""))
+        candidates = found.around(_us(tap.occurred_at)) if found else []
+        if len(candidates) == 1:
+            claimed[candidates[0]].append(tap)
+        elif candidates:
             claimed[min(candidates, key=lambda i: _distance(duties[i], tap))].append(tap)
         else:
             left.append(tap)
@@ -175,11 +202,15 @@ def duty_row(duty: Duty, taps: Sequence[Tap]) -> AttendanceRow:
     )
 
 
+def _local(tap: Tap, zones: dict[str, str], default_zone: str) -> datetime:
+    return tap.occurred_at.astimezone(ZoneInfo(zones.get(tap.site_id or "", default_zone)))
+
+
 def unrostered_rows(taps: Iterable[Tap], zones: dict[str, str], default_zone: str) -> list[AttendanceRow]:
     """One row per guard, site and local day (unregistered cards together under ``guard_id=None``)."""
     rows: dict[tuple[str | None, str | None, date], AttendanceRow] = {}
     for tap in sorted(taps, key=lambda t: t.occurred_at):
-        at = tap.occurred_at.astimezone(ZoneInfo(zones.get(tap.site_id or "", default_zone)))
+        at = _local(tap, zones, default_zone)
         row = rows.get((tap.guard_id, tap.site_id, at.date()))
         if row is None:
             row = AttendanceRow(
@@ -224,6 +255,8 @@ def rows(
         return days is None or (day is not None and days[0] <= day <= days[1])
 
     result = [duty_row(duty, claimed.get(i, [])) for i, duty in enumerate(duties) if kept(duty.day)]
+    # The padding's taps no duty claimed make rows of days not asked for: left out before they are built.
+    left = [tap for tap in left if days is None or kept(_local(tap, zones, default_zone).date())]
     result += [row for row in unrostered_rows(left, zones, default_zone) if kept(row.day)]
 
     def order(row: AttendanceRow) -> tuple[date, str, datetime, str]:
