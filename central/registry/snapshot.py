@@ -237,11 +237,27 @@ def standing_snapshots(
 
     Three queries whatever the number of guards: the terminal's side once, the guards' side at once.
     """
+    return _at_terminal(session, terminal_id, guard_ids, on, _guard_rows(session, guard_ids, on))
+
+
+def terminals_snapshots(
+    session: Session, wanted: dict[str, list[str]], on: date
+) -> dict[str, dict[str, RegistrySnapshot]]:
+    """``standing_snapshots`` of many terminals (terminal id -> its guards): the guards' side read once for all."""
+    by_guard = _guard_rows(session, sorted({g for guards in wanted.values() for g in guards}), on)
+    return {
+        terminal_id: _at_terminal(session, terminal_id, guards, on, by_guard) for terminal_id, guards in wanted.items()
+    }
+
+
+def _at_terminal(
+    session: Session, terminal_id: str, guard_ids: list[str], on: date, by_guard: dict[str, list[Any]]
+) -> dict[str, RegistrySnapshot]:
     site_rows = site_side(session, terminal_id, on, on)
     terminal, site, post = site_rows[0][:3] if site_rows else (None, None, None)
     contracts = frozenset(c.company_id for c in _unique(row[3] for row in site_rows))
     terminal_info = TerminalInfo(terminal.id, terminal.site_id, required_level(terminal, post)) if terminal else None
-    return _guard_snapshots(session, guard_ids, on, terminal_info, _site_info(site) if site else None, contracts)
+    return _snapshots(by_guard, guard_ids, on, terminal_info, _site_info(site) if site else None, contracts)
 
 
 def site_snapshots(session: Session, site: Site, guard_ids: list[str], on: date) -> dict[str, RegistrySnapshot]:
