@@ -230,8 +230,11 @@ def violation_overview(session: Session, scope: Scope, start: datetime, end: dat
         .group_by(col(Checkin.site_id), col(Violation.code))
         .order_by(n.desc())
     )
-    names = {site.id: site.name_zh for site in session.exec(select(Site)).all()}
+    found = session.exec(query).all()
+    # The names of the sites counted, not of every site in the city.
+    ids = {site_id for site_id, *_rest in found if site_id}
+    names = dict(session.exec(select(Site.id, Site.name_zh).where(col(Site.id).in_(ids))).all()) if ids else {}
     return [
         ViolationCount(site_id=site_id, site_name_zh=names.get(site_id or ""), code=code, count=count, last_at=last_at)
-        for site_id, code, count, last_at in session.exec(query).all()
+        for site_id, code, count, last_at in found
     ]
