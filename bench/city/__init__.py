@@ -37,7 +37,11 @@ def run(args: argparse.Namespace) -> list[dict[str, object]]:
         began = time.perf_counter()
         create_db(engine)  # as central does at start: a city seeded before gets the current schema (indexes)
         upgraded = time.perf_counter() - began
-        rows = _seed(url, plan) if not args.no_seed else [{"query": "schema", "seconds": round(upgraded)}]
+        if args.no_seed:
+            plan = _seeded_plan(url, plan)
+            rows: list[dict[str, object]] = [{"query": "schema", "seconds": round(upgraded)}]
+        else:
+            rows = _seed(url, plan)
         rows += _time(engine, plan, args)
         engine.dispose()
     return rows
@@ -49,6 +53,19 @@ def _plan(args: argparse.Namespace) -> seed.Plan:
     sites = args.sites or max(1, args.guards // 10)
     terminals = args.terminals or max(1, sites // 2)
     return seed.Plan(args.guards, sites, terminals, date.fromisoformat(args.month + "-01"), args.days)
+
+
+def _seeded_plan(url: str, asked: seed.Plan) -> seed.Plan:
+    """The plan of a city seeded before: its sizes as found in the database (the month and days as asked)."""
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
+        counts = conn.execute(
+            "SELECT (SELECT count(*) FROM guard), (SELECT count(*) FROM site), (SELECT count(*) FROM terminal)"
+        ).fetchone()
+    assert counts is not None
+    guards, sites, terminals = counts
+    if not guards:
+        raise ConfigError("数据库中没有城市数据 / no city in this database: seed it first (without --no-seed)")
+    return seed.Plan(guards, sites, terminals, asked.first, asked.days)
 
 
 @contextmanager

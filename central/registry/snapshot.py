@@ -36,7 +36,7 @@ from central.registry.models import (
     Terminal,
 )
 from central.registry.roster import Post
-from central.registry.snapshot_queries import guards_side, holder_side, site_side, tap_keys
+from central.registry.snapshot_queries import guards_side, holder_side, site_side, sites_side, tap_keys
 from protocol.checkin import CardKind, CheckinEvent
 
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -237,23 +237,25 @@ def standing_snapshots(
 
     Three queries whatever the number of guards: the terminal's side once, the guards' side at once.
     """
-    return _at_terminal(session, terminal_id, guard_ids, on, _guard_rows(session, guard_ids, on))
+    site_rows = site_side(session, terminal_id, on, on)
+    return _at_terminal(site_rows, guard_ids, on, _guard_rows(session, guard_ids, on))
 
 
 def terminals_snapshots(
     session: Session, wanted: dict[str, list[str]], on: date
 ) -> dict[str, dict[str, RegistrySnapshot]]:
-    """``standing_snapshots`` of many terminals (terminal id -> its guards): the guards' side read once for all."""
+    """``standing_snapshots`` of many terminals (terminal id -> its guards): both sides read once for all."""
     by_guard = _guard_rows(session, sorted({g for guards in wanted.values() for g in guards}), on)
+    by_terminal = sites_side(session, list(wanted), on, on)
     return {
-        terminal_id: _at_terminal(session, terminal_id, guards, on, by_guard) for terminal_id, guards in wanted.items()
+        terminal_id: _at_terminal(by_terminal.get(terminal_id, []), guards, on, by_guard)
+        for terminal_id, guards in wanted.items()
     }
 
 
 def _at_terminal(
-    session: Session, terminal_id: str, guard_ids: list[str], on: date, by_guard: dict[str, list[Any]]
+    site_rows: list[Any], guard_ids: list[str], on: date, by_guard: dict[str, list[Any]]
 ) -> dict[str, RegistrySnapshot]:
-    site_rows = site_side(session, terminal_id, on, on)
     terminal, site, post = site_rows[0][:3] if site_rows else (None, None, None)
     contracts = frozenset(c.company_id for c in _unique(row[3] for row in site_rows))
     terminal_info = TerminalInfo(terminal.id, terminal.site_id, required_level(terminal, post)) if terminal else None
