@@ -237,18 +237,18 @@ def _violations(conn: psycopg.Connection[Any], plan: Plan) -> None:
     with conn.cursor() as cur:
         cur.executemany("INSERT INTO city_reason VALUES (%s, %s, %s, %s)", [(c, *r) for c, r in reasons.items()])
     conn.execute(
-        """INSERT INTO violation (event_id, code, reason_zh, reason_en, article)
-        SELECT v.event_id, r.code, r.zh, r.en, r.article
-        FROM (SELECT event_id, (%(codes)s::text[])[
+        """INSERT INTO violation (event_id, occurred_at, site_id, code, reason_zh, reason_en, article)
+        SELECT v.event_id, v.occurred_at, v.site_id, r.code, r.zh, r.en, r.article
+        FROM (SELECT event_id, occurred_at, site_id, (%(codes)s::text[])[
                   (SELECT count(*) FROM unnest(%(bounds)s::int[]) b WHERE b <= pick) + 1] AS code
-              FROM (SELECT event_id, floor(random() * 10000)::int AS pick FROM checkin) c
+              FROM (SELECT event_id, occurred_at, site_id, floor(random() * 10000)::int AS pick FROM checkin) c
               WHERE pick < %(total)s) v
         JOIN city_reason r ON r.code = v.code""",
         {"codes": codes, "bounds": bounds, "total": total},
     )
     conn.execute(
-        """INSERT INTO violation (event_id, code, reason_zh, reason_en, article)
-        SELECT c.event_id, r.code, r.zh, r.en, r.article
+        """INSERT INTO violation (event_id, occurred_at, site_id, code, reason_zh, reason_en, article)
+        SELECT c.event_id, c.occurred_at, c.site_id, r.code, r.zh, r.en, r.article
         FROM checkin c JOIN city_guard g ON g.id = c.guard_id AND g.revoked
         JOIN city_reason r ON r.code = 'CERT_REVOKED'"""
     )

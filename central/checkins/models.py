@@ -72,10 +72,17 @@ event.listen(
 
 
 class Violation(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("event_id", "code"),)
+    # A site's (a station's) violations newest first, without reading its taps (revision 0021).
+    __table_args__ = (
+        UniqueConstraint("event_id", "code"),
+        Index("ix_violation_site_id_occurred_at", "site_id", "occurred_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: uuid.UUID = Field(foreign_key="checkin.event_id", index=True)
+    # The check-in's time and site, copied when the violation is stored (neither ever changes).
+    occurred_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    site_id: str | None = None
     code: str = Field(max_length=40)
     reason_zh: str
     reason_en: str

@@ -41,6 +41,14 @@ def checkin_scope(scope: Scope) -> ColumnElement[bool]:
     return or_(col(Checkin.site_id).in_(managed), col(Checkin.employer_id) == scope.company_id)
 
 
+def violation_scope(scope: Scope) -> ColumnElement[bool]:
+    """``checkin_scope`` said of a violation's own copy of its check-in's site, where it can be: redundant with
+    it, it lets a station's violations be found by their index rather than through every tap."""
+    if scope.role is Role.POLICE:
+        return col(Violation.site_id).in_(select(Site.id).where(Site.jurisdiction == scope.jurisdiction))
+    return true()
+
+
 def _checkins_between(scope: Scope, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
     return [col(Checkin.occurred_at) >= start, col(Checkin.occurred_at) < end, checkin_scope(scope)]
 
@@ -194,16 +202,18 @@ def list_violations(
         select(Violation, Checkin, Guard)
         .join(Checkin, col(Checkin.event_id) == col(Violation.event_id))
         .join(Guard, col(Guard.id) == col(Checkin.guard_id), isouter=True)
-        .where(checkin_scope(scope))
+        .where(checkin_scope(scope), violation_scope(scope))
     )
+    # The violation's copies of its check-in's site and time (equal to them) are what the index finds.
     if site_id is not None:
-        query = query.where(Checkin.site_id == site_id)
+        query = query.where(Checkin.site_id == site_id, Violation.site_id == site_id)
     if day is not None:
         start, end = local_day_bounds(day, site_zone(session, site_id))
+        query = query.where(col(Violation.occurred_at) >= start, col(Violation.occurred_at) < end)
         query = query.where(col(Checkin.occurred_at) >= start, col(Checkin.occurred_at) < end)
     if code is not None:
         query = query.where(Violation.code == code)
-    query = query.order_by(col(Checkin.occurred_at).desc(), col(Violation.id))
+    query = query.order_by(col(Violation.occurred_at).desc(), col(Violation.id))
     return fetch(session, query, paging).map(lambda row: _violation_public(scope, *row))
 
 
@@ -233,6 +243,7 @@ def violation_overview(session: Session, scope: Scope, start: datetime, end: dat
         select(Checkin.site_id, Violation.code, n, last)
         .join(Checkin, col(Checkin.event_id) == col(Violation.event_id))
         .where(checkin_scope(scope), col(Checkin.occurred_at) >= start, col(Checkin.occurred_at) < end)
+        .where(violation_scope(scope), col(Violation.occurred_at) >= start, col(Violation.occurred_at) < end)
         .group_by(col(Checkin.site_id), col(Violation.code))
         .order_by(n.desc())
     )
