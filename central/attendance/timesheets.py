@@ -117,22 +117,31 @@ def _add(total: TimesheetRow, line: TimesheetRow) -> TimesheetRow:
 
 
 def _sum(lines: Iterable[TimesheetRow], group: Group) -> list[TimesheetRow]:
-    totals: dict[tuple[str | None, str | None], TimesheetRow] = {}
+    totals: dict[tuple[str | None, str | None], tuple[TimesheetRow, list[int]]] = {}
     for line in lines:
         key = (line.site_id if group == "site" else None, line.guard_id)
-        base = totals.get(key) or TimesheetRow(
-            day=None,
-            site_id=key[0],
-            site_name_zh=line.site_name_zh if group == "site" else None,
-            guard_id=line.guard_id,
-            guard_name_zh=line.guard_name_zh,
-            guard_name_en=line.guard_name_en,
-            shift_name_zh=None,
-            first_in=None,
-            last_out=None,
-        )
-        totals[key] = _add(base, line)
-    return sorted(totals.values(), key=lambda r: (r.site_id or "", r.guard_id or ""))
+        total = totals.get(key)
+        if total is None:
+            base = TimesheetRow(
+                day=None,
+                site_id=key[0],
+                site_name_zh=line.site_name_zh if group == "site" else None,
+                guard_id=line.guard_id,
+                guard_name_zh=line.guard_name_zh,
+                guard_name_en=line.guard_name_en,
+                shift_name_zh=None,
+                first_in=None,
+                last_out=None,
+            )
+            total = totals[key] = (base, [0] * len(_COUNTS))
+        sums = total[1]
+        for i, name in enumerate(_COUNTS):  # summed in place: a row rebuilt per line cost more than the report
+            sums[i] += getattr(line, name)
+    rows = [
+        replace(base, **dict(zip(_COUNTS, sums, strict=True)))  # type: ignore[arg-type]  # every count is an int
+        for base, sums in totals.values()
+    ]
+    return sorted(rows, key=lambda r: (r.site_id or "", r.guard_id or ""))
 
 
 # The day matrix's marks, as attendance sheets write them.
