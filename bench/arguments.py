@@ -52,7 +52,7 @@ def city(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("GUARDPOST_TEST_PG", DEFAULT_PG),
         help="PostgreSQL server to create the city's database on (default: $GUARDPOST_TEST_PG or %(default)s)",
     )
-    parser.add_argument("--database-url", default=None, help="seed into (or with --no-seed, time) this database")
+    parser.add_argument("--database-url", default=None, help="seed into this empty database (with --no-seed: time it)")
     parser.add_argument("--no-seed", action="store_true", help="time a city seeded before (needs --database-url)")
     parser.add_argument("--drop", action="store_true", help="drop the database created on --server afterwards")
 
