@@ -6,8 +6,8 @@ site: at a city's size (12 million taps a month) either reads hundreds of
 thousands of rows for a few thousand. The two-column indexes read just those;
 they replace the one-column ones on site and employer, which they cover.
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-07 02:00:00.000000
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

@@ -5,8 +5,8 @@ station's violations through its check-ins: at a city's size PostgreSQL walked
 millions of taps for a page of violations. The two columns are copied from
 the check-in (they never change) and indexed together.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-07 02:30:00.000000
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 from central.db.types import UtcDateTime
 
-revision = "0021"
-down_revision = "0020"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
