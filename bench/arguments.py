@@ -39,6 +39,24 @@ def checkin(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--orl", type=Path, default=Path(DEFAULT_ORL), help="ORL directory (s1..s40)")
 
 
+def city(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--guards", type=int, default=100_000)
+    parser.add_argument("--sites", type=int, default=None, help="default: guards / 10")
+    parser.add_argument("--terminals", type=int, default=None, help="default: sites / 2")
+    parser.add_argument("--month", default="2026-11", help="the month seeded (YYYY-MM)")
+    parser.add_argument("--days", type=int, default=30, help="days of check-ins from the month's first")
+    parser.add_argument("--samples", type=int, default=5, help="companies, sites, stations timed per query")
+    parser.add_argument("--repeat", type=int, default=2, help="calls per company, site or station")
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("GUARDPOST_TEST_PG", DEFAULT_PG),
+        help="PostgreSQL server to create the city's database on (default: $GUARDPOST_TEST_PG or %(default)s)",
+    )
+    parser.add_argument("--database-url", default=None, help="seed into this empty database (with --no-seed: time it)")
+    parser.add_argument("--no-seed", action="store_true", help="time a city seeded before (needs --database-url)")
+    parser.add_argument("--drop", action="store_true", help="drop the database created on --server afterwards")
+
+
 def face_accuracy(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--orl", type=Path, default=Path(DEFAULT_ORL), help="ORL directory (s1..s40)")
     parser.add_argument("--protocol", choices=["x2", "raw", "both"], default="both")
@@ -108,6 +126,10 @@ def watchlist(parser: argparse.ArgumentParser) -> None:
 # name -> (help: the first line of bench/<name>'s docstring, its arguments)
 BENCHMARKS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "checkin": ("Check-in, card read to decision: p50/p95/max per watchlist size, and where the time goes.", checkin),
+    "city": (
+        "A city's month in PostgreSQL: seed 100,000 guards and a month of taps, then time the pages' reads (p50/p95).",
+        city,
+    ),
     "face_accuracy": (
         "Face accuracy on ORL: FMR/FNMR (1:1) and FPIR/FNIR (watchlist) at the calibrated thresholds.",
         face_accuracy,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from central.access.scope import Scope
 from central.attendance.models import OnDutyRow
@@ -30,7 +30,7 @@ from central.registry.faces import GuardPortrait
 from central.registry.local_time import local_day_bounds
 from central.registry.models import Site, Terminal
 from central.registry.roster import Post, Shift
-from central.registry.snapshot import DEFAULT_ZONE, standing_snapshots
+from central.registry.snapshot import DEFAULT_ZONE, terminals_snapshots
 
 
 class Presence(StrEnum):
@@ -139,8 +139,9 @@ def _site_boards(session: Session, scope: Scope, sites: Sequence[Site], day: dat
     guard_ids = {r.guard_id for site_rows in rows.values() for r in site_rows if r.guard_id}
     portraits = set(session.exec(select(GuardPortrait.guard_id).where(col(GuardPortrait.guard_id).in_(guard_ids))))
     posts = _posts(session, [site.id for site in sites])
+    standing = _standings(session, {s.id: [r.guard_id for r in rows[s.id] if r.guard_id] for s in sites}, day)
     return [
-        _site_board(session, site, day, now, rows[site.id], seen.get(site.id, []), _Extras(portraits, posts))
+        _site_board(site, now, rows[site.id], seen.get(site.id, []), _Extras(portraits, posts, standing[site.id]))
         for site in sites
     ]
 
@@ -149,6 +150,7 @@ def _site_boards(session: Session, scope: Scope, sites: Sequence[Site], day: dat
 class _Extras:
     portraits: set[str]  # guards with a registered portrait
     posts: dict[int, tuple[str, str]]  # shift id -> its post's names
+    standing: dict[str, list[str]]  # guard id -> the rules the guard breaks by being on duty at the site
 
 
 def _posts(session: Session, site_ids: Sequence[str]) -> dict[int, tuple[str, str]]:
@@ -161,16 +163,10 @@ def _posts(session: Session, site_ids: Sequence[str]) -> dict[int, tuple[str, st
 
 
 def _site_board(
-    session: Session,
-    site: Site,
-    day: date,
-    now: datetime,
-    rows: list[AttendanceRow],
-    seen_rows: list[OnDutyRow],
-    extras: _Extras,
+    site: Site, now: datetime, rows: list[AttendanceRow], seen_rows: list[OnDutyRow], extras: _Extras
 ) -> SiteBoard:
     seen = {r.guard_id: r for r in seen_rows}
-    standing = _standing(session, site, [r.guard_id for r in rows if r.guard_id], day)
+    standing = extras.standing
     board = []
     for row in rows:
         tapped = seen.get(row.guard_id)
@@ -188,28 +184,40 @@ def _site_board(
 # A guard's standing (certificate, bars, contracts) changes a few times a year, the board is read after every
 # tap: the verdicts are kept this long per database, site, day and guards (a change shows within it).
 STANDING_TTL_S = 60.0
-_standing_cache: dict[tuple[str, str, date, frozenset[str]], tuple[float, dict[str, list[str]]]] = {}
+_StandingKey = tuple[str, str, date, frozenset[str]]
+_standing_cache: dict[_StandingKey, tuple[float, dict[str, list[str]]]] = {}
 
 
-def _standing(session: Session, site: Site, guard_ids: Sequence[str], day: date) -> dict[str, list[str]]:
-    """The rules each guard breaks by being on duty at ``site`` on ``day`` (as a terminal there judges)."""
-    if not guard_ids:
-        return {}
-    key = (str(session.get_bind().engine.url), site.id, day, frozenset(guard_ids))
-    now = time.monotonic()
-    kept = _standing_cache.get(key)
-    if kept is not None and now - kept[0] < STANDING_TTL_S:
-        return kept[1]
-    terminals = select(Terminal.id).where(col(Terminal.site_id) == site.id).order_by(col(Terminal.id))
-    terminal = session.exec(terminals.limit(1)).first()
-    verdicts: dict[str, list[str]] = {}
-    if terminal is not None:
-        snapshots = standing_snapshots(session, terminal, sorted(key[3]), day)
-        verdicts = {guard_id: [v.code for v in evaluate_standing(s)] for guard_id, s in snapshots.items()}
-    if len(_standing_cache) > 10_000:  # sites x days in use: old entries go
-        _standing_cache.clear()
-    _standing_cache[key] = (now, verdicts)
-    return verdicts
+def _standings(session: Session, guards: dict[str, list[str]], day: date) -> dict[str, dict[str, list[str]]]:
+    """Per site id, the rules each of its guards breaks by being on duty there on ``day`` (as a terminal there
+    judges): the verdicts kept, and the others read for all the sites at once."""
+    url, now = str(session.get_bind().engine.url), time.monotonic()
+    found: dict[str, dict[str, list[str]]] = {}
+    missing: dict[str, _StandingKey] = {}
+    for site_id, guard_ids in guards.items():
+        key = (url, site_id, day, frozenset(guard_ids))
+        kept = _standing_cache.get(key)
+        if not guard_ids:
+            found[site_id] = {}
+        elif kept is not None and now - kept[0] < STANDING_TTL_S:
+            found[site_id] = kept[1]
+        else:
+            missing[site_id] = key
+    first = (
+        select(Terminal.site_id, func.min(Terminal.id))
+        .where(col(Terminal.site_id).in_(missing))
+        .group_by(Terminal.site_id)
+    )
+    terminals = dict(session.exec(first).all()) if missing else {}
+    snapshots = terminals_snapshots(session, {terminals[s]: sorted(missing[s][3]) for s in terminals}, day)
+    for site_id, key in missing.items():
+        judged = snapshots.get(terminals.get(site_id, ""), {})
+        verdicts = {guard_id: [v.code for v in evaluate_standing(s)] for guard_id, s in judged.items()}
+        if len(_standing_cache) > 10_000:  # sites x days in use: old entries go
+            _standing_cache.clear()
+        _standing_cache[key] = (now, verdicts)
+        found[site_id] = verdicts
+    return found
 
 
 @dataclass

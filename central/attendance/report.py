@@ -168,12 +168,15 @@ def load_taps(
 
     ``employer_id``: only taps of that company's guards, by the employer of the day of the tap.
     """
+    # Only the violations of the same sites and times are grouped (they carry their check-in's), not the
+    # whole table on every read.
     impostor = case((col(Violation.code).in_(NOT_THE_HOLDER), 1), else_=0)
-    counts = (
-        select(Violation.event_id, func.count().label("n"), func.sum(impostor).label("impostor"))
-        .group_by(col(Violation.event_id))
-        .subquery()
+    counted = select(Violation.event_id, func.count().label("n"), func.sum(impostor).label("impostor")).where(
+        col(Violation.occurred_at) >= start, col(Violation.occurred_at) < end
     )
+    if site_ids is not None:
+        counted = counted.where(col(Violation.site_id).in_(site_ids))
+    counts = counted.group_by(col(Violation.event_id)).subquery()
     # Columns, not entities: a month's report reads tens of thousands of taps (ten columns: more
     # than sqlmodel's typed overloads spell out).
     query: Any = (

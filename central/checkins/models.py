@@ -12,22 +12,28 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import DDL, LargeBinary, Text, UniqueConstraint, event
+from sqlalchemy import DDL, Index, LargeBinary, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from central.db.types import SealedIdNumber, UtcDateTime, utcnow
 
 
 class Checkin(SQLModel, table=True):
+    # A site's or a company's taps over a day or a month (revision 0020): the attendance pages' reads.
+    __table_args__ = (
+        Index("ix_checkin_site_id_occurred_at", "site_id", "occurred_at"),
+        Index("ix_checkin_employer_id_occurred_at", "employer_id", "occurred_at"),
+    )
+
     event_id: uuid.UUID = Field(primary_key=True)  # idempotency key minted on the terminal
     terminal_id: str = Field(max_length=64, index=True)  # no FK: unknown terminals are still recorded
     seq: int
     occurred_at: datetime = Field(sa_type=UtcDateTime, index=True)
     received_at: datetime = Field(sa_type=UtcDateTime)
-    site_id: str | None = Field(default=None, foreign_key="site.id", index=True)
+    site_id: str | None = Field(default=None, foreign_key="site.id")
     guard_id: str | None = Field(default=None, foreign_key="guard.id", index=True)
     # The card holder's employer on the tap's local day: the check-in stays that employer's when the guard moves.
-    employer_id: str | None = Field(default=None, foreign_key="company.id", index=True)
+    employer_id: str | None = Field(default=None, foreign_key="company.id")
     card_kind: str = Field(max_length=16)
     card_uid: str = Field(max_length=64)  # a resident ID card's number masked: it is sealed in the next column
     card_id_number: str | None = Field(default=None, max_length=18, sa_type=SealedIdNumber)  # see id_numbers
@@ -66,10 +72,17 @@ event.listen(
 
 
 class Violation(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("event_id", "code"),)
+    # A site's (a station's) violations newest first, without reading its taps (revision 0021).
+    __table_args__ = (
+        UniqueConstraint("event_id", "code"),
+        Index("ix_violation_site_id_occurred_at", "site_id", "occurred_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: uuid.UUID = Field(foreign_key="checkin.event_id", index=True)
+    # The check-in's time and site, copied when the violation is stored (neither ever changes).
+    occurred_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    site_id: str | None = None
     code: str = Field(max_length=40)
     reason_zh: str
     reason_en: str

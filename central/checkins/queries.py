@@ -41,6 +41,14 @@ def checkin_scope(scope: Scope) -> ColumnElement[bool]:
     return or_(col(Checkin.site_id).in_(managed), col(Checkin.employer_id) == scope.company_id)
 
 
+def violation_scope(scope: Scope) -> ColumnElement[bool]:
+    """``checkin_scope`` said of a violation's own copy of its check-in's site, where it can be: redundant with
+    it, it lets a station's violations be found by their index rather than through every tap."""
+    if scope.role is Role.POLICE:
+        return col(Violation.site_id).in_(select(Site.id).where(Site.jurisdiction == scope.jurisdiction))
+    return true()
+
+
 def _checkins_between(scope: Scope, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
     return [col(Checkin.occurred_at) >= start, col(Checkin.occurred_at) < end, checkin_scope(scope)]
 
@@ -108,7 +116,13 @@ def taps_seen(
         .order_by(col(Checkin.occurred_at), col(Checkin.event_id))
     )
     found = session.exec(query).all()
-    codes = _violation_codes(session, [row[0] for row in found])
+    # The rules broken, read with the same conditions in one query: a large company's day is tens of
+    # thousands of taps, which by batches of event ids took a query per 500.
+    where = (*_checkins_between(scope, start, end), col(Checkin.site_id).in_(site_ids))
+    broken = select(Violation.event_id, Violation.code).join(Checkin, col(Checkin.event_id) == col(Violation.event_id))
+    codes: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for event_id, code in session.exec(broken.where(*where)).all():
+        codes[event_id].append(code)
     return [
         TapSeen(event_id, site_id, guard_id, name_zh, name_en, occurred_at, direction, sorted(codes.get(event_id, [])))
         for event_id, site_id, guard_id, name_zh, name_en, occurred_at, direction in found
@@ -188,16 +202,18 @@ def list_violations(
         select(Violation, Checkin, Guard)
         .join(Checkin, col(Checkin.event_id) == col(Violation.event_id))
         .join(Guard, col(Guard.id) == col(Checkin.guard_id), isouter=True)
-        .where(checkin_scope(scope))
+        .where(checkin_scope(scope), violation_scope(scope))
     )
+    # The violation's copies of its check-in's site and time (equal to them) are what the index finds.
     if site_id is not None:
-        query = query.where(Checkin.site_id == site_id)
+        query = query.where(Checkin.site_id == site_id, Violation.site_id == site_id)
     if day is not None:
         start, end = local_day_bounds(day, site_zone(session, site_id))
+        query = query.where(col(Violation.occurred_at) >= start, col(Violation.occurred_at) < end)
         query = query.where(col(Checkin.occurred_at) >= start, col(Checkin.occurred_at) < end)
     if code is not None:
         query = query.where(Violation.code == code)
-    query = query.order_by(col(Checkin.occurred_at).desc(), col(Violation.id))
+    query = query.order_by(col(Violation.occurred_at).desc(), col(Violation.id))
     return fetch(session, query, paging).map(lambda row: _violation_public(scope, *row))
 
 
@@ -227,11 +243,15 @@ def violation_overview(session: Session, scope: Scope, start: datetime, end: dat
         select(Checkin.site_id, Violation.code, n, last)
         .join(Checkin, col(Checkin.event_id) == col(Violation.event_id))
         .where(checkin_scope(scope), col(Checkin.occurred_at) >= start, col(Checkin.occurred_at) < end)
+        .where(violation_scope(scope), col(Violation.occurred_at) >= start, col(Violation.occurred_at) < end)
         .group_by(col(Checkin.site_id), col(Violation.code))
         .order_by(n.desc())
     )
-    names = {site.id: site.name_zh for site in session.exec(select(Site)).all()}
+    found = session.exec(query).all()
+    # The names of the sites counted, not of every site in the city.
+    ids = {site_id for site_id, *_rest in found if site_id}
+    names = dict(session.exec(select(Site.id, Site.name_zh).where(col(Site.id).in_(ids))).all()) if ids else {}
     return [
         ViolationCount(site_id=site_id, site_name_zh=names.get(site_id or ""), code=code, count=count, last_at=last_at)
-        for site_id, code, count, last_at in session.exec(query).all()
+        for site_id, code, count, last_at in found
     ]

@@ -184,9 +184,10 @@ def _store_photos(store: PhotoStore, events: list[CheckinEvent], session: Sessio
     return {e.event_id: photos[e.event_id][0] if e.event_id in photos else None for e in events}
 
 
-def _violation_rows(event_id: UUID, violations: list[RuleViolation]) -> list[Violation]:
+def _violation_rows(row: dict[str, Any], violations: list[RuleViolation]) -> list[Violation]:
+    where = {"event_id": row["event_id"], "occurred_at": row["occurred_at"], "site_id": row["site_id"]}
     return [
-        Violation(event_id=event_id, code=v.code, reason_zh=v.reason_zh, reason_en=v.reason_en, article=v.article)
+        Violation(**where, code=v.code, reason_zh=v.reason_zh, reason_en=v.reason_en, article=v.article)
         for v in violations
     ]
 
@@ -265,8 +266,8 @@ def record_events(
             if skew is not None:
                 found.append(skew)
             violations[event.event_id] = tuple(v.code for v in found)
-            session.add_all(_violation_rows(event.event_id, found))
             row = new_rows[event.event_id]
+            session.add_all(_violation_rows(row, found))
             on_list = wanted.of(row["guard_id"], row["card_id_number_hash"])
             alert = new_alert(session, event, snapshot(event), default_jurisdiction, on_list)
             if alert is not None:

@@ -18,6 +18,7 @@ until revoked), so certificates are found missing or revoked, never expiring.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -29,7 +30,7 @@ from central.registry.credentials import CompanyCredential, CredentialKind, Cros
 from central.registry.models import Company, CompanyKind, ServiceContract, Site, SiteKind
 from central.registry.queries import display_names
 from central.registry.roster import Shift, ShiftAssignment
-from central.registry.snapshot import company_licensed, site_snapshots
+from central.registry.snapshot import company_licensed, sites_snapshots
 
 DEFAULT_WITHIN_DAYS = 30
 
@@ -84,7 +85,7 @@ def _kind(code: str, due: date | None = None, **where: str | None) -> Finding:
     return Finding(code, zh.format(due=shown), en.format(due=shown), article, due=due, **where)
 
 
-def _rostered(session: Session, on: date) -> dict[str, list[str]]:
+def _rostered(session: Session, on: date, sites: Collection[str] | None) -> dict[str, list[str]]:
     """Site id -> the guards rostered there on ``on`` (an assignment in force on that weekday)."""
     query = (
         select(Shift.site_id, ShiftAssignment.guard_id, ShiftAssignment.weekdays)
@@ -94,6 +95,8 @@ def _rostered(session: Session, on: date) -> dict[str, list[str]]:
             or_(col(ShiftAssignment.valid_to).is_(None), col(ShiftAssignment.valid_to) >= on),
         )
     )
+    if sites is not None:
+        query = query.where(col(Shift.site_id).in_(sites))
     by_site: dict[str, set[str]] = defaultdict(set)
     for site_id, guard_id, weekdays in session.exec(query).all():
         if str(on.isoweekday()) in weekdays:
@@ -101,13 +104,13 @@ def _rostered(session: Session, on: date) -> dict[str, list[str]]:
     return {site_id: sorted(guards) for site_id, guards in by_site.items()}
 
 
-def _rostered_guards(session: Session, on: date) -> list[Finding]:
+def _rostered_guards(session: Session, on: date, sites: Collection[str] | None) -> list[Finding]:
+    rostered = _rostered(session, on, sites)
+    found = {site.id: site for site in session.exec(select(Site).where(col(Site.id).in_(list(rostered)))).all()}
+    snapshots = sites_snapshots(session, rostered, found, on)  # every site's at once, not a site at a time
     findings = []
-    for site_id, guard_ids in sorted(_rostered(session, on).items()):
-        site = session.get(Site, site_id)
-        if site is None:
-            continue
-        for guard_id, snapshot in sorted(site_snapshots(session, site, guard_ids, on).items()):
+    for site_id in sorted(snapshots):
+        for guard_id, snapshot in sorted(snapshots[site_id].items()):
             employer = snapshot.guard.employer_id if snapshot.guard else None
             findings += [
                 Finding(
@@ -118,12 +121,15 @@ def _rostered_guards(session: Session, on: date) -> list[Finding]:
     return findings
 
 
-def _venues(session: Session, on: date) -> list[Finding]:
+def _venues(session: Session, on: date, sites: Collection[str] | None) -> list[Finding]:
     credentials: dict[str, list[CompanyCredential]] = defaultdict(list)
     for credential in session.exec(select(CompanyCredential)).all():
         credentials[credential.company_id].append(credential)
     findings = []
-    for site in session.exec(select(Site).where(Site.kind == SiteKind.ENTERTAINMENT).order_by(col(Site.id))).all():
+    venues = select(Site).where(Site.kind == SiteKind.ENTERTAINMENT)
+    if sites is not None:
+        venues = venues.where(col(Site.id).in_(sites))
+    for site in session.exec(venues.order_by(col(Site.id))).all():
         contracted = session.exec(
             select(Company)
             .join(ServiceContract, col(ServiceContract.company_id) == col(Company.id))
@@ -143,9 +149,12 @@ def _venues(session: Session, on: date) -> list[Finding]:
     return findings
 
 
-def _ending(session: Session, on: date, until: date) -> list[Finding]:
-    """Licences, filings and contracts in force on ``on`` that end by ``until`` (and are not renewed)."""
-    findings = []
+def _ending(session: Session, on: date, until: date, sites: Collection[str] | None) -> list[Finding]:
+    """Licences, filings and contracts in force on ``on`` that end by ``until`` (and are not renewed); with
+    ``sites``, only the contracts of those sites."""
+    findings: list[Finding] = []
+    if sites is not None:
+        return _contracts_ending(session, on, until, sites)
     credentials = session.exec(
         select(CompanyCredential).where(
             col(CompanyCredential.valid_to).is_not(None),
@@ -170,10 +179,15 @@ def _ending(session: Session, on: date, until: date) -> list[Finding]:
     for filing in filings:
         assert filing.valid_to is not None
         findings.append(_kind("CROSS_REGION_FILING_EXPIRING", filing.valid_to, company_id=filing.company_id))
-    contracts = session.exec(
-        select(ServiceContract).where(col(ServiceContract.valid_to) >= on, col(ServiceContract.valid_to) <= until)
-    ).all()
-    for contract in contracts:
+    return findings + _contracts_ending(session, on, until, None)
+
+
+def _contracts_ending(session: Session, on: date, until: date, sites: Collection[str] | None) -> list[Finding]:
+    query = select(ServiceContract).where(col(ServiceContract.valid_to) >= on, col(ServiceContract.valid_to) <= until)
+    if sites is not None:
+        query = query.where(col(ServiceContract.site_id).in_(sites))
+    findings = []
+    for contract in session.exec(query).all():
         if _renewed(session, ServiceContract, contract.company_id, contract.valid_to, site_id=contract.site_id):
             continue
         findings.append(_kind("CONTRACT_EXPIRING", contract.valid_to, company_id=contract.company_id,
@@ -191,10 +205,15 @@ def _renewed(session: Session, model: Any, company_id: str, ends: date, **same: 
     return session.exec(query).first() is not None
 
 
-def check_registry(session: Session, on: date, within_days: int = DEFAULT_WITHIN_DAYS) -> list[Finding]:
-    """Every finding on ``on``: rostered guards' standing rules, venues, what ends within ``within_days``."""
+def check_registry(
+    session: Session, on: date, within_days: int = DEFAULT_WITHIN_DAYS, sites: Collection[str] | None = None
+) -> list[Finding]:
+    """Every finding on ``on``: rostered guards' standing rules, venues, what ends within ``within_days``.
+
+    ``sites``: only the findings at those sites (not the companies' own licences and filings).
+    """
     until = on + timedelta(days=within_days)
-    return _rostered_guards(session, on) + _venues(session, on) + _ending(session, on, until)
+    return _rostered_guards(session, on, sites) + _venues(session, on, sites) + _ending(session, on, until, sites)
 
 
 def names(session: Session, findings: list[Finding]) -> dict[str, str]:

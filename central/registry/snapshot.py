@@ -36,7 +36,7 @@ from central.registry.models import (
     Terminal,
 )
 from central.registry.roster import Post
-from central.registry.snapshot_queries import guards_side, holder_side, site_side, tap_keys
+from central.registry.snapshot_queries import guards_side, holder_side, site_side, sites_side, tap_keys
 from protocol.checkin import CardKind, CheckinEvent
 
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -238,10 +238,28 @@ def standing_snapshots(
     Three queries whatever the number of guards: the terminal's side once, the guards' side at once.
     """
     site_rows = site_side(session, terminal_id, on, on)
+    return _at_terminal(site_rows, guard_ids, on, _guard_rows(session, guard_ids, on))
+
+
+def terminals_snapshots(
+    session: Session, wanted: dict[str, list[str]], on: date
+) -> dict[str, dict[str, RegistrySnapshot]]:
+    """``standing_snapshots`` of many terminals (terminal id -> its guards): both sides read once for all."""
+    by_guard = _guard_rows(session, sorted({g for guards in wanted.values() for g in guards}), on)
+    by_terminal = sites_side(session, list(wanted), on, on)
+    return {
+        terminal_id: _at_terminal(by_terminal.get(terminal_id, []), guards, on, by_guard)
+        for terminal_id, guards in wanted.items()
+    }
+
+
+def _at_terminal(
+    site_rows: list[Any], guard_ids: list[str], on: date, by_guard: dict[str, list[Any]]
+) -> dict[str, RegistrySnapshot]:
     terminal, site, post = site_rows[0][:3] if site_rows else (None, None, None)
     contracts = frozenset(c.company_id for c in _unique(row[3] for row in site_rows))
     terminal_info = TerminalInfo(terminal.id, terminal.site_id, required_level(terminal, post)) if terminal else None
-    return _guard_snapshots(session, guard_ids, on, terminal_info, _site_info(site) if site else None, contracts)
+    return _snapshots(by_guard, guard_ids, on, terminal_info, _site_info(site) if site else None, contracts)
 
 
 def site_snapshots(session: Session, site: Site, guard_ids: list[str], on: date) -> dict[str, RegistrySnapshot]:
@@ -250,12 +268,47 @@ def site_snapshots(session: Session, site: Site, guard_ids: list[str], on: date)
     return _guard_snapshots(session, guard_ids, on, None, _site_info(site), contracted_companies(session, site.id, on))
 
 
+def sites_snapshots(
+    session: Session, rostered: dict[str, list[str]], sites: dict[str, Site], on: date
+) -> dict[str, dict[str, RegistrySnapshot]]:
+    """``site_snapshots`` of many sites (site id -> its guards) at once: a query per few thousand guards and
+    one for the contracts, however many sites."""
+    by_guard = _guard_rows(session, sorted({g for guards in rostered.values() for g in guards}), on)
+    contracts = _contracts_by_site(session, list(rostered), on)
+    return {
+        site_id: _snapshots(by_guard, guards, on, None, _site_info(sites[site_id]), contracts.get(site_id, frozenset()))
+        for site_id, guards in rostered.items()
+        if site_id in sites
+    }
+
+
 def contracted_companies(session: Session, site_id: str, on: date) -> frozenset[str]:
     """The companies with a service contract for ``site_id`` in force on ``on``."""
-    query = select(ServiceContract.company_id).where(
-        ServiceContract.site_id == site_id, col(ServiceContract.valid_from) <= on, col(ServiceContract.valid_to) >= on
+    return _contracts_by_site(session, [site_id], on).get(site_id, frozenset())
+
+
+def _contracts_by_site(session: Session, site_ids: list[str], on: date) -> dict[str, frozenset[str]]:
+    query = select(ServiceContract.site_id, ServiceContract.company_id).where(
+        col(ServiceContract.site_id).in_(site_ids),
+        col(ServiceContract.valid_from) <= on,
+        col(ServiceContract.valid_to) >= on,
     )
-    return frozenset(session.exec(query).all())
+    found: dict[str, set[str]] = {}
+    for site_id, company_id in session.exec(query).all():
+        found.setdefault(site_id, set()).add(company_id)
+    return {site_id: frozenset(companies) for site_id, companies in found.items()}
+
+
+# Guards per holder-side query: well under PostgreSQL's 65,535 parameters a statement.
+_GUARDS_PER_QUERY = 5000
+
+
+def _guard_rows(session: Session, guard_ids: list[str], on: date) -> dict[str, list[Any]]:
+    by_guard: dict[str, list[Any]] = {}
+    for chunk in range(0, len(guard_ids), _GUARDS_PER_QUERY):
+        for row in guards_side(session, guard_ids[chunk : chunk + _GUARDS_PER_QUERY], on, on):
+            by_guard.setdefault(row[0].id, []).append(row)
+    return by_guard
 
 
 def _guard_snapshots(
@@ -266,11 +319,23 @@ def _guard_snapshots(
     site: SiteInfo | None,
     contracts: frozenset[str],
 ) -> dict[str, RegistrySnapshot]:
-    by_guard: dict[str, list[Any]] = {}
-    for row in guards_side(session, guard_ids, on, on):
-        by_guard.setdefault(row[0].id, []).append(row)
+    return _snapshots(_guard_rows(session, guard_ids, on), guard_ids, on, terminal, site, contracts)
+
+
+def _snapshots(
+    by_guard: dict[str, list[Any]],
+    guard_ids: list[str],
+    on: date,
+    terminal: TerminalInfo | None,
+    site: SiteInfo | None,
+    contracts: frozenset[str],
+) -> dict[str, RegistrySnapshot]:
+    """The snapshots of those of ``guard_ids`` the registry holds (their rows in ``by_guard``)."""
     snapshots = {}
+    wanted = set(guard_ids)
     for guard_id, rows in by_guard.items():
+        if guard_id not in wanted:
+            continue
         guard_info = _guard_info(rows[0][0], rows, on)
         companies = {c.id: c for c in _unique(row[1] for row in rows)}
         employer = companies.get(guard_info.employer_id) if guard_info.employer_id else None

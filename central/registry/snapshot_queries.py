@@ -35,8 +35,9 @@ def _overlaps(model: Any) -> list[ColumnElement[bool]]:
 
 
 @functools.cache
-def _site_query() -> Executable:
-    """The terminal, its site and post, and the site's contracts in force within [lo, hi]."""
+def _site_query(many: bool = False) -> Executable:
+    """The terminal, its site and post, and the site's contracts in force within [lo, hi] (``many``: of the
+    terminals ``terminal_ids``)."""
     contracts = and_(
         col(ServiceContract.site_id) == col(Site.id),
         col(ServiceContract.valid_from) <= _HI,
@@ -47,7 +48,11 @@ def _site_query() -> Executable:
         .outerjoin(Site, col(Site.id) == col(Terminal.site_id))
         .outerjoin(Post, col(Post.id) == col(Terminal.post_id))
         .outerjoin(ServiceContract, contracts)
-        .where(col(Terminal.id) == bindparam("terminal_id"))
+        .where(
+            col(Terminal.id).in_(bindparam("terminal_ids", expanding=True))
+            if many
+            else col(Terminal.id) == bindparam("terminal_id")
+        )
     )
 
 
@@ -104,6 +109,15 @@ def _holder_query(by: Literal["id_number", "card", "guard"]) -> Executable:
 
 def site_side(session: Session, terminal_id: str, lo: date, hi: date) -> list[Any]:
     return list(session.execute(_site_query(), {"terminal_id": terminal_id, "lo": lo, "hi": hi}).all())
+
+
+def sites_side(session: Session, terminal_ids: list[str], lo: date, hi: date) -> dict[str, list[Any]]:
+    """``site_side`` of many terminals in one query: each terminal's rows by its id."""
+    found: dict[str, list[Any]] = {}
+    if terminal_ids:
+        for row in session.execute(_site_query(True), {"terminal_ids": terminal_ids, "lo": lo, "hi": hi}).all():
+            found.setdefault(row[0].id, []).append(row)
+    return found
 
 
 def holder_side(session: Session, kind: CardKind, uid: str, lo: date, hi: date) -> list[Any]:

@@ -134,9 +134,11 @@ def monthly_report(
     if company_id is not None:
         cases = cases.where(col(Case.company_id) == company_id)
     report.cases_by_status = {str(s): n for s, n in session.exec(cases.group_by(col(Case.status))).all()}
+    # A station's report needs only its sites' findings: the check of the rest of the city is not run.
+    checked = check_registry(session, last, sites=site_ids if jurisdiction is not None else None)
     findings = [
         f
-        for f in check_registry(session, last)
+        for f in checked
         if (f.site_id in site_ids or (f.site_id is None and jurisdiction is None))
         and (company_id is None or f.company_id == company_id)
     ]
