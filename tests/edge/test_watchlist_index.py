@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import io
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 
 from bench.watchlist import synthetic_templates
-from edge.watchlist import Watchlist, WatchlistEntry
+from edge.watchlist import EntryColumns, Watchlist, WatchlistEntry
 from edge.watchlist_index import (
     APPROX_MIN_ROWS,
     IVF_PROBE_FRACTION,
@@ -133,3 +134,26 @@ def test_bench_watchlist_reports_mates_fpir_memory_and_load() -> None:
     assert figures["fpir"] < 0.05  # synthetic people whose scores against ORL probes match ORL's own
     assert figures["load_s"] > 0
     assert figures["list_MB"] > 0
+
+
+def test_a_loaded_list_keeps_its_entries_as_columns(tmp_path: Path) -> None:
+    rows = _unit_rows(np.random.default_rng(8), 3)
+    entries = [
+        WatchlistEntry("W-1", "赵某", "11010519491231002X", "案件 A-17"),
+        WatchlistEntry("W-2", "钱某"),
+        WatchlistEntry("W-3", "孙某", "440106198001010011"),
+    ]
+    built = Watchlist.build([(e, [r]) for e, r in zip(entries, rows, strict=True)], "v1")
+    built.save(tmp_path / "list.npz")
+    loaded = Watchlist.load(tmp_path / "list.npz")
+    assert isinstance(loaded.entries, EntryColumns)  # no object per entry until one is asked for
+    assert loaded.entries == built.entries
+    assert list(loaded.entries[1:]) == entries[1:]
+    assert loaded.match_id_number("11010519491231002x") == entries[0]
+    assert loaded.match_id_number("440106198001010011") == entries[2]
+    found = loaded.search(rows[1])
+    assert found is not None
+    assert found[0] == entries[1]
+    smaller = loaded.updated([], ["W-1"])
+    assert [e.entry_id for e in smaller.entries] == ["W-2", "W-3"]
+    assert smaller.match_id_number("11010519491231002X") is None
