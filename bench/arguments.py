@@ -94,6 +94,9 @@ def watchlist(parser: argparse.ArgumentParser) -> None:
         "--isotropic", type=float, default=0.7, help="share of isotropic spread in the synthetic templates' covariance"
     )
     parser.add_argument("--orl", type=Path, default=Path(DEFAULT_ORL), help="ORL directory (s1..s40), planted mates")
+    parser.add_argument(
+        "--probe-fractions", default="", help="also measure the IVF index probing these shares, e.g. 0.02,0.08"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-load", action="store_true", help="skip the save / load-in-a-fresh-process memory figures")
 

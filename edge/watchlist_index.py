@@ -121,6 +121,10 @@ class IvfIndex:
         index = self._index
         return int(index.ntotal * (index.code_size + 8) + index.nlist * EMBEDDING_DIM * 4)
 
+    def probe(self, fraction: float) -> None:
+        """Probe this share of the lists from now on (benchmarks compare shares on one index)."""
+        self._index.nprobe = max(1, int(np.ceil(fraction * self._index.nlist)))
+
     @property
     def ntotal(self) -> int:
         return int(self._index.ntotal)

@@ -123,10 +123,20 @@ def test_bench_watchlist_reports_mates_fpir_memory_and_load() -> None:
     from bench import watchlist as bench
 
     args = argparse.Namespace(
-        size=20_000, queries=50, index="ivf", threshold=None, isotropic=1.0, orl=require_orl(), seed=0, no_load=False
+        size=20_000,
+        queries=50,
+        index="ivf",
+        threshold=None,
+        isotropic=1.0,
+        orl=require_orl(),
+        seed=0,
+        no_load=False,
+        probe_fractions="0.5",
     )
-    (row,) = bench.run(args)
+    row, wide = bench.run(args)
     assert row["index"] == "ivf-sq8"
+    assert wide["probed"] == 0.5
+    assert float(str(wide["mate_recall"])) >= float(str(row["mate_recall"]))  # more lists searched, no mate lost
     assert row["mated"] == 360
     figures = {key: float(str(row[key])) for key in ("tpir", "mate_recall", "fpir", "load_s", "list_MB")}
     assert 0.9 <= figures["tpir"] <= 1.0
