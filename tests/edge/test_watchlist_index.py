@@ -15,10 +15,10 @@ from bench.watchlist import synthetic_templates
 from edge.watchlist import EntryColumns, Watchlist, WatchlistEntry
 from edge.watchlist_index import (
     APPROX_MIN_ROWS,
-    IVF_PROBE_FRACTION,
     ExactIndex,
     IvfIndex,
     ivf_lists,
+    probes,
 )
 from shared.face import EMBEDDING_DIM
 from tests.fixtures.faces import frame, load_engine, require_orl
@@ -94,8 +94,10 @@ def test_lists_and_probes_scale_with_the_size() -> None:
     index = IvfIndex.build(matrix)
     faiss_index = index._index
     assert faiss_index.nlist == ivf_lists(4000) == 252
-    assert faiss_index.nprobe == int(np.ceil(IVF_PROBE_FRACTION * 252))
+    assert faiss_index.nprobe == 252  # a small list is scanned whole: the row budget covers it
     assert faiss_index.cp.spherical  # centroids compared by angle, as the queries are
+    assert (ivf_lists(1_000_000), probes(4000, 1_000_000)) == (4000, 160)  # 4 % of a million
+    assert (ivf_lists(200_000), probes(1788, 200_000)) == (1788, 358)  # 20 % of 200k: the same rows scanned
 
 
 @needs_faiss
