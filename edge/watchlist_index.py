@@ -31,7 +31,7 @@ IVF_LISTS_PER_SQRT = 4
 IVF_SCAN_ROWS = 40_000
 # Indexes saved before the lists were refined have sqrt(N) lists and need a much larger share.
 _COARSE_PROBE_FRACTION = 0.35
-_KMEANS_ITERATIONS = 10  # centroids barely move after ~10 rounds; halves the build at 1M
+_KMEANS_ITERATIONS = 10  # found mates as well as faiss's default 25 rounds on the bench's list, in less build time
 
 
 def ivf_lists(rows: int) -> int:

@@ -115,7 +115,7 @@ def test_an_index_saved_with_coarse_lists_keeps_a_wide_probe() -> None:
     stored = io.BytesIO(faiss.serialize_index(old).tobytes())
     loaded = IvfIndex.read(stored)
     assert loaded._index.nlist == nlist
-    assert loaded._index.nprobe == int(np.ceil(0.35 * nlist))  # not 4 % of 63 lists
+    assert loaded._index.nprobe == int(np.ceil(0.35 * nlist))  # the wide share its coarse lists need
     assert loaded.search(matrix[5])[0] == 5
 
 
