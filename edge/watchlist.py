@@ -17,10 +17,11 @@ import json
 import logging
 import struct
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -60,6 +61,56 @@ def _normalise_id_number(id_number: str) -> str:
     return id_number.strip().upper()
 
 
+class EntryColumns(Sequence[WatchlistEntry]):
+    """Entries held as the file stores them, a list per field; an entry object is made when asked for.
+
+    A million frozen dataclass instances took ~4 s to create at load and ~100 MB to hold; a search
+    needs one entry.
+    """
+
+    __slots__ = ("_columns",)
+
+    def __init__(self, columns: dict[str, list[str | None]]) -> None:
+        lengths = {len(columns[name]) for name in _FIELDS}
+        if len(lengths) != 1:
+            raise ValueError("entry columns of different lengths")
+        self._columns = tuple(columns[name] for name in _FIELDS)
+
+    def __len__(self) -> int:
+        return len(self._columns[0])
+
+    @overload
+    def __getitem__(self, index: int) -> WatchlistEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[WatchlistEntry]: ...
+
+    def __getitem__(self, index: int | slice) -> WatchlistEntry | Sequence[WatchlistEntry]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        return WatchlistEntry(*(column[index] for column in self._columns))  # type: ignore[arg-type]  # columns typed loosely
+
+    def __iter__(self) -> Iterator[WatchlistEntry]:
+        for row in zip(*self._columns, strict=True):
+            yield WatchlistEntry(*row)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or len(other) != len(self):
+            return False
+        return all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking, like a list
+
+    def column(self, name: str) -> list[str | None]:
+        return self._columns[_FIELDS.index(name)]
+
+
+def _column(entries: Sequence[WatchlistEntry], name: str) -> list[str | None]:
+    if isinstance(entries, EntryColumns):
+        return entries.column(name)
+    return [getattr(entry, name) for entry in entries]
+
+
 class Watchlist:
     """One immutable version of the list; a new version is a new object, swapped in whole."""
 
@@ -76,11 +127,12 @@ class Watchlist:
             raise ValueError("every template row needs an owner entry")
         self.version = version
         self.issued_at = issued_at  # when central issued this version; None for a locally built list
-        self.entries: tuple[WatchlistEntry, ...] = tuple(entries)
+        self.entries: Sequence[WatchlistEntry] = entries if isinstance(entries, EntryColumns) else tuple(entries)
         self._embeddings = embeddings  # memory-mapped from the file for a loaded approximate list
         self._owners = owners
         self.index: VectorIndex = index if index is not None else build_index(embeddings, approximate=False)
-        self._by_id_number = {_normalise_id_number(e.id_number): e for e in self.entries if e.id_number}
+        ids = _column(self.entries, "id_number")
+        self._by_id_number = {_normalise_id_number(n): i for i, n in enumerate(ids) if n}  # -> entry position
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -125,7 +177,7 @@ class Watchlist:
         """A new version: ``removed`` entry ids dropped, ``upserts`` added or replacing their entry_id."""
         new = [(entry, as_template_matrix(rows)) for entry, rows in upserts]
         drop = set(removed) | {entry.entry_id for entry, _ in new}
-        kept = [i for i, entry in enumerate(self.entries) if entry.entry_id not in drop]
+        kept = [i for i, entry_id in enumerate(_column(self.entries, "entry_id")) if entry_id not in drop]
         remap = np.full(len(self.entries), -1, dtype=np.int32)
         remap[kept] = np.arange(len(kept), dtype=np.int32)
         owner = remap[self._owners] if len(self._owners) else np.empty(0, np.int32)
@@ -154,7 +206,8 @@ class Watchlist:
         return self.entries[int(self._owners[row])], score
 
     def match_id_number(self, id_number: str) -> WatchlistEntry | None:
-        return self._by_id_number.get(_normalise_id_number(id_number))
+        position = self._by_id_number.get(_normalise_id_number(id_number))
+        return None if position is None else self.entries[position]
 
     def check(self, embedding: npt.ArrayLike | None, id_number: str | None, threshold: float) -> WatchlistCheck:
         """The wire object: an ID-number match wins (score 1.0), else the best face match at ``threshold``."""
@@ -176,7 +229,7 @@ class Watchlist:
             "version": self.version,
             "issued_at": self.issued_at.isoformat() if self.issued_at else None,
             "model": MODEL_ID,
-            "entries": {name: [getattr(e, name) for e in self.entries] for name in _FIELDS},
+            "entries": {name: _column(self.entries, name) for name in _FIELDS},
         }
         arrays = {
             "header": np.frombuffer(json.dumps(header, ensure_ascii=False).encode("utf-8"), np.uint8),
@@ -217,12 +270,14 @@ def _check_header(header: dict[str, object], path: Path) -> None:
         raise TemplateFileError(f"{path} holds {header['model']} templates; this terminal uses {MODEL_ID}")
 
 
-def _entries(stored: object) -> list[WatchlistEntry]:
+def _entries(stored: object) -> Sequence[WatchlistEntry]:
     if isinstance(stored, list):  # format /1: one object per entry
         return [WatchlistEntry(**raw) for raw in stored]
     if not isinstance(stored, dict) or set(stored) != set(_FIELDS):
         raise ValueError("entries are neither a list nor the columns " + ", ".join(_FIELDS))
-    return [WatchlistEntry(*row) for row in zip(*(stored[name] for name in _FIELDS), strict=True)]
+    if not all(isinstance(stored[name], list) for name in _FIELDS):
+        raise ValueError("entry columns are not lists")
+    return EntryColumns(stored)
 
 
 def _stored_index(path: Path, rows: int) -> IvfIndex | None:

@@ -22,9 +22,27 @@ logger = logging.getLogger(__name__)
 # Above this many template rows an approximate index is built when faiss is installed: exact
 # search stays under ~5 ms p50 on two cores up to here (bench/watchlist.py).
 APPROX_MIN_ROWS = 200_000
-# Fraction of the inverted lists probed per query. Measured on uniformly random unit vectors (the
-# worst case: real templates cluster) at 1M rows: 0.35 gives recall@1 >= 0.99 at ~4 ms (bench/watchlist.py).
-IVF_PROBE_FRACTION = 0.35
+# Inverted lists per sqrt(rows): 4000 lists of ~250 rows at 1M. Finer lists than sqrt(N) let a query
+# scan a smaller share of the rows for the same chance of reaching its mate's list.
+IVF_LISTS_PER_SQRT = 4
+# Rows scanned per query, as whole lists: about 1 ms on two cores. At 1M that is 4% of the lists (160
+# of 4000); a smaller list is scanned more thoroughly for the same time (20% at 200k). Measured with ORL
+# mates planted among synthetic templates: at 1M the planted mate is found at 0.989 (docs/scale.md).
+IVF_SCAN_ROWS = 40_000
+# Indexes saved before the lists were refined have sqrt(N) lists and need a much larger share.
+_COARSE_PROBE_FRACTION = 0.35
+_KMEANS_ITERATIONS = 10  # found mates as well as faiss's default 25 rounds on the bench's list, in less build time
+
+
+def ivf_lists(rows: int) -> int:
+    """Inverted lists for a list of ``rows`` templates."""
+    return max(1, int(IVF_LISTS_PER_SQRT * np.sqrt(rows)))
+
+
+def probes(nlist: int, rows: int) -> int:
+    """Lists to probe per query: IVF_SCAN_ROWS rows' worth, or a wide share for an index with the old, coarser lists."""
+    fraction = min(1.0, IVF_SCAN_ROWS / max(rows, 1)) if nlist >= ivf_lists(rows) // 2 else _COARSE_PROBE_FRACTION
+    return max(1, int(np.ceil(fraction * nlist)))
 
 
 class VectorIndex(Protocol):
@@ -36,6 +54,8 @@ class VectorIndex(Protocol):
     def nbytes(self) -> int: ...
 
     def search(self, query: Embedding) -> tuple[int, float]: ...
+
+    def top(self, query: Embedding, k: int) -> list[tuple[int, float]]: ...
 
 
 class ExactIndex:
@@ -53,11 +73,21 @@ class ExactIndex:
         row = int(np.argmax(scores))
         return row, float(scores[row])
 
+    def top(self, query: Embedding, k: int) -> list[tuple[int, float]]:
+        """The ``k`` best rows, best first."""
+        scores = self._matrix @ query
+        k = min(k, len(scores))
+        rows = np.argpartition(-scores, k - 1)[:k]
+        return [(int(r), float(scores[r])) for r in rows[np.argsort(-scores[rows], kind="stable")]]
+
 
 class IvfIndex:
     """IVF over 8-bit scalar-quantised rows (faiss): about 136 bytes a row; probes ``nprobe`` lists.
 
-    Scores carry the quantisation error (measured by bench/watchlist.py), far below threshold margins.
+    Centroids come from spherical k-means: templates are unit vectors searched by inner product,
+    and unnormalised centroids would draw queries to the lists with the longest centroid rather
+    than the nearest in angle. Scores carry the quantisation error (measured by bench/watchlist.py),
+    far below threshold margins.
     """
 
     kind = "ivf-sq8"
@@ -66,21 +96,24 @@ class IvfIndex:
         self._index = index
 
     @classmethod
-    def build(cls, matrix: npt.NDArray[np.float32], probe_fraction: float = IVF_PROBE_FRACTION) -> IvfIndex:
+    def build(cls, matrix: npt.NDArray[np.float32]) -> IvfIndex:
         import faiss  # noqa: F811 - optional at run time: only large lists need it
 
         rows = np.ascontiguousarray(matrix, dtype=np.float32)
-        nlist = max(1, int(np.sqrt(len(rows))))
+        nlist = min(ivf_lists(len(rows)), len(rows))
         quantizer = faiss.IndexFlatIP(EMBEDDING_DIM)
         index = faiss.IndexIVFScalarQuantizer(
             quantizer, EMBEDDING_DIM, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
         )
+        index.cp.spherical = True
+        index.cp.niter = _KMEANS_ITERATIONS
+        index.cp.min_points_per_centroid = 1  # a small list's few rows per centroid are still worth it
         # k-means on a sample: a few dozen points per list is enough and keeps the build short; at
         # least 50k rows so that the 8-bit ranges cover the data (clipped rows mis-score).
         sample = rows[np.random.default_rng(0).permutation(len(rows))[: max(40 * nlist, 50_000)]]
         index.train(sample)
         index.add(rows)
-        index.nprobe = max(1, int(np.ceil(probe_fraction * nlist)))
+        index.nprobe = probes(nlist, len(rows))
         return cls(index)
 
     @property
@@ -88,6 +121,10 @@ class IvfIndex:
         """Codes and ids of the inverted lists plus the coarse centroids (serialising would copy it all)."""
         index = self._index
         return int(index.ntotal * (index.code_size + 8) + index.nlist * EMBEDDING_DIM * 4)
+
+    def probe(self, fraction: float) -> None:
+        """Probe this share of the lists from now on (benchmarks compare shares on one index)."""
+        self._index.nprobe = max(1, int(np.ceil(fraction * self._index.nlist)))
 
     @property
     def ntotal(self) -> int:
@@ -99,7 +136,7 @@ class IvfIndex:
         return np.asarray(faiss.serialize_index(self._index), dtype=np.uint8)
 
     @classmethod
-    def read(cls, stream: IO[bytes], probe_fraction: float = IVF_PROBE_FRACTION) -> IvfIndex:
+    def read(cls, stream: IO[bytes]) -> IvfIndex:
         """The index as ``to_array`` stored it, streamed (no second copy in memory); nothing rebuilt."""
         import faiss  # noqa: F811
 
@@ -110,12 +147,16 @@ class IvfIndex:
             raise ValueError(f"stored index unreadable: {exc}") from exc
         if not isinstance(index, faiss.IndexIVFScalarQuantizer) or index.d != EMBEDDING_DIM:
             raise ValueError(f"stored index is {type(index).__name__} of dimension {index.d}")
-        index.nprobe = max(1, int(np.ceil(probe_fraction * index.nlist)))
+        index.nprobe = probes(index.nlist, index.ntotal)
         return cls(index)
 
     def search(self, query: Embedding) -> tuple[int, float]:
-        scores, rows = self._index.search(query.reshape(1, -1), 1)
-        return int(rows[0, 0]), float(scores[0, 0])
+        return self.top(query, 1)[0]
+
+    def top(self, query: Embedding, k: int) -> list[tuple[int, float]]:
+        """The ``k`` best rows found in the probed lists, best first (fewer if they hold fewer)."""
+        scores, rows = self._index.search(query.reshape(1, -1), k)
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
 
 def build_index(matrix: npt.NDArray[np.float32], approximate: bool | None = None) -> VectorIndex:
