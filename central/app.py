@@ -71,6 +71,7 @@ from central.db.leader import Leadership, one_at_a_time
 from central.errors import DomainError
 from central.rosters.publisher import RosterPublisher
 from central.schema import create_db
+from central.watchlist.portraits import portraits_for
 from central.watchlist.sync import load_private_key
 from central.web import admin_accounts as account_pages
 from central.web import admin_audit as audit_pages
@@ -286,7 +287,8 @@ def _audit_check(engine: Engine) -> Callable[[compliance_schedule.CheckReport], 
 @asynccontextmanager
 async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -> AsyncIterator[None]:
     """The alert hub and the periodic jobs running, for the app's lifetime."""
-    hub = AlertHub(engine, settings.data_dir, holder=checkin_queries.card_holder)
+    hub = AlertHub(engine, portraits_for(settings.photo_store, settings.data_dir, engine),
+                   holder=checkin_queries.card_holder)  # fmt: skip
     app.state.alert_hub = hub
     app.state.checkin_hub = checkins_hub = CheckinHub(engine)
     ingest = app.state.ingest

@@ -30,8 +30,9 @@ from central.registry.fingerprints import enrol_fingerprint
 from central.registry.models import Terminal as TerminalRecord
 from central.registry.snapshot import local_date
 from central.schema import create_db
-from central.watchlist.faces import enrol, save_portrait
+from central.watchlist.faces import enrol
 from central.watchlist.models import WatchlistEntry as CentralWatchlistEntry
+from central.watchlist.portraits import FilePortraits
 from central.watchlist.store import current_revision, save_entry
 from central.watchlist.sync import generate_keys
 from edge.checkin import CheckinResult
@@ -91,7 +92,7 @@ def _enrol_wanted(session: Session, data_dir: Path) -> None:
         raise RuntimeError(f"the demo seed lists {WANTED_ID}")
     enrolled = enrol([(faces_dir() / WANTED_SUBJECT / f"{k}.pgm").read_bytes() for k in WANTED_PHOTOS])
     save_entry(session, entry, enrolled.templates)
-    save_portrait(data_dir, WANTED_ID, enrolled.portrait_jpeg)
+    FilePortraits(data_dir).save(WANTED_ID, enrolled.portrait_jpeg)  # the demo keeps its photos as files
 
 
 class DemoStack:

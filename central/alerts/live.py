@@ -13,7 +13,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -26,6 +25,7 @@ from central.db.fanout import PollingHub, sse_stream
 from central.db.outage import Outage
 from central.db.types import utcnow
 from central.registry.models import GuardPublic
+from central.watchlist.portraits import Portraits
 
 POLL_S = fanout.POLL_S
 # A commit can land a little after the clock time stamped on its row: look back this far.
@@ -41,10 +41,12 @@ Change = AlertDetail | RegistryHitPublic
 
 
 class AlertHub(PollingHub[Change, Scope]):
-    def __init__(self, engine: Engine, data_dir: Path, poll_s: float = POLL_S, holder: Holder | None = None) -> None:
+    def __init__(
+        self, engine: Engine, portraits: Portraits, poll_s: float = POLL_S, holder: Holder | None = None
+    ) -> None:
         super().__init__(poll_s, Outage("database (live alerts)", "live alert pages get nothing new until it is back"))
         self._engine = engine
-        self._data_dir = data_dir
+        self._portraits = portraits
         self._holder = holder
         self._seen: dict[uuid.UUID, str] = {}
         self._seen_hits: set[int] = set()
@@ -78,7 +80,7 @@ class AlertHub(PollingHub[Change, Scope]):
     def detail(self, session: Session, alert: Alert) -> AlertDetail:
         """``alert`` as a page shows it, with the card holder when the hub was given the way to find them."""
         guard = self._holder(session, alert.alert_id) if self._holder else None
-        return alert_queries.alert_detail(session, alert, self._data_dir, guard)
+        return alert_queries.alert_detail(session, alert, self._portraits, guard)
 
 
 def _version(alert: Alert) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from pathlib import Path
 
 from sqlalchemy import ColumnElement, false, true
 from sqlmodel import Session, col, select
@@ -34,6 +33,7 @@ from central.registry.local_time import DEFAULT_ZONE, local_day_bounds
 from central.registry.maps import amap_marker
 from central.registry.models import Company, Guard, GuardPublic, Site
 from central.watchlist.models import WatchlistEntry
+from central.watchlist.portraits import Portraits
 from central.watchlist.queries import watchlist_public
 
 
@@ -131,7 +131,7 @@ def get_alert(session: Session, scope: Scope, alert_id: uuid.UUID) -> Alert | No
     return session.exec(select(Alert).where(Alert.alert_id == alert_id, alert_scope(scope))).first()
 
 
-def alert_detail(session: Session, alert: Alert, data_dir: Path, guard: GuardPublic | None = None) -> AlertDetail:
+def alert_detail(session: Session, alert: Alert, portraits: Portraits, guard: GuardPublic | None = None) -> AlertDetail:
     """``alert`` as the police page shows it; ``guard``: the card holder as registered, when known."""
     site = session.get(Site, alert.site_id) if alert.site_id else None
     employer = session.get(Company, guard.employer_id) if guard and guard.employer_id else None
@@ -146,7 +146,7 @@ def alert_detail(session: Session, alert: Alert, data_dir: Path, guard: GuardPub
             "site_name_en": site.name_en if site else None,
             "site_timezone": site.timezone if site else DEFAULT_ZONE,
             "changed_at": changed_at(alert),
-            "watchlist": watchlist_public(entry, data_dir) if entry else None,
+            "watchlist": watchlist_public(entry, bool(portraits.present([entry.id]))) if entry else None,
             "actions": [AlertActionPublic.model_validate(a) for a in actions],
             "guard": guard,
             "employer_name_zh": employer.name_zh if employer else None,

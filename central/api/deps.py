@@ -27,6 +27,7 @@ from central.checkins.ingest import Ingest
 from central.checkins.photo_store import PhotoStore, photo_store
 from central.config import AccessSettings, CentralSettings
 from central.errors import Forbidden, Unauthenticated
+from central.watchlist.portraits import Portraits, portraits_for
 
 
 def get_engine(request: Request) -> Engine:
@@ -60,6 +61,12 @@ def get_photo_store(
     return photo_store(settings.photo_store, settings.data_dir, engine)
 
 
+def get_portraits(
+    engine: Annotated[Engine, Depends(get_engine)], settings: Annotated[CentralSettings, Depends(get_settings)]
+) -> Portraits:
+    return portraits_for(settings.photo_store, settings.data_dir, engine)
+
+
 def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -70,6 +77,7 @@ SettingsDep = Annotated[CentralSettings, Depends(get_settings)]
 IngestDep = Annotated[Ingest | None, Depends(get_ingest)]
 ThrottleDep = Annotated[LoginThrottle, Depends(get_throttle)]
 PhotoStoreDep = Annotated[PhotoStore, Depends(get_photo_store)]
+PortraitsDep = Annotated[Portraits, Depends(get_portraits)]
 
 
 def get_access(settings: SettingsDep) -> AccessSettings:

@@ -13,14 +13,14 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from central.access.audit import audit
 from central.alerts import queries as alert_queries
 from central.alerts.live import AlertHub, alert_events, resume_point
 from central.alerts.models import AlertDetail, AlertPublic, AlertStatus, RegistryHitPublic, RegistryHitStatus
-from central.api.deps import PoliceScopeDep, SessionDep, SettingsDep
+from central.api.deps import PoliceScopeDep, PortraitsDep, SessionDep
 from central.api.operations import FIRST_DAY, LAST_DAY
 from central.api.paging import Page, PagingDep, page
 from central.checkins import queries as checkin_queries
@@ -79,13 +79,13 @@ async def alert_stream(
 
 
 @router.get("/alerts/{alert_id}")
-def alert(alert_id: uuid.UUID, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> AlertDetail:
+def alert(alert_id: uuid.UUID, session: SessionDep, scope: PoliceScopeDep, portraits: PortraitsDep) -> AlertDetail:
     """One alert with its site, watchlist entry, the card holder as registered, and workflow history."""
     alert = found(alert_queries.get_alert(session, scope, alert_id), "alert")
     # Read before the audit entry's commit: a purge in between must not leave nothing to answer with.
     guard_id = checkin_queries.guard_of(session, alert_id)
     guard = registry_queries.get_guard(session, scope, guard_id) if guard_id else None
-    detail = alert_queries.alert_detail(session, alert, settings.data_dir, guard)
+    detail = alert_queries.alert_detail(session, alert, portraits, guard)
     audit(session, scope, "alert.view", str(alert_id), alert.watchlist_entry_id)
     return detail
 
@@ -114,30 +114,30 @@ def registry_hits(
 
 @router.get("/watchlist")
 def watchlist(
-    session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep, paging: PagingDep
+    session: SessionDep, scope: PoliceScopeDep, portraits: PortraitsDep, paging: PagingDep
 ) -> Page[WatchlistPublic]:
     """Wanted-persons entries of the jurisdiction (changed through the editor, ``/api/watchlist`` writes)."""
-    entries = watchlist_queries.list_watchlist(session, scope, settings.data_dir, paging)
+    entries = watchlist_queries.list_watchlist(session, scope, portraits, paging)
     audit(session, scope, "watchlist.list", scope.jurisdiction or "*", f"{entries.count} entries")
     return page(entries, paging)
 
 
 @router.get("/watchlist/{entry_id}")
 def watchlist_entry(
-    entry_id: str, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep
+    entry_id: str, session: SessionDep, scope: PoliceScopeDep, portraits: PortraitsDep
 ) -> WatchlistPublic:
     entry = watchlist_queries.get_watchlist_entry(session, scope, entry_id)
     # Read before the audit entry's commit: an entry removed in between must not leave nothing to answer with.
-    shown = watchlist_queries.watchlist_public(entry, settings.data_dir) if entry else None
+    shown = watchlist_queries.watchlist_public(entry, bool(portraits.present([entry.id]))) if entry else None
     audit(session, scope, "person.lookup", f"watchlist:{entry_id}", "found" if entry else "not found")
     return found(shown, "watchlist_entry")
 
 
-@router.get("/watchlist/{entry_id}/photo", response_class=FileResponse)
-def watchlist_photo(entry_id: str, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep) -> FileResponse:
+@router.get("/watchlist/{entry_id}/photo", response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
+def watchlist_photo(entry_id: str, session: SessionDep, scope: PoliceScopeDep, portraits: PortraitsDep) -> Response:
     entry = watchlist_queries.get_watchlist_entry(session, scope, entry_id)
-    path = found(watchlist_queries.watchlist_photo(settings.data_dir, entry.id) if entry else None, "watchlist_photo")
-    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+    jpeg = found(portraits.get(entry.id) if entry else None, "watchlist_photo")
+    return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.get("/police/violations")

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from central.access.audit import audit
 from central.access.scope import Scope
-from central.api.deps import IngestDep, PoliceScopeDep, SessionDep, SettingsDep
+from central.api.deps import IngestDep, PoliceScopeDep, PortraitsDep, SessionDep, SettingsDep
 from central.api.sweeps import sweep_and_notify
 from central.checkins.ingest import Ingest
 from central.errors import found
@@ -51,13 +51,13 @@ def _sweep(session: Session, scope: Scope, ingest: Ingest | None, entry_id: str,
 
 @router.post("", status_code=201)
 def add_entry(
-    new: EntryCreate, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep, ingest: IngestDep
+    new: EntryCreate, session: SessionDep, scope: PoliceScopeDep, portraits: PortraitsDep, ingest: IngestDep
 ) -> EntryChange:
     """A wanted person with one or more photos; central computes a face template per photo.
 
     A photo without a usable face is refused (422) with the reason in Chinese and English; nothing is added.
     """
-    change = crud_watchlist.add(session, scope, settings.data_dir, new)
+    change = crud_watchlist.add(session, scope, portraits, new)
     assert change.entry is not None
     added = change.entry
     audit(session, scope, "watchlist.add", added.id, f"{change.version} {added.name_zh} templates={added.templates}")
@@ -71,12 +71,12 @@ def update_entry(
     change: EntryUpdate,
     session: SessionDep,
     scope: PoliceScopeDep,
-    settings: SettingsDep,
+    portraits: PortraitsDep,
     ingest: IngestDep,
 ) -> EntryChange:
     """Change name, ID number, note or photos (new photos replace all templates); a new list version."""
     entry = _entry(session, scope, entry_id)
-    changed = crud_watchlist.update(session, scope, settings.data_dir, entry, change)
+    changed = crud_watchlist.update(session, scope, portraits, entry, change)
     audit(session, scope, "watchlist.update", entry_id, f"{changed.version} changed={','.join(changed.changed)}")
     _sweep(session, scope, ingest, entry_id, "watchlist entry changed")
     return changed
@@ -84,12 +84,12 @@ def update_entry(
 
 @router.delete("/{entry_id}")
 def remove_entry(
-    entry_id: EntryId, session: SessionDep, scope: PoliceScopeDep, settings: SettingsDep, ingest: IngestDep
+    entry_id: EntryId, session: SessionDep, scope: PoliceScopeDep, portraits: PortraitsDep, ingest: IngestDep
 ) -> EntryChange:
     """Remove the entry, its templates and its photo; terminals drop it with the next update."""
     entry = _entry(session, scope, entry_id)
     name = entry.name_zh
-    change = crud_watchlist.remove(session, scope, settings.data_dir, entry)
+    change = crud_watchlist.remove(session, scope, portraits, entry)
     audit(session, scope, "watchlist.remove", entry_id, f"{change.version} {name}")
     _sweep(session, scope, ingest, entry_id, "watchlist entry removed")  # its hits are cleared
     return change

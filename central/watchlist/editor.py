@@ -29,8 +29,9 @@ from central.faces import MAX_PHOTO_BYTES, NOT_AN_IMAGE, PhotoRefused
 from central.paging import Paged, Paging
 from central.registry.models import Terminal
 from central.watchlist import queries as watchlist_queries
-from central.watchlist.faces import enrol, remove_portrait, save_portrait
+from central.watchlist.faces import enrol
 from central.watchlist.models import WatchlistEntry
+from central.watchlist.portraits import Portraits
 from central.watchlist.store import current_revision, ensure_revision, remove_entry, save_entry, template_counts
 from central.watchlist.sync import WatchlistSyncError, load_private_key, push, terminal_states
 from protocol.id_number import check as check_id_number
@@ -148,14 +149,14 @@ class PushResult(BaseModel):
     sent: list[PushSent]
 
 
-def entries(session: Session, scope: Scope, data_dir: Path, paging: Paging) -> Paged[EditorEntry]:
-    listed = watchlist_queries.list_watchlist(session, scope, data_dir, paging)
+def entries(session: Session, scope: Scope, portraits: Portraits, paging: Paging) -> Paged[EditorEntry]:
+    listed = watchlist_queries.list_watchlist(session, scope, portraits, paging)
     counts = template_counts(session, [e.id for e in listed.rows])
     return listed.map(lambda e: EditorEntry.model_validate(e.model_dump() | {"templates": counts[e.id]}))
 
 
-def _editor_entry(session: Session, entry: WatchlistEntry, data_dir: Path) -> EditorEntry:
-    public = watchlist_queries.watchlist_public(entry, data_dir).model_dump()
+def _editor_entry(session: Session, entry: WatchlistEntry, portraits: Portraits) -> EditorEntry:
+    public = watchlist_queries.watchlist_public(entry, bool(portraits.present([entry.id]))).model_dump()
     return EditorEntry.model_validate(public | {"templates": template_counts(session, [entry.id])[entry.id]})
 
 
@@ -205,7 +206,7 @@ def _new_id(session: Session) -> str:
             return entry_id
 
 
-def add(session: Session, scope: Scope, data_dir: Path, new: EntryCreate) -> EntryChange:
+def add(session: Session, scope: Scope, portraits: Portraits, new: EntryCreate) -> EntryChange:
     """A new entry with a template per photo; Unprocessable names the first photo without a usable face."""
     jurisdiction = _jurisdiction(scope, new.jurisdiction)
     number = id_protect.normalise(new.id_number) if new.id_number else None
@@ -214,12 +215,14 @@ def add(session: Session, scope: Scope, data_dir: Path, new: EntryCreate) -> Ent
     entry = WatchlistEntry(id=_new_id(session), name_zh=new.name_zh, name_en=new.name_en, id_number=number,
                            jurisdiction=jurisdiction, notes=new.notes)  # fmt: skip
     revision = save_entry(session, entry, templates)
-    save_portrait(data_dir, entry.id, portrait)
+    portraits.save(entry.id, portrait)
     logger.info("watchlist entry %s added by %s: version %s", entry.id, scope.actor, revision.version)
-    return EntryChange(version=revision.version, entry=_editor_entry(session, entry, data_dir))
+    return EntryChange(version=revision.version, entry=_editor_entry(session, entry, portraits))
 
 
-def update(session: Session, scope: Scope, data_dir: Path, entry: WatchlistEntry, change: EntryUpdate) -> EntryChange:
+def update(
+    session: Session, scope: Scope, portraits: Portraits, entry: WatchlistEntry, change: EntryUpdate
+) -> EntryChange:
     """Change the fields sent; new photos replace the entry's templates and its photo."""
     fields = change.model_dump(exclude_unset=True, exclude={"photos"})
     if not fields and "photos" not in change.model_fields_set:
@@ -233,16 +236,16 @@ def update(session: Session, scope: Scope, data_dir: Path, entry: WatchlistEntry
     entry.sqlmodel_update(fields)
     revision = save_entry(session, entry, templates)
     if templates is not None:
-        save_portrait(data_dir, entry.id, portrait)
+        portraits.save(entry.id, portrait)
     changed = sorted(fields) + (["photos"] if templates is not None else [])
     logger.info("watchlist entry %s changed by %s: version %s", entry.id, scope.actor, revision.version)
-    return EntryChange(version=revision.version, entry=_editor_entry(session, entry, data_dir), changed=changed)
+    return EntryChange(version=revision.version, entry=_editor_entry(session, entry, portraits), changed=changed)
 
 
-def remove(session: Session, scope: Scope, data_dir: Path, entry: WatchlistEntry) -> EntryChange:
+def remove(session: Session, scope: Scope, portraits: Portraits, entry: WatchlistEntry) -> EntryChange:
     entry_id = entry.id
     revision = remove_entry(session, entry_id)
-    remove_portrait(data_dir, entry_id)
+    portraits.remove(entry_id)
     logger.info("watchlist entry %s removed by %s: version %s", entry_id, scope.actor, revision.version)
     return EntryChange(version=revision.version, entry=None)
 

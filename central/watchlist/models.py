@@ -15,7 +15,7 @@ from pydantic import field_validator
 from sqlalchemy import LargeBinary
 from sqlmodel import Field, SQLModel
 
-from central.db.types import SealedIdNumber, UtcDateTime, hash_default, track_lookup_hash
+from central.db.types import SealedIdNumber, UtcDateTime, hash_default, track_lookup_hash, utcnow
 from protocol.id_number import check as check_id_number
 
 
@@ -43,6 +43,14 @@ class WatchlistTemplate(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     entry_id: str = Field(foreign_key="watchlistentry.id", index=True, max_length=32)
     data: bytes = Field(sa_type=LargeBinary)  # 128 little-endian float32
+
+
+class WatchlistPortrait(SQLModel, table=True):
+    """An entry's photo when central keeps photos in the database (``photo_store = "database"``)."""
+
+    entry_id: str = Field(primary_key=True, max_length=32)
+    jpeg: bytes = Field(sa_type=LargeBinary)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class WatchlistRevision(SQLModel, table=True):

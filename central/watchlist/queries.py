@@ -6,8 +6,6 @@ false for them; the police see their jurisdiction's entries.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import ColumnElement, false, true
 from sqlmodel import Session, col, select
 
@@ -15,6 +13,7 @@ from central.access.models import Role
 from central.access.scope import Scope
 from central.paging import Paged, Paging, fetch
 from central.watchlist.models import WatchlistEntry, WatchlistPublic
+from central.watchlist.portraits import Portraits
 
 
 def watchlist_scope(scope: Scope) -> ColumnElement[bool]:
@@ -26,20 +25,16 @@ def watchlist_scope(scope: Scope) -> ColumnElement[bool]:
     return false()
 
 
-def watchlist_photo(data_dir: Path, entry_id: str) -> Path | None:
-    """The enrolment photo of a watchlist entry, kept as ``watchlist/<id>.jpg`` under the data dir."""
-    path = data_dir / "watchlist" / f"{entry_id}.jpg"
-    return path if entry_id.replace("-", "").isalnum() and path.is_file() else None
-
-
-def watchlist_public(entry: WatchlistEntry, data_dir: Path) -> WatchlistPublic:
-    photo = f"/api/watchlist/{entry.id}/photo" if watchlist_photo(data_dir, entry.id) else None
+def watchlist_public(entry: WatchlistEntry, has_photo: bool) -> WatchlistPublic:
+    photo = f"/api/watchlist/{entry.id}/photo" if has_photo else None
     return WatchlistPublic.model_validate(entry, update={"photo_url": photo})
 
 
-def list_watchlist(session: Session, scope: Scope, data_dir: Path, paging: Paging) -> Paged[WatchlistPublic]:
+def list_watchlist(session: Session, scope: Scope, portraits: Portraits, paging: Paging) -> Paged[WatchlistPublic]:
     query = select(WatchlistEntry).where(watchlist_scope(scope)).order_by(col(WatchlistEntry.id))
-    return fetch(session, query, paging).map(lambda entry: watchlist_public(entry, data_dir))
+    found = fetch(session, query, paging)
+    with_photo = portraits.present([entry.id for entry in found.rows])
+    return found.map(lambda entry: watchlist_public(entry, entry.id in with_photo))
 
 
 def get_watchlist_entry(session: Session, scope: Scope, entry_id: str) -> WatchlistEntry | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -24,13 +23,14 @@ from central.access.models import Account, AccountPublic, ApiKey, ApiKeyPublic, 
 from central.access.scope import Scope
 from central.alerts import queries as alert_queries
 from central.alerts.models import AlertDetail, AlertStatus, RegistryHitStatus
-from central.api.deps import PageScopeDep, SessionDep, SettingsDep
+from central.api.deps import PageScopeDep, PortraitsDep, SessionDep, SettingsDep
 from central.api.operations import FIRST_DAY, LAST_DAY
 from central.checkins import queries as checkin_queries
 from central.checkins.rules import CATALOGUE
 from central.db.types import utcnow
 from central.paging import Paging, fetch
 from central.registry.snapshot import DEFAULT_ZONE
+from central.watchlist.portraits import Portraits
 from central.web.i18n import MESSAGES
 from central.web.labels import Names
 from central.web.render import lang_of, render
@@ -48,6 +48,7 @@ def alerts_page(
     session: SessionDep,
     scope: PageScopeDep,
     settings: SettingsDep,
+    portraits: PortraitsDep,
     status: AlertStatus | None = None,
     date_from: Annotated[date | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY)] = None,
     date_to: Annotated[date | None, Query(alias="to", ge=FIRST_DAY, le=LAST_DAY)] = None,
@@ -62,7 +63,7 @@ def alerts_page(
         session, scope, status=status, jurisdiction=None, paging=Paging(limit=50), occurred=occurred,
         escalated=True if escalated else None,
     )  # fmt: skip
-    details = _cards(session, scope, settings.data_dir, [item.alert_id for item in listed.rows])
+    details = _cards(session, scope, portraits, [item.alert_id for item in listed.rows])
     hits = alert_queries.list_registry_hits(session, scope, status=RegistryHitStatus.OPEN, paging=Paging(limit=20))
     if hits.count:  # guards' names shown: a look-up of persons, as through the API
         audit(session, scope, "registry_hit.list", scope.jurisdiction or "*", f"{hits.count} hits (alerts page)")
@@ -81,14 +82,14 @@ def alerts_page(
     return render(request, "alerts.html", scope, context)
 
 
-def _cards(session: Session, scope: Scope, data_dir: Path, alert_ids: list[uuid.UUID]) -> list[AlertDetail]:
+def _cards(session: Session, scope: Scope, portraits: Portraits, alert_ids: list[uuid.UUID]) -> list[AlertDetail]:
     """The alerts as cards: site, watchlist entry, history, and the card holder as registered."""
     cards = []
     for alert_id in alert_ids:
         alert = alert_queries.get_alert(session, scope, alert_id)
         if alert is not None:
             holder = checkin_queries.card_holder(session, alert_id)
-            cards.append(alert_queries.alert_detail(session, alert, data_dir, holder))
+            cards.append(alert_queries.alert_detail(session, alert, portraits, holder))
     return cards
 
 

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from central.access.audit import audit
 from central.access.models import Role
-from central.api.deps import PageScopeDep, SessionDep, SettingsDep
+from central.api.deps import PageScopeDep, PortraitsDep, SessionDep, SettingsDep
 from central.paging import Paging
 from central.watchlist import editor as crud_watchlist
 from central.web.i18n import LANGS
@@ -84,12 +84,14 @@ def _translator(lang: str) -> Callable[[str], str]:
 
 
 @router.get("/police/watchlist")
-def watchlist_page(request: Request, session: SessionDep, scope: PageScopeDep, settings: SettingsDep) -> HTMLResponse:
+def watchlist_page(
+    request: Request, session: SessionDep, scope: PageScopeDep, settings: SettingsDep, portraits: PortraitsDep
+) -> HTMLResponse:
     """Entries of the jurisdiction with the forms to change them; the terminals and the push button."""
     if not scope.sees_alerts:
         return forbidden(request, scope)
     # The whole list: the editor works on every entry (status.entries says how many there are).
-    entries = crud_watchlist.entries(session, scope, settings.data_dir, Paging(limit=MAX_EDITOR_ROWS))
+    entries = crud_watchlist.entries(session, scope, portraits, Paging(limit=MAX_EDITOR_ROWS))
     audit(session, scope, "watchlist.list", scope.jurisdiction or "*", f"{entries.count} entries (editor page)")
     lang = lang_of(request)
     w = _translator(lang)

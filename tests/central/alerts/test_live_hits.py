@@ -13,13 +13,14 @@ from central.access.scope import Scope
 from central.alerts.live import AlertHub, _event
 from central.alerts.models import RegistryHit, RegistryHitPublic
 from central.db.types import utcnow
+from central.watchlist.portraits import FilePortraits
 
 WANGJING = Scope(actor="police", role=Role.POLICE, jurisdiction="110105-WJ")
 ELSEWHERE = Scope(actor="police-other", role=Role.POLICE, jurisdiction="110106-XX")
 
 
 def test_a_new_hit_is_sent_once_and_only_where_it_belongs(engine: Engine, tmp_path: Path) -> None:
-    hub = AlertHub(engine, tmp_path)
+    hub = AlertHub(engine, FilePortraits(tmp_path))
     hub.subscribe(WANGJING)  # the hub looks only while someone listens, from then on
     before = utcnow() - timedelta(seconds=1)
     with Session(engine) as session:

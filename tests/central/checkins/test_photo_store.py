@@ -17,6 +17,7 @@ from central.app import create_app
 from central.checkins.photo_store import PhotoBackend, photo_store
 from central.checkins.store import record_event
 from central.config import AccessSettings, CentralSettings, RetentionSettings
+from tests.central.watchlist.test_editor import face
 from tests.fixtures.central import add_terminal, make_event
 
 KEY = "photos/2026/03/02/0b0e8a4c-6e0c-4e55-9d0b-3b1d2f3c4d5e.jpg"
@@ -74,3 +75,27 @@ def test_a_photo_stored_by_one_worker_is_served_by_another_from_the_database(
             assert on_b.content == jpeg
         else:
             assert on_b.status_code == 404  # files: only the host that wrote it has it
+
+
+@pytest.mark.postgres
+def test_a_wanted_persons_photo_saved_by_one_worker_is_served_by_another_from_the_database(
+    workers: dict[str, TestClient],
+) -> None:
+    """The editor on worker A keeps the entry's photo; worker B shows it only when photos are in the database."""
+    for backend in ("files", "database"):
+        body = {"name_zh": f"跨主机{backend}", "jurisdiction": "110105-WJ", "photos": [face(5, 1)]}
+        added = workers[f"A-{backend}"].post("/api/watchlist", json=body)
+        assert added.status_code == 201, added.text
+        entry = added.json()["entry"]
+        photo = workers[f"A-{backend}"].get(f"/api/watchlist/{entry['id']}/photo")
+        assert (photo.status_code, photo.content[:2]) == (200, b"\xff\xd8")
+        on_b = workers[f"B-{backend}"].get(f"/api/watchlist/{entry['id']}")
+        if backend == "database":
+            assert on_b.json()["photo_url"] == f"/api/watchlist/{entry['id']}/photo"
+            assert workers[f"B-{backend}"].get(f"/api/watchlist/{entry['id']}/photo").content == photo.content
+        else:
+            assert on_b.json()["photo_url"] is None  # files: only the host that saved it has it
+            assert workers[f"B-{backend}"].get(f"/api/watchlist/{entry['id']}/photo").status_code == 404
+        if backend == "database":  # removed through B: gone for A too
+            assert workers[f"B-{backend}"].delete(f"/api/watchlist/{entry['id']}").status_code == 200
+            assert workers[f"A-{backend}"].get(f"/api/watchlist/{entry['id']}/photo").status_code == 404
