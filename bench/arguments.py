@@ -78,6 +78,9 @@ def ingest(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--photos", choices=["both", "with", "without"], default="both")
     parser.add_argument("--photo-store", choices=["files", "database"], default="files", help="central's photo store")
     parser.add_argument(
+        "--workers", default="1", help="central processes sharing the subscription, comma-separated (e.g. 1,2)"
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("GUARDPOST_TEST_PG", DEFAULT_PG),
         help="PostgreSQL server to create a throw-away database on (default: $GUARDPOST_TEST_PG or %(default)s)",

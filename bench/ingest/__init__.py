@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import logging
 import multiprocessing as mp
+import os
 import re
 import shutil
 import socket
@@ -25,7 +26,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event as MpEvent
 from pathlib import Path
@@ -54,26 +55,54 @@ max_packet_size 8388608
 """
 
 
+def _worker_counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        counts = []
+    if not counts or min(counts) < 1:
+        raise ConfigError(f"--workers 应为正整数列表 / --workers takes positive whole numbers, e.g. 1,2: {text!r}")
+    return counts
+
+
 def run(args: argparse.Namespace) -> list[dict[str, object]]:
+    workers = _worker_counts(args.workers)
     _check_services(args.database_url)
     logging.getLogger("central").setLevel(logging.WARNING)
     variants = {"both": [False, True], "with": [True], "without": [False]}[args.photos]
+    rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="gp-bench-ingest-") as tmp, _Broker(Path(tmp)) as broker:
         fleet = Fleet(broker.port, [f"BENCH-{i:03d}" for i in range(args.terminals)], args.window)
         try:
             raw = {photo: _raw_rate(broker.port, fleet, args.events, photo) for photo in variants}
-            store = args.photo_store
-            with _database(args.database_url, fleet.terminal_ids) as url, _Central(url, broker.port, Path(tmp), store):
-                rows = [_row(photo, raw[photo], _end_to_end(fleet, args.events, photo), args) for photo in variants]
+            with _database(args.database_url, fleet.terminal_ids) as url:
+                for count in workers:
+                    # The workers of one host share its data folder, as deployed; each has its own connection.
+                    with ExitStack() as centrals:
+                        for _ in range(count):
+                            centrals.enter_context(_Central(url, broker.port, Path(tmp), args.photo_store))
+                        for photo in variants:
+                            rows.append(_row(photo, raw[photo], _end_to_end(fleet, args.events, photo), args, count))
+                _speedups(rows)
         finally:
             fleet.close()
     return rows
 
 
-def _row(photo: bool, raw: float, e2e: dict[str, float], args: argparse.Namespace) -> dict[str, object]:
+def _speedups(rows: list[dict[str, object]]) -> None:
+    """Each row's rate over the one-worker rate of the same photos, when one worker was measured."""
+    single = {row["photos"]: float(str(row["central_events_per_s"])) for row in rows if row["workers"] == 1}
+    for row in rows:
+        base = single.get(row["photos"])
+        row["speedup"] = round(float(str(row["central_events_per_s"])) / base, 2) if base else None
+
+
+def _row(photo: bool, raw: float, e2e: dict[str, float], args: argparse.Namespace, workers: int) -> dict[str, object]:
     return {
         "photos": "with" if photo else "without",
         "photo_store": args.photo_store,
+        "workers": workers,
+        "cores": os.cpu_count(),
         "terminals": args.terminals,
         "events": args.events,
         "event_bytes": int(e2e["bytes"]),
