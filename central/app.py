@@ -52,6 +52,7 @@ from central.api import (
     watchlist,
 )
 from central.api import auth as auth_routes
+from central.api import webhooks as webhooks_api
 from central.api.deps import LoginRequired, PasswordChangeRequired, csrf_protect, require_admin
 from central.api.errors import error_json, field_errors, http_json, invalid_request, is_api
 from central.api.headers import SecurityHeaders
@@ -153,7 +154,7 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
     request body limits, security headers, and the trusted reverse proxies' forwarded headers."""
     app.state.metrics = Metrics()
     modules = (health, operations, board, police, terminals, watchlist, auth_routes, coverage, exports, metrics,
-               compliance, reports, cases, attendance_requests)  # fmt: skip
+               compliance, reports, cases, attendance_requests, webhooks_api)  # fmt: skip
     for module in modules:
         app.include_router(module.router, responses=REFUSALS)
     # The registry API is the administrator's: ID numbers in clear, writes.
