@@ -1,7 +1,8 @@
 """Police systems' webhooks: one URL and secret per jurisdiction, and the stored queue of what each is sent.
 
 A delivery is queued once per alert and jurisdiction, with the message as it
-was when queued, and stays until the receiver answered 2xx: a restart, a
+was when queued; when the alert is escalated its message is replaced and sent
+again (the same ``alert_id``: the receiver keeps the latest). It stays until the receiver answered 2xx: a restart, a
 worker's death or the receiver's outage loses nothing (``central.alerts.webhooks``).
 """
 
@@ -38,3 +39,5 @@ class WebhookDelivery(SQLModel, table=True):
     delivered_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
     last_error: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    # The body says the alert was escalated (nobody acknowledged it in time): sent again when it becomes so.
+    escalated: bool = False

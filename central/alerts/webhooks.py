@@ -130,8 +130,31 @@ def enqueue(session: Session, public_url: str | None, limit: int = 500) -> int:
         message = police_message(session, alert, public_url)
         if message is None:  # suppressed: no message is due
             continue
+        escalated = alert.escalated_at is not None
         session.add(WebhookDelivery(alert_id=alert.alert_id, jurisdiction=alert.jurisdiction,
-                                    body=message.model_dump_json()))  # fmt: skip
+                                    body=message.model_dump_json(), escalated=escalated))  # fmt: skip
+        count += 1
+    session.commit()
+    return count + _requeue_escalated(session, public_url, limit)
+
+
+def _requeue_escalated(session: Session, public_url: str | None, limit: int) -> int:
+    """Send again, as escalated, each queued alert escalated since (the same alert id: the receiver replaces it)."""
+    query = (
+        select(WebhookDelivery, Alert)
+        .join(Alert, col(Alert.alert_id) == col(WebhookDelivery.alert_id))
+        .where(col(Alert.escalated_at).is_not(None), col(WebhookDelivery.escalated).is_(False))
+        .limit(limit)
+    )
+    count = 0
+    for delivery, alert in session.exec(query).all():
+        message = police_message(session, alert, public_url)
+        if message is None:
+            continue
+        delivery.body, delivery.escalated = message.model_dump_json(), True
+        delivery.delivered_at, delivery.attempts, delivery.last_error = None, 0, ""
+        delivery.next_attempt_at = utcnow()
+        session.add(delivery)
         count += 1
     session.commit()
     return count

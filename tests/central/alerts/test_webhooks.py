@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from central.alerts import webhooks
+from central.alerts.escalation import escalate_overdue
 from central.alerts.webhook_models import WebhookDelivery
 from central.app import create_app
 from central.checkins.store import record_event
@@ -168,3 +169,31 @@ def test_the_queue_outlives_a_receivers_outage_and_the_leading_worker_sends_it(
     (delivered,) = _deliveries(sqlite_engine)
     assert delivered.delivered_at is not None
     assert delivered.attempts == 2
+
+
+def test_an_alert_escalated_after_delivery_is_sent_again_as_escalated(
+    engine: Engine, receiver: Receiver, tmp_path: Path
+) -> None:
+    with Session(engine) as session:
+        webhooks.configure(session, JURISDICTION, receiver.url, SECRET)
+    alert_id = _alert(engine, tmp_path)
+    retry = webhooks.Retry(timeout_s=5, base_s=30, max_s=600)
+    assert webhooks.one_round(engine, None, retry) == (1, 0)
+    first = json.loads(receiver.next().body)
+    assert first["escalated_at"] is None
+    assert webhooks.one_round(engine, None, retry) == (0, 0)  # delivered: nothing more
+
+    with Session(engine) as session:  # nobody acknowledged it in time
+        (escalation,) = escalate_overdue(session, timedelta(minutes=5), now=utcnow() + timedelta(minutes=6))
+    assert escalation.alert_id == alert_id
+
+    assert webhooks.one_round(engine, None, retry) == (1, 0)
+    again = receiver.next()
+    assert again.headers["X-Guardpost-Alert-Id"] == str(alert_id)  # the same alert: the receiver replaces it
+    assert json.loads(again.body)["escalated_at"] is not None
+    assert verify(SECRET, again.headers["X-Guardpost-Timestamp"], again.headers["X-Guardpost-Signature"], again.body)
+    (delivery,) = _deliveries(engine)
+    assert delivery.escalated
+    assert delivery.delivered_at is not None
+    assert webhooks.one_round(engine, None, retry) == (0, 0)  # escalated once, sent once more
+    assert receiver.got.empty()
