@@ -46,17 +46,21 @@ def _rule(code: str) -> str:
         zh, en = zh.replace("将于 {due} 到期", "即将到期"), en.replace(" ends on {due}", " ending")
     else:
         return code
-    return f"{zh} / {en} ({code})"
+    return f"{zh} / {en}"  # words, as people read the report (the code is the page's tooltip, not its text)
 
 
 def report_rows(session: Session, report: MonthlyReport) -> list[Row]:
-    ids = [c for c in report.violations_by_company if c]
+    ids = [c for c in (*report.violations_by_company, report.company_id) if c]
     names = dict(session.exec(select(Company.id, Company.name_zh).where(col(Company.id).in_(ids))).all())
     scope = report.jurisdiction or "全部 / all"
     rows: list[Row] = [
         ("范围 / scope", "月份 / month", f"{report.first:%Y-%m}"),
         ("范围 / scope", "辖区 / jurisdiction", scope),
-        ("范围 / scope", "单位 / company", report.company_id or "全部 / all"),
+        (
+            "范围 / scope",
+            "单位 / company",
+            names.get(report.company_id, report.company_id) if report.company_id else "全部 / all",
+        ),
         ("范围 / scope", "场所数 / sites", report.sites),
         ("保安员 / guards", "排班人数 / rostered", report.guards_rostered),
         ("保安员 / guards", "在岗人数 / on duty", report.guards_on_duty),
@@ -71,7 +75,7 @@ def report_rows(session: Session, report: MonthlyReport) -> list[Row]:
     for code, count in sorted(report.violations_by_code.items(), key=lambda item: (-item[1], item[0])):
         rows.append(("违规·按规则 / violations by rule", _rule(code), count))
     for company, count in sorted(report.violations_by_company.items(), key=lambda item: (-item[1], item[0])):
-        shown = f"{names.get(company, company)} ({company})" if company else "无登记单位 / no employer"
+        shown = names.get(company, company) if company else "无登记单位 / no employer"
         rows.append(("违规·按单位 / violations by company", shown, count))
     if report.alerts_by_status is not None:
         rows.append(("比中告警 / wanted-person alerts", "合计 / total", sum(report.alerts_by_status.values())))

@@ -14,6 +14,7 @@ from central.access.models import Role
 from central.api.deps import PageScopeDep, SessionDep
 from central.api.reports import report_for
 from central.db.types import utcnow
+from central.registry.queries import display_names
 from central.registry.snapshot import local_date
 from central.web.render import render
 
@@ -36,6 +37,7 @@ def monthly_page(
         "month": shown,
         "jurisdiction": jurisdiction_shown,
         "company_id": company_id,
+        "company_name": display_names(session, company_ids=[company_id]).get(company_id or "", company_id),
         "sections": [(name, list(items)) for name, items in groupby(rows, key=lambda row: row[0])],
         "query": query,
         "may_choose_jurisdiction": scope.role is Role.ADMIN,

@@ -17,7 +17,7 @@ from central.checkins.store import record_event
 from tests.fixtures.central import add_terminal, make_event
 from tests.fixtures.tenants import logged_in
 
-REVOKED = "保安员证已被吊销，不得上岗 / Guard's security guard certificate has been revoked (CERT_REVOKED)"
+REVOKED = "保安员证已被吊销，不得上岗 / Guard's security guard certificate has been revoked"
 
 
 @pytest.fixture

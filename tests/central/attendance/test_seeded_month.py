@@ -143,7 +143,7 @@ def test_the_report_command_writes_the_month_as_xlsx(
     values = {(row[0], row[1]): row[2] for row in sheet.iter_rows(values_only=True)}
     assert values[("保安员 / guards", "持证率 / certificate rate")] == "99.4%"
     assert values[("考勤 / attendance", "刷卡次数 / check-ins")] == seeded.taps_in_month
-    revoked = "保安员证已被吊销，不得上岗 / Guard's security guard certificate has been revoked (CERT_REVOKED)"
+    revoked = "保安员证已被吊销，不得上岗 / Guard's security guard certificate has been revoked"
     assert values[("违规·按规则 / violations by rule", revoked)] == seeded.violations_by_code["CERT_REVOKED"]
     assert values[("月末登记核查 / registry check on 2026-03-31", revoked)] == 3  # three guards still rostered
 

@@ -160,12 +160,15 @@ def test_alert_reaches_the_police_page_within_two_seconds(live: Live, browser: w
 
 
 # Every page a role has, as the role sees it: none may show a rule, face or fingerprint code, or a site or company id.
+FIRM_AND_COMPANY = ("/attendance/requests", "/rosters", "/cases", "/reports/monthly", "/terminals")
 PAGES_BY_ROLE = {
-    "jinxiu": ("/board", "/calendar", "/attendance?site_id=S1", "/violations", "/guards", "/coverage"),
-    "pingan": ("/board", "/calendar?site_id=S2", "/attendance?site_id=S2", "/violations", "/guards", "/coverage"),
-    "police": ("/police/violations", "/police/alerts", "/coverage"),
+    "jinxiu": ("/board", "/calendar", "/attendance?site_id=S1", "/violations", "/guards", "/coverage")
+    + (*FIRM_AND_COMPANY, "/rosters?site_id=S1"),
+    "pingan": ("/board", "/calendar?site_id=S2", "/attendance?site_id=S2", "/violations", "/guards", "/coverage")
+    + (*FIRM_AND_COMPANY, "/rosters?site_id=S2", "/attendance/requests/new?site_id=S2&guard_id=G4"),
+    "police": ("/police/violations", "/police/alerts", "/coverage", "/cases", "/reports/monthly", "/police/watchlist"),
     "admin": ("/board", "/attendance?site_id=S2", "/violations", "/guards", "/coverage", "/police/violations")
-    + ("/admin",),
+    + ("/admin", "/admin/audit", "/admin/webhooks", "/admin/import", "/attendance/requests"),
 }
 
 
@@ -181,7 +184,8 @@ def _visible_text(driver: webdriver.Chrome) -> str:
     return str(
         driver.execute_script(
             "var b = document.body.cloneNode(true);"
-            "b.querySelectorAll('#audit-table td.detail').forEach(function (e) { e.remove(); });"
+            "b.querySelectorAll('#audit-table td.detail, #audit-table td.target')"
+            ".forEach(function (e) { e.remove(); });"
             "document.documentElement.appendChild(b); var text = b.innerText; b.remove(); return text;"
         )
     )
