@@ -10,6 +10,7 @@ from sqlmodel import col, or_, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from central.access.models import AuditEntry
+from central.db.text_search import contains, same_ignoring_case
 
 EXPORT_MAX_ROWS = 100_000  # an export beyond this is refused: narrow the filter
 
@@ -32,10 +33,9 @@ class AuditFilter:
             refined = col(AuditEntry.action).startswith(f"{self.action}.", autoescape=True)
             query = query.where(or_(AuditEntry.action == self.action, refined))
         if self.actor:
-            query = query.where(col(AuditEntry.actor).ilike(self.actor.replace("%", r"\%").replace("_", r"\_")))
+            query = query.where(same_ignoring_case(col(AuditEntry.actor), self.actor))
         if self.target:
-            escaped = self.target.replace("%", r"\%").replace("_", r"\_")
-            query = query.where(col(AuditEntry.target).ilike(f"%{escaped}%"))
+            query = query.where(contains(col(AuditEntry.target), self.target))
         tz = ZoneInfo(zone)
         if self.first is not None:
             query = query.where(col(AuditEntry.at) >= datetime.combine(self.first, time(0), tz))
