@@ -9,7 +9,6 @@ terminals get their new rosters at once (``wake_rosters`` in ``central.app``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 from datetime import date, time
 from typing import Annotated, Any, TypeVar
 
@@ -95,37 +94,15 @@ class GuardOut(BaseModel):
     name_en: str
 
 
-class CellOut(BaseModel):
-    assignment_id: int
-    shift_id: int
-    name_zh: str
-    name_en: str
-    starts: time
-    ends: time
-    overnight: bool
-
-
-class WeekRowOut(BaseModel):
-    guard_id: str
-    name_zh: str
-    name_en: str
-    days: list[list[CellOut]]  # Monday to Sunday
-
-
 class WeekOut(BaseModel):
     site_id: str
     monday: date
     days: list[date]
-    rows: list[WeekRowOut]
+    rows: list[roster_week.WeekRow]  # the domain's rows as they are: a guard, and Monday to Sunday's shifts
 
 
 def week_out(found: roster_week.Week) -> WeekOut:
-    rows = [
-        WeekRowOut(guard_id=r.guard_id, name_zh=r.name_zh, name_en=r.name_en,
-                   days=[[CellOut(**asdict(c)) for c in cells] for cells in r.days])
-        for r in found.rows
-    ]  # fmt: skip
-    return WeekOut(site_id=found.site.id, monday=found.monday, days=found.days, rows=rows)
+    return WeekOut(site_id=found.site.id, monday=found.monday, days=found.days, rows=found.rows)
 
 
 def shift_out(shift: Shift) -> ShiftOut:
