@@ -123,6 +123,14 @@ def public(session: Session, scope: Scope, case: Case, today: date, *, steps: bo
     )
 
 
+def opened(session: Session, case: Case, actor: str, role: str, note: str) -> Case:
+    """Add ``case`` with its opening step (who, as what, why); flushed, not committed."""
+    session.add(case)
+    session.flush()
+    session.add(CaseStep(case_id=case.id or 0, action=CaseAction.OPEN, actor=actor, role=role, note=note.strip()))
+    return case
+
+
 def open_case(session: Session, scope: Scope, violation_id: int, note: str) -> Case:
     """Open the case of a violation ``scope`` may see (the regulator only); one case per violation."""
     if not _regulator(scope):
@@ -142,10 +150,7 @@ def open_case(session: Session, scope: Scope, violation_id: int, note: str) -> C
         violation_id=violation_id, code=violation.code, reason_zh=violation.reason_zh, reason_en=violation.reason_en,
         company_id=checkin.employer_id, site_id=site.id, guard_id=checkin.guard_id, jurisdiction=site.jurisdiction,
     )  # fmt: skip
-    session.add(case)
-    session.flush()
-    session.add(CaseStep(case_id=case.id or 0, action=CaseAction.OPEN, actor=scope.actor, role=scope.role.value,
-                         note=note.strip()))  # fmt: skip
+    opened(session, case, scope.actor, scope.role.value, note)
     session.commit()
     session.refresh(case)
     return case

@@ -19,7 +19,8 @@ from sqlmodel import Session, col, or_, select
 
 from central.access.models import Role
 from central.access.scope import Scope
-from central.cases.models import Case, CaseAction, CaseStatus, CaseStep
+from central.cases.models import Case, CaseStatus
+from central.cases.workflow import opened
 from central.compliance.check import Finding
 from central.compliance.models import Reminder
 from central.registry.models import ServiceContract, Site
@@ -49,12 +50,8 @@ def _open_case(session: Session, finding: Finding, key: str) -> int | None:
         finding_key=key, code=finding.code, reason_zh=finding.reason_zh, reason_en=finding.reason_en,
         company_id=finding.company_id, site_id=site.id, guard_id=finding.guard_id, jurisdiction=site.jurisdiction,
     )  # fmt: skip
-    session.add(case)
-    session.flush()
-    note = f"登记核查发现 / found by the registry check: {finding.article}".strip()
-    session.add(CaseStep(case_id=case.id or 0, action=CaseAction.OPEN, actor=SYSTEM, role=SYSTEM,
-                         note=note))  # fmt: skip
-    return case.id
+    note = f"登记核查发现 / found by the registry check: {finding.article}"
+    return opened(session, case, SYSTEM, SYSTEM, note).id
 
 
 def _remind(session: Session, finding: Finding, key: str) -> int | None:
