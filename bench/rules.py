@@ -172,15 +172,15 @@ def _measure_ingest(engine: Engine, events: list[CheckinEvent], data_dir: Path) 
     """Events per second through record_event, and the shares of time in snapshots and in rules."""
     namespace = vars(store)  # the names record_event calls, swapped for timed wrappers
     original = dict(namespace)
-    snap, rules = _Timed(namespace["build_snapshot"]), _Timed(namespace["evaluate"])
-    namespace.update(build_snapshot=snap, evaluate=rules)
+    snap, rules = _Timed(namespace["build_snapshots"]), _Timed(namespace["evaluate"])
+    namespace.update(build_snapshots=snap, evaluate=rules)
     try:
         started = time.perf_counter()
         for event in events:
             store.record_event(engine, event, data_dir=data_dir, default_jurisdiction="110105-WJ")
         total = time.perf_counter() - started
     finally:
-        namespace.update(build_snapshot=original["build_snapshot"], evaluate=original["evaluate"])
+        namespace.update(build_snapshots=original["build_snapshots"], evaluate=original["evaluate"])
     return len(events) / total, snap.seconds / total, rules.seconds / total
 
 

@@ -39,8 +39,7 @@ from bench.ingest.fleet import Fleet, event_template
 from central.config import CentralSettings
 from central.db.engine import make_engine
 from central.db.sealing import DEMO_CIPHER
-from central.demo.seed import seed_demo_registry
-from central.registry.models import Terminal
+from central.demo.month import card_of, seed_registry, site_ids
 from central.schema import create_db
 from protocol.errors import ConfigError
 from protocol.mqtt import MqttSettings, create_client
@@ -53,6 +52,8 @@ max_inflight_messages 100
 max_queued_messages 20000
 max_packet_size 8388608
 """
+# Cards each terminal taps in turn: a full batch (500 events over 10 terminals) holds no card twice.
+GUARDS_PER_SITE = 50
 
 
 def _worker_counts(text: str) -> list[int]:
@@ -72,10 +73,10 @@ def run(args: argparse.Namespace) -> list[dict[str, object]]:
     variants = {"both": [False, True], "with": [True], "without": [False]}[args.photos]
     rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="gp-bench-ingest-") as tmp, _Broker(Path(tmp)) as broker:
-        fleet = Fleet(broker.port, [f"BENCH-{i:03d}" for i in range(args.terminals)], args.window)
+        fleet = Fleet(broker.port, _cards(args.terminals), args.window)
         try:
             raw = {photo: _raw_rate(broker.port, fleet, args.events, photo) for photo in variants}
-            with _database(args.database_url, fleet.terminal_ids) as url:
+            with _database(args.database_url, args.terminals) as url:
                 for count in workers:
                     # The workers of one host share its data folder, as deployed; each has its own connection.
                     with ExitStack() as centrals:
@@ -215,16 +216,19 @@ class _Broker:
             self._process.wait(10)
 
 
+def _cards(terminals: int) -> dict[str, list[str]]:
+    """Each site's terminal and its guards' cards (``central.demo.month``'s registry, one site per terminal)."""
+    return {f"MT-{site}": [card_of(i, k) for k in range(GUARDS_PER_SITE)] for i, site in enumerate(site_ids(terminals))}
+
+
 @contextmanager
-def _database(server_url: str, terminal_ids: list[str]) -> Iterator[str]:
-    """A throw-away PostgreSQL database with the demo registry and the fleet's terminals at site S2."""
+def _database(server_url: str, terminals: int) -> Iterator[str]:
+    """A throw-away PostgreSQL database with a site, its terminal and its guards for each simulated terminal."""
     with throwaway(server_url) as url:
         engine = make_engine(url, id_cipher=DEMO_CIPHER)  # synthetic registry: the demo's key
         create_db(engine)
         with Session(engine) as session:
-            seed_demo_registry(session)
-            session.add_all(Terminal(id=t, site_id="S2", post_name_zh="基准") for t in terminal_ids)
-            session.commit()
+            seed_registry(session, sites=terminals, guards_per_site=GUARDS_PER_SITE)
         engine.dispose()
         yield url
 

@@ -1,8 +1,10 @@
 """Simulated terminals for the ingest benchmark: a paho client each, windowed like the uplink.
 
-Events are one template (with or without a photo) whose id, seq and terminal
-are replaced per event, so that generating load costs next to nothing beside
-what is measured.
+Events are one template (with or without a photo) whose id, seq, terminal and
+card are replaced per event, so that generating load costs next to nothing
+beside what is measured. Each terminal taps the cards of its own site's guards
+in turn: a batch holds as many card holders as a shift change does, so central
+looks each one up as it would in production.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from protocol.mqtt import MqttSettings, create_client
 from protocol.topics import event_topic, receipt_topic
 
 _ID, _SEQ, _TERMINAL = "00000000-0000-4000-8000-000000000000", 987654321, "TEMPLATE-TERMINAL"
+_CARD = "0BADCAFE"  # a placeholder uid, replaced by a guard's card per event
 
 
 def event_template(photo: bool) -> bytes:
@@ -27,6 +30,7 @@ def event_template(photo: bool) -> bytes:
         _TERMINAL,
         seq=_SEQ,
         event_id=uuid.UUID(_ID),
+        card_uid=_CARD,
         with_photo=photo,
         photo=camera_sized_photo() if photo else None,
     )
@@ -36,8 +40,9 @@ def event_template(photo: bool) -> bytes:
 class _SimTerminal:
     """One simulated terminal: a paho client keeping at most ``window`` events unconfirmed."""
 
-    def __init__(self, port: int, terminal_id: str, window: int) -> None:
+    def __init__(self, port: int, terminal_id: str, cards: list[str], window: int) -> None:
         self.terminal_id, self._window, self._seq = terminal_id, window, 0
+        self._cards = [f'"{uid}"'.encode() for uid in cards]
         self._changed = threading.Condition()
         self._unreceipted: dict[uuid.UUID, float] = {}
         self._unacked = 0
@@ -82,6 +87,7 @@ class _SimTerminal:
                 template.replace(_ID.encode(), str(event_id).encode(), 1)
                 .replace(b'"seq":%d' % _SEQ, b'"seq":%d' % self._seq, 1)
                 .replace(_TERMINAL.encode(), terminal, 1)
+                .replace(b'"%s"' % _CARD.encode(), self._cards[self._seq % len(self._cards)], 1)
             )
             with self._changed:
                 self._changed.wait_for(lambda: pending() < self._window)
@@ -97,9 +103,10 @@ class _SimTerminal:
 class Fleet:
     """The simulated terminals of a run; each sends from its own thread."""
 
-    def __init__(self, port: int, terminal_ids: list[str], window: int) -> None:
-        self.terminal_ids = terminal_ids
-        self._terminals = [_SimTerminal(port, t, window) for t in terminal_ids]
+    def __init__(self, port: int, cards: dict[str, list[str]], window: int) -> None:
+        """``cards``: each terminal's id and the card uids its events carry in turn."""
+        self.terminal_ids = list(cards)
+        self._terminals = [_SimTerminal(port, t, uids, window) for t, uids in cards.items()]
 
     def run_receipted(self, template: bytes, total: int) -> tuple[float, list[float]]:
         """Seconds from the first publish to the last receipt, and each event's latency."""

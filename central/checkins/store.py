@@ -36,8 +36,8 @@ from central.checkins.photos import photo_relpath
 from central.checkins.rules import RuleViolation, evaluate
 from central.db.sealing import IdCipher, cipher_for
 from central.db.types import utcnow
-from central.registry.models import Site, Terminal
-from central.registry.snapshot import DEFAULT_ZONE, RegistrySnapshot, build_snapshot, local_date
+from central.registry.models import Terminal
+from central.registry.snapshot import RegistrySnapshot, build_snapshots
 from protocol import topics
 from protocol.checkin import CardKind, CheckinEvent
 from protocol.messages import PoliceAlert
@@ -146,35 +146,6 @@ def _insert_checkins_pg(session: Session, rows: list[dict[str, Any]]) -> set[UUI
     return {UUID(str(event_id)) for event_id in session.execute(stmt, {"rows": batch}).scalars()}
 
 
-class _Snapshots:
-    """Registry snapshots within one transaction, shared by the events of one card on one local day.
-
-    ``build_snapshot`` depends only on the terminal, the card and the event's
-    local day at the site, so that is the key. The site's time zone is kept per
-    terminal here: the session's identity map holds rows only weakly, so a
-    ``session.get`` per event would query again.
-    """
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
-        self._zones: dict[str, str] = {}
-        self._cache: dict[tuple[str, str, str, object], RegistrySnapshot] = {}
-
-    def _zone(self, terminal_id: str) -> str:
-        if terminal_id not in self._zones:
-            terminal = self._session.get(Terminal, terminal_id)
-            site = self._session.get(Site, terminal.site_id) if terminal is not None else None
-            self._zones[terminal_id] = site.timezone if site else DEFAULT_ZONE
-        return self._zones[terminal_id]
-
-    def __call__(self, event: CheckinEvent) -> RegistrySnapshot:
-        day = local_date(event.occurred_at, self._zone(event.terminal_id))
-        key = (event.terminal_id, event.card.kind.value, event.card.uid, day)
-        if key not in self._cache:
-            self._cache[key] = build_snapshot(self._session, event)
-        return self._cache[key]
-
-
 def _store_photos(store: PhotoStore, events: list[CheckinEvent], session: Session) -> dict[UUID, str | None]:
     """Keep the batch's photos durably, together; event id -> its key (``Checkin.photo_path``)."""
     photos = {
@@ -251,17 +222,17 @@ def record_events(
                 session.add(_conflict_letter(event, stored[event.event_id]))
         fresh = [e for e in unique if e.event_id not in stored]  # a copy of a stored event writes no photo
         photos = _store_photos(photo_store or FilePhotoStore(data_dir), fresh, session)
-        snapshot = _Snapshots(session)
+        snapshots = dict(zip([e.event_id for e in fresh], build_snapshots(session, fresh), strict=True))
         dialect = session.get_bind().dialect
         cipher = functools.partial(cipher_for, dialect)  # asked for only when an event carries an ID number
-        rows = [_checkin_row(event, snapshot(event), photos[event.event_id], cipher) for event in fresh]
+        rows = [_checkin_row(event, snapshots[event.event_id], photos[event.event_id], cipher) for event in fresh]
         added = _insert_checkins(session, rows) if rows else set()
         new_rows = {row["event_id"]: row for row in rows if row["event_id"] in added}
         wanted = _wanted(session, new_rows, fresh)
         for event in fresh:
             if event.event_id not in added:
                 continue
-            found = evaluate(event, snapshot(event))
+            found = evaluate(event, snapshots[event.event_id])
             skew = clock_violation(event, received_at, clock_margin_s)
             if skew is not None:
                 found.append(skew)
@@ -269,7 +240,7 @@ def record_events(
             row = new_rows[event.event_id]
             session.add_all(_violation_rows(row, found))
             on_list = wanted.of(row["guard_id"], row["card_id_number_hash"])
-            alert = new_alert(session, event, snapshot(event), default_jurisdiction, on_list)
+            alert = new_alert(session, event, snapshots[event.event_id], default_jurisdiction, on_list)
             if alert is not None:
                 session.add(alert)
                 alerts[event.event_id] = alert

@@ -96,7 +96,8 @@ class SeededMonth:
     violations_by_company: Counter[str] = field(default_factory=Counter)  # the guard's employer
 
 
-def _site_ids(sites: int) -> list[str]:
+def site_ids(sites: int) -> list[str]:
+    """The month's site ids, MS00 onwards; site i's terminal is ``MT-<id>``."""
     return [f"MS{i:02d}" for i in range(sites)]
 
 
@@ -132,10 +133,10 @@ def seed_registry(session: Session, sites: int = 50, guards_per_site: int = 10) 
             )
         )
     session.flush()
-    for i, sid in enumerate(_site_ids(sites)):
+    for i, sid in enumerate(site_ids(sites)):
         session.add(Site(id=sid, name_zh=f"大厦{i}", kind=SiteKind.OFFICE, region="110105", jurisdiction="110105-WJ"))
     session.flush()
-    for i, sid in enumerate(_site_ids(sites)):
+    for i, sid in enumerate(site_ids(sites)):
         session.add(Terminal(id=f"MT-{sid}", site_id=sid))
         for company in (f"MC{i % 5}", ROGUE) if i == sites - 1 else (f"MC{i % 5}",):
             contract = ServiceContract(company_id=company, site_id=sid, valid_from=FIRST, valid_to=date(2027, 12, 31))
@@ -144,7 +145,7 @@ def seed_registry(session: Session, sites: int = 50, guards_per_site: int = 10) 
         session.add(Shift(site_id=sid, name_zh="夜班", name_en="night", starts=time(20), ends=time(8)))
     session.flush()
     shift_ids = {(s.site_id, s.name_en): s.id for s in session.exec(select(Shift)).all()}
-    for i, sid in enumerate(_site_ids(sites)):
+    for i, sid in enumerate(site_ids(sites)):
         for k in range(guards_per_site):
             _add_guard(session, i, sid, k, guards_per_site, sites, shift_ids)
     session.commit()
@@ -220,7 +221,7 @@ def _plan_duty(
 def plan(sites: int = 50, guards_per_site: int = 10, seed: int = 7) -> tuple[list[Planned], SeededMonth]:
     """Every tap of the month and the ground truth, without touching a database."""
     rng, month, taps = random.Random(seed), SeededMonth(), []  # noqa: S311  (reproducible test data)
-    for i, sid in enumerate(_site_ids(sites)):
+    for i, sid in enumerate(site_ids(sites)):
         for k in range(guards_per_site):
             gid, uid, day_shift = f"MG{i:02d}{k:02d}", card_of(i, k), k < guards_per_site // 2
             for d in range(DAYS):

@@ -6,13 +6,14 @@ certificate, bars, employer licence or filing, cross-region filings and
 service contracts in force that day (``central.registry.credentials`` keeps their
 dates). A certificate revoked tomorrow leaves today's tap in order. The
 ``*_on`` helpers are pure, so that their interval logic is tested without a
-database. A snapshot is two queries (ingest builds one per tap), each reading
-the rows around the tap's day that the ``*_on`` helpers then decide on.
+database. A snapshot is two queries, each reading the rows around the tap's
+day that the ``*_on`` helpers then decide on; ingest reads them for a whole
+batch of taps at once (``build_snapshots``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -36,7 +37,14 @@ from central.registry.models import (
     Terminal,
 )
 from central.registry.roster import Post
-from central.registry.snapshot_queries import guards_side, holder_side, site_side, sites_side, tap_keys
+from central.registry.snapshot_queries import (
+    guards_side,
+    holder_side,
+    holders_side,
+    site_side,
+    sites_side,
+    tap_keys,
+)
 from protocol.checkin import CardKind, CheckinEvent
 
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -212,9 +220,36 @@ def build_snapshot(session: Session, event: CheckinEvent) -> RegistrySnapshot:
     """
     lo, hi = _window(event.occurred_at)
     site_rows = site_side(session, event.terminal_id, lo, hi)
+    return _snapshot(event, site_rows, holder_side(session, event.card.kind, event.card.uid, lo, hi))
+
+
+def build_snapshots(session: Session, events: Sequence[CheckinEvent]) -> list[RegistrySnapshot]:
+    """``build_snapshot`` of each event, in order, with both sides read for many events at once.
+
+    A query or two per side for all the events that share the days around
+    their tap (a batch of live taps: one such window, sometimes two), instead
+    of two per event: a batch of 500 taps of 500 cards reads the registry
+    with three queries, not a thousand.
+    """
+    windows: dict[tuple[date, date], list[int]] = {}
+    for index, event in enumerate(events):
+        windows.setdefault(_window(event.occurred_at), []).append(index)
+    snapshots: dict[int, RegistrySnapshot] = {}
+    for (lo, hi), indexes in windows.items():
+        taps = [events[i] for i in indexes]
+        by_terminal = sites_side(session, sorted({e.terminal_id for e in taps}), lo, hi)
+        by_card = holders_side(session, [(e.card.kind, e.card.uid) for e in taps], lo, hi)
+        for index, event in zip(indexes, taps, strict=True):
+            site_rows = by_terminal.get(event.terminal_id, [])
+            snapshots[index] = _snapshot(event, site_rows, by_card.get((event.card.kind, event.card.uid), []))
+    return [snapshots[index] for index in range(len(events))]
+
+
+def _snapshot(event: CheckinEvent, site_rows: list[Any], holder_rows: list[Any]) -> RegistrySnapshot:
+    """The snapshot of ``event`` from its site-side and holder-side rows (``central.registry.snapshot_queries``)."""
     terminal, site, post = site_rows[0][:3] if site_rows else (None, None, None)
     on = local_date(event.occurred_at, site.timezone if site else DEFAULT_ZONE)
-    holder_rows = _holder_on(holder_side(session, event.card.kind, event.card.uid, lo, hi), on)
+    holder_rows = _holder_on(holder_rows, on)
     contracts = _unique(row[3] for row in site_rows)
     guard = holder_rows[0][0] if holder_rows else None
     guard_info = _guard_info(guard, holder_rows, on) if guard else None
