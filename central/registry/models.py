@@ -16,6 +16,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from central.db.types import SealedIdNumber, UtcDateTime, enum_column, hash_default, track_lookup_hash
+from central.registry.guard_search import index_guards
 from protocol.id_number import check as check_id_number
 
 
@@ -84,6 +85,9 @@ class Guard(SQLModel, table=True):
     @classmethod
     def _valid_id_number(cls, value: str) -> str:
         return check_id_number(value)  # run wherever a guard is validated: import, admin API, seed
+
+
+index_guards(Guard.__table__)  # type: ignore[attr-defined]  # the search's index on PostgreSQL
 
 
 class Card(SQLModel, table=True):

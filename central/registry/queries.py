@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 
 from central.access.models import Role
 from central.access.scope import Scope
-from central.db.text_search import contains
 from central.paging import Paged, Paging, fetch
+from central.registry.guard_search import matching
 from central.registry.local_time import DEFAULT_ZONE
 from central.registry.models import Company, Guard, GuardPublic, ServiceContract, Site, SitePublic
 
@@ -74,9 +74,7 @@ def guard_public(scope: Scope, guard: Guard) -> GuardPublic:
 def list_guards(session: Session, scope: Scope, *, q: str | None, paging: Paging) -> Paged[GuardPublic]:
     query = select(Guard).where(guard_scope(scope))
     if q:
-        query = query.where(
-            contains(col(Guard.id), q) | contains(col(Guard.name_zh), q) | contains(col(Guard.name_en), q)
-        )
+        query = query.where(matching(Guard.__table__, q, session.get_bind().dialect))  # type: ignore[attr-defined]
     return fetch(session, query.order_by(col(Guard.id)), paging).map(lambda guard: guard_public(scope, guard))
 
 
