@@ -65,10 +65,13 @@ def write_photos(data_dir: Path, photos: Iterable[tuple[Path, bytes]]) -> None:
     Raises OSError; then the batch must not be committed.
     """
     dirs: set[Path] = set()
+    made: set[Path] = set()  # a batch's photos share a day's directory or two: each made (or found) once
     pending: list[tuple[Path, bytes]] = []
     for relpath, jpeg in photos:
         target = data_dir / relpath
-        dirs |= _make_dirs(data_dir, target.parent)
+        if target.parent not in made:
+            dirs |= _make_dirs(data_dir, target.parent)
+            made.add(target.parent)
         if not target.exists():
             pending.append((target, jpeg))
     # Concurrent fsyncs share the file system's journal commits; one after another, each waits for its own.
