@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Date, Executable, and_, bindparam, false, func, or_
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col
 
 from central.db.sealing import lookup_hash
@@ -92,6 +93,8 @@ def _holder_query(by: Literal["id_number", "id_numbers", "card", "cards", "guard
             CrossRegionFiling,
             and_(col(CrossRegionFiling.company_id) == col(Company.id), *_overlaps(CrossRegionFiling)),
         )
+        # The rules never read the ID number itself: left sealed (opening it is an AES-GCM decryption a guard).
+        .options(defer(Guard.id_number))  # type: ignore[arg-type]  # SQLModel types the column as str
     )
     if by == "id_number":  # the number is sealed at rest: found by its keyed hash
         return query.outerjoin(CardIssue, false()).where(col(Guard.id_number_hash) == bindparam("key"))
