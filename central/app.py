@@ -92,8 +92,8 @@ from protocol.messages import PoliceAlert
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: CentralSettings, *, engine: Engine | None = None, run_ingest: bool = True) -> FastAPI:
-    """The central app; ``run_ingest=False`` serves the API only (tests, read replicas).
+def create_app(settings: CentralSettings, *, engine: Engine | None = None, run_ingest: bool | None = None) -> FastAPI:
+    """The central app: what ``settings.serve`` names (``run_ingest`` overrides it for the ingest; tests).
 
     Raises IdProtectionError when ``id_protection.key`` is missing or the demo key outside demo mode,
     AccessError for a placeholder bootstrap password outside demo mode.
@@ -115,7 +115,8 @@ def create_app(settings: CentralSettings, *, engine: Engine | None = None, run_i
             access.login_lockout_s,
         )  # fmt: skip
         app.state.engine = db
-        app.state.ingest = Ingest(settings, db, on_alert=_alert_audit(db)) if run_ingest else None
+        ingests = "ingest" in settings.serve if run_ingest is None else run_ingest
+        app.state.ingest = Ingest(settings, db, on_alert=_alert_audit(db)) if ingests else None
         if app.state.ingest is not None:
             app.state.ingest.start()
         try:
@@ -153,6 +154,9 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
     """Routers, pages, static files, the request log and metrics;
     request body limits, security headers, and the trusted reverse proxies' forwarded headers."""
     app.state.metrics = Metrics()
+    if "api" not in settings.serve:  # an ingest-only worker: what its supervisor and Prometheus ask, no more
+        _install_health(app, settings)
+        return
     modules = (health, operations, board, police, terminals, watchlist, auth_routes, coverage, exports, metrics,
                compliance, reports, cases, attendance_requests, webhooks_api)  # fmt: skip
     for module in modules:
@@ -179,12 +183,7 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
         app.include_router(page_module.router)
     app.include_router(roster_pages.router, dependencies=[Depends(wake_rosters)])
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
-    limits = BodyLimits(default=settings.api.max_body_bytes, imports=settings.api.max_import_bytes)
-    app.add_middleware(BodyGuard, limits=limits, role_of=account_role)
-    app.add_middleware(SecurityHeaders)
-    app.add_middleware(RequestLog, metrics=app.state.metrics)
-    if settings.api.trusted_proxies:  # outermost: the request log and the login throttle see the client's address
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.api.trusted_proxies)
+    _install_middleware(app, settings)
 
     async def login_required(request: Request, exc: Exception) -> Response:
         return pages.login_redirect(request.url.path)
@@ -194,6 +193,21 @@ def _install(app: FastAPI, settings: CentralSettings) -> None:
 
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(PasswordChangeRequired, password_change_required)
+
+
+def _install_health(app: FastAPI, settings: CentralSettings) -> None:
+    for module in (health, metrics):
+        app.include_router(module.router, responses=REFUSALS)
+    _install_middleware(app, settings)
+
+
+def _install_middleware(app: FastAPI, settings: CentralSettings) -> None:
+    limits = BodyLimits(default=settings.api.max_body_bytes, imports=settings.api.max_import_bytes)
+    app.add_middleware(BodyGuard, limits=limits, role_of=account_role)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestLog, metrics=app.state.metrics)
+    if settings.api.trusted_proxies:  # outermost: the request log and the login throttle see the client's address
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.api.trusted_proxies)
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
@@ -288,23 +302,26 @@ def _audit_check(engine: Engine) -> Callable[[compliance_schedule.CheckReport], 
 @asynccontextmanager
 async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -> AsyncIterator[None]:
     """The alert hub and the periodic jobs running, for the app's lifetime."""
-    hub = AlertHub(engine, portraits_for(settings.photo_store, settings.data_dir, engine),
-                   holder=checkin_queries.card_holder)  # fmt: skip
-    app.state.alert_hub = hub
-    app.state.checkin_hub = checkins_hub = CheckinHub(engine)
+    tasks = []
+    hub: AlertHub | None = None
+    if "api" in settings.serve:  # the live pages' streams (an ingest-only worker serves none)
+        hub = AlertHub(engine, portraits_for(settings.photo_store, settings.data_dir, engine),
+                       holder=checkin_queries.card_holder)  # fmt: skip
+        app.state.alert_hub = hub
+        app.state.checkin_hub = checkins_hub = CheckinHub(engine)
+        tasks += [
+            asyncio.create_task(hub.run(), name="alert-hub"),
+            asyncio.create_task(checkins_hub.run(), name="board-hub"),
+        ]
     ingest = app.state.ingest
     app.state.metrics.registry.register(
         RecordsCollector(
             engine,
-            lambda: hub.listeners,
+            lambda: hub.listeners if hub is not None else 0,
             lambda: ingest.connected if ingest is not None else None,
             lambda: ingest.verdict_differences if ingest is not None else {},
         )
     )
-    tasks = [
-        asyncio.create_task(hub.run(), name="alert-hub"),
-        asyncio.create_task(checkins_hub.run(), name="board-hub"),
-    ]
     # Periodic jobs run on one worker at a time however many there are (central.db.leader).
     jobs = ("retention", "registry-sweep", "registry-check", "rosters", "police-resend", "police-webhooks")
     leaders = {job: Leadership(engine, job) for job in jobs}

@@ -140,6 +140,10 @@ class ApiSettings(BaseModel):
         return value
 
 
+Served = Literal["api", "ingest"]
+SERVED: tuple[Served, ...] = ("api", "ingest")
+
+
 def _default_client_id() -> str:
     # Stable per host so that a restarted worker resumes its MQTT session.
     return f"guardpost-central-{socket.gethostname()}"[:64]
@@ -163,6 +167,9 @@ class CentralSettings(FileSettings):
     share_group: str = Field(default="central", pattern=r"^[A-Za-z0-9_.-]+$")
     client_id: str = Field(default_factory=_default_client_id, min_length=1, max_length=64)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    # What this worker does: the dashboard and its API, the MQTT ingest, or both (the default). An
+    # ingest-only worker answers /healthz, /readyz and /metrics on api.port and nothing else.
+    serve: list[Served] = Field(default_factory=lambda: list(SERVED), min_length=1)
     # Police alerts from a terminal whose site is unknown still go somewhere watched.
     default_jurisdiction: str = Field(default="unassigned", pattern=r"^[A-Za-z0-9_.-]+$")
     # An event whose time is further than this from when central received it (allowing for its
@@ -189,6 +196,13 @@ class CentralSettings(FileSettings):
     roster: RosterSettings = Field(default_factory=RosterSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     attendance: AttendanceSettings = Field(default_factory=AttendanceSettings)
+
+    @field_validator("serve")
+    @classmethod
+    def _serve_once_each(cls, value: list[Served]) -> list[Served]:
+        if len(set(value)) != len(value):
+            raise ValueError("serve 中每项只写一次 / name each of api and ingest at most once")
+        return value
 
     @property
     def database_url_resolved(self) -> str:
