@@ -6,7 +6,6 @@ idempotency key end to end; ``seq`` orders a terminal's events.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import json
@@ -15,6 +14,7 @@ from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
 
+import pybase64
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 SCHEMA: Literal["guardpost.checkin/1"] = "guardpost.checkin/1"
@@ -95,10 +95,16 @@ class Photo(_Wire):
     # Kept by jpeg() with what it was checked against: 85 kB of base64 is decoded and hashed once.
     _decoded: tuple[str, str, bytes] | None = PrivateAttr(default=None)
 
+    def __eq__(self, other: object) -> bool:  # the fields: whether jpeg() was asked for yet is no difference
+        return isinstance(other, Photo) and self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.__dict__.values()))
+
     @classmethod
     def from_jpeg(cls, jpeg: bytes, width: int, height: int) -> Photo:
         return cls(
-            data_b64=base64.b64encode(jpeg).decode("ascii"),
+            data_b64=pybase64.b64encode(jpeg).decode("ascii"),
             sha256=hashlib.sha256(jpeg).hexdigest(),
             width=width,
             height=height,
@@ -109,9 +115,9 @@ class Photo(_Wire):
         if self._decoded is not None and self._decoded[0] is self.data_b64 and self._decoded[1] == self.sha256:
             return self._decoded[2]  # a model_copy with other data or hash is checked afresh
         try:
-            # strict_mode checks the alphabet and padding in C: b64decode(validate=True) runs a regex over 85 kB first.
-            data = binascii.a2b_base64(self.data_b64.encode("ascii"), strict_mode=True)
-        except (binascii.Error, UnicodeEncodeError) as exc:
+            # SIMD and strict (alphabet and padding): the standard library takes 0.4 ms for a camera's photo.
+            data = pybase64.b64decode(self.data_b64, validate=True)
+        except (binascii.Error, ValueError) as exc:
             raise ProtocolError(f"photo is not valid base64: {exc}") from exc
         if hashlib.sha256(data).hexdigest() != self.sha256:
             raise ProtocolError("photo sha256 does not match its data")
@@ -219,6 +225,19 @@ def parse_event(payload: bytes | bytearray) -> CheckinEvent:
         raise ProtocolError(f"not UTF-8 (byte {exc.start})") from exc
     if "\x00" in text:  # never in JSON text: UTF-16 or -32 passes for UTF-8 until here
         raise ProtocolError("not UTF-8 (NUL bytes: UTF-16 or UTF-32?)")
+    try:  # a valid event read straight from the text (pydantic's own JSON parser, a fifth of the time)
+        event: CheckinEvent | None = CheckinEvent.model_validate_json(text)
+    except ValidationError:
+        event = None
+    if event is None or "schema_" not in event.model_fields_set:  # the schema is named, never assumed
+        event = _explained(text)  # read again the slow way, to say precisely what is wrong
+    if event.photo is not None:
+        event.photo.jpeg()
+    return event
+
+
+def _explained(text: str) -> CheckinEvent:
+    """``text`` parsed step by step: raises UnknownSchemaError or ProtocolError with the reason."""
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -233,6 +252,4 @@ def parse_event(payload: bytes | bytearray) -> CheckinEvent:
     except ValidationError as exc:
         # Without the values: they may be ID numbers, or the whole event with its photo.
         raise ProtocolError(f"invalid event: {exc.errors(include_url=False, include_input=False)}") from exc
-    if event.photo is not None:
-        event.photo.jpeg()
-    return event
+    return event  # valid after all (JSON the fast parser refused, e.g. NaN): as before
