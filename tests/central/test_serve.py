@@ -30,7 +30,7 @@ def _settings(data_dir: Path, port: int, serve: list[str]) -> CentralSettings:
         client_id=f"central-{'-'.join(serve)}-{uuid.uuid4().hex[:8]}",
         access=AccessSettings(demo=True),
         retention=RetentionSettings(purge_enabled=False),
-        serve=serve,  # type: ignore[arg-type]
+        serve=serve,
     )
 
 
