@@ -31,6 +31,7 @@ from central.paging import Paging
 from central.registry import queries as registry_queries
 from central.registry.local_time import local_day_bounds
 from central.reports.monthly import monthly_report
+from central.web.pager import DEFAULT_SIZE
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -63,7 +64,8 @@ def pages(first: date, day: date) -> list[Page]:
 
     def board(session: Session, t: Target) -> int:
         board_module._standing_cache.clear()  # a first load, not the cached verdicts
-        result, _shown = board_of(session, t.scope, None, None, day)
+        # The page's first page of sites (the counts are over all of them).
+        result, _shown = board_of(session, t.scope, None, None, day, Paging(limit=DEFAULT_SIZE))
         return sum(len(b.rows) for b in result.sites)
 
     def attendance_day(session: Session, t: Target) -> int:

@@ -23,6 +23,7 @@ from central.attendance.board import Board, BoardRow, Counts, Presence, boards, 
 from central.attendance.rules import AttendanceRow
 from central.checkins.live import CheckinHub, checkin_events
 from central.errors import found
+from central.paging import Paging
 from central.registry import queries as registry_queries
 from central.registry.models import Site
 
@@ -71,16 +72,22 @@ class BoardPage(BaseModel):
 
 
 def board_of(
-    session: SessionDep, scope: ScopeDep, site_id: str | None, status: str | None, day: date | None
+    session: SessionDep,
+    scope: ScopeDep,
+    site_id: str | None,
+    status: str | None,
+    day: date | None,
+    paging: Paging | None = None,
 ) -> tuple[Board, date]:
-    """The board the page and the API show: every visible site, or the one asked for."""
+    """The board the page and the API show: every visible site, or the one asked for (``paging``: the boards
+    of that page of sites in full, the counts over all)."""
     if site_id:
         sites: list[Site] = [found(registry_queries.get_site(session, scope, site_id), "site")]
     else:
         sites = registry_queries.visible_sites(session, scope)
     shown = day or (today_at(sites[0]) if sites else datetime.now(UTC).date())
     away = [] if site_id else elsewhere(session, scope, sites, shown)
-    return boards(session, scope, sites, shown, datetime.now(UTC), status, away), shown
+    return boards(session, scope, sites, shown, datetime.now(UTC), status, away, paging), shown
 
 
 def _row(r: BoardRow) -> BoardRowPublic:
@@ -112,8 +119,7 @@ def board(
     day: OptionalDateQuery = None,
 ) -> BoardPage:
     """Per site, the day's rostered and tapping guards with where each is now and what is wrong."""
-    result, shown = board_of(session, scope, site_id, status, day)
-    sites = paging.slice(result.sites)
+    result, shown = board_of(session, scope, site_id, status, day, paging)
     data = [
         SiteBoardPublic(
             elsewhere=b.elsewhere,
@@ -123,13 +129,13 @@ def board(
             counts=_counts(b.counts),
             rows=[_row(r) for r in b.rows],
         )
-        for b in sites.rows
+        for b in result.sites
     ]
     return BoardPage(
         day=shown,
         counts=_counts(result.counts),
         data=data,
-        count=sites.count,
+        count=result.count,
         quiet_sites=result.quiet,
         limit=paging.limit,
         offset=paging.offset,

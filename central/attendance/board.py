@@ -25,7 +25,9 @@ from central.attendance.queries import attendance_employer, on_duty_at
 from central.attendance.report import day_report
 from central.attendance.rules import AttendanceRow
 from central.checkins.models import Checkin
+from central.checkins.queries import codes_seen
 from central.checkins.rules import RULES, evaluate_standing
+from central.paging import Paging
 from central.registry.faces import GuardPortrait
 from central.registry.local_time import local_day_bounds
 from central.registry.models import Site, Terminal
@@ -125,9 +127,8 @@ _ORDER = {Presence.MISSING: 0, Presence.ABSENT: 1, Presence.ON_POST: 2, Presence
           Presence.ON_LEAVE: 5}  # fmt: skip
 
 
-def _site_boards(session: Session, scope: Scope, sites: Sequence[Site], day: date, now: datetime) -> list[SiteBoard]:
-    """Each site's board as ``scope`` sees it (missing and absent first, then on post), read for all the sites at
-    once: one report per employer filter, one read of the taps."""
+def _rows(session: Session, scope: Scope, sites: Sequence[Site], day: date) -> dict[str, list[AttendanceRow]]:
+    """Each site's attendance rows as ``scope`` sees them: one report per employer filter for all the sites."""
     by_filter: dict[str | None, list[str]] = defaultdict(list)
     for site in sites:
         by_filter[attendance_employer(scope, site)].append(site.id)
@@ -135,11 +136,64 @@ def _site_boards(session: Session, scope: Scope, sites: Sequence[Site], day: dat
     for employer, site_ids in by_filter.items():
         for row in day_report(session, site_ids, day, employer):
             rows[row.site_id or ""].append(row)
+    return rows
+
+
+_Broke = dict[tuple[str, str | None], set[str]]  # (site id, guard id) -> the rules the day's taps broke
+
+
+def _codes_seen(session: Session, scope: Scope, sites: Sequence[Site], day: date) -> _Broke:
+    """Per site and guard, the rules the day's taps there broke (as ``on_duty_at`` gathers them), read alone:
+    the taps that broke none are not loaded."""
+    bounds = {site.id: local_day_bounds(day, site.timezone) for site in sites}
+    if not bounds:
+        return {}
+    start, end = min(b[0] for b in bounds.values()), max(b[1] for b in bounds.values())
+    found: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    for site_id, guard_id, at, code in codes_seen(session, scope, site_ids=list(bounds), start=start, end=end):
+        local = bounds.get(site_id or "")
+        if local is not None and local[0] <= at < local[1]:
+            found[(site_id or "", guard_id)].add(code)
+    return found
+
+
+def _ordered(codes: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(codes, key=lambda c: _RULE_ORDER.get(c, len(_RULE_ORDER))))
+
+
+def _light_rows(
+    site_id: str,
+    rows: list[AttendanceRow],
+    now: datetime,
+    standing: dict[str, list[str]],
+    broke: _Broke,
+) -> list[BoardRow]:
+    """A site's rows with their presence and problems, without the thumbnails, portraits and posts: enough for
+    the counts and the status filter (the same presence and codes as the full rows)."""
+    return [
+        BoardRow(row, presence(row, now), _ordered(set(standing.get(row.guard_id or "", ())) |
+                                                   broke.get((site_id, row.guard_id), set())), None)
+        for row in rows
+    ]  # fmt: skip
+
+
+def _site_boards(
+    session: Session,
+    scope: Scope,
+    sites: Sequence[Site],
+    day: date,
+    now: datetime,
+    rows: dict[str, list[AttendanceRow]],
+    standing: dict[str, dict[str, list[str]]],
+) -> list[SiteBoard]:
+    """The full boards of ``sites`` (missing and absent first, then on post): their taps, thumbnails,
+    portraits and posts read for these sites only."""
+    if not sites:
+        return []
     seen = on_duty_at(session, scope, sites, day)
-    guard_ids = {r.guard_id for site_rows in rows.values() for r in site_rows if r.guard_id}
+    guard_ids = {r.guard_id for site in sites for r in rows[site.id] if r.guard_id}
     portraits = set(session.exec(select(GuardPortrait.guard_id).where(col(GuardPortrait.guard_id).in_(guard_ids))))
     posts = _posts(session, [site.id for site in sites])
-    standing = _standings(session, {s.id: [r.guard_id for r in rows[s.id] if r.guard_id] for s in sites}, day)
     return [
         _site_board(site, now, rows[site.id], seen.get(site.id, []), _Extras(portraits, posts, standing[site.id]))
         for site in sites
@@ -171,7 +225,7 @@ def _site_board(
     for row in rows:
         tapped = seen.get(row.guard_id)
         codes = set(standing.get(row.guard_id or "", ())) | set(tapped.codes if tapped else ())
-        ordered = tuple(sorted(codes, key=lambda c: _RULE_ORDER.get(c, len(_RULE_ORDER))))
+        ordered = _ordered(codes)
         event_id = tapped.last_event_id if tapped else None
         post = extras.posts.get(row.shift_id) if row.shift_id is not None else None
         board.append(BoardRow(row, presence(row, now), ordered, event_id, row.guard_id in extras.portraits, post))
@@ -222,11 +276,13 @@ def _standings(session: Session, guards: dict[str, list[str]], day: date) -> dic
 
 @dataclass
 class Board:
-    """The boards of the sites asked for, filtered; the counts over all of them (before the status filter)."""
+    """The boards of the sites asked for, filtered (the page's, when paged); the counts over all of them
+    (before the status filter)."""
 
     sites: list[SiteBoard]
     counts: Counts
     quiet: int  # sites with nobody rostered and no tap: counted, not drawn
+    count: int = 0  # sites with rows the filter keeps, not only this page's
 
 
 def elsewhere(session: Session, scope: Scope, sites: Sequence[Site], day: date) -> list[Site]:
@@ -259,19 +315,28 @@ def boards(
     now: datetime,
     status: str | None = None,
     away: Sequence[Site] = (),
+    paging: Paging | None = None,
 ) -> Board:
     """Each site's board with the rows ``status`` keeps (sites left with none are dropped); then the ``away``
-    sites (see ``elsewhere``)."""
-    shown: list[SiteBoard] = []
-    counts, quiet = Counts(), 0
+    sites (see ``elsewhere``). ``paging``: only the boards of that page of those sites are built in full
+    (taps, thumbnails, portraits, posts); the counts and the number of sites are over all of them."""
+    everything = [*sites, *away]
     outside = {site.id for site in away}
-    for board in _site_boards(session, scope, [*sites, *away], day, now):
-        site = board.site
-        counts.add(board.rows)
-        if not board.rows:
+    rows = _rows(session, scope, everything, day)
+    standing = _standings(session, {s.id: [r.guard_id for r in rows[s.id] if r.guard_id] for s in everything}, day)
+    broke = _codes_seen(session, scope, everything, day)
+    counts, quiet = Counts(), 0
+    listed: list[Site] = []
+    for site in everything:
+        light = _light_rows(site.id, rows[site.id], now, standing[site.id], broke)
+        counts.add(light)
+        if not light:
             quiet += site.id not in outside
-            continue
+        elif any(r.matches(status) for r in light):
+            listed.append(site)
+    page = (paging or Paging(limit=max(1, len(listed)))).slice(listed)
+    shown = []
+    for board in _site_boards(session, scope, page.rows, day, now, rows, standing):
         kept = [r for r in board.rows if r.matches(status)]
-        if kept:
-            shown.append(SiteBoard(site, kept, board.counts, elsewhere=site.id in outside))
-    return Board(shown, counts, quiet)
+        shown.append(SiteBoard(board.site, kept, board.counts, elsewhere=board.site.id in outside))
+    return Board(shown, counts, quiet, page.count)

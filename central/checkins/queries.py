@@ -129,6 +129,20 @@ def taps_seen(
     ]
 
 
+def codes_seen(
+    session: Session, scope: Scope, *, site_ids: Collection[str], start: datetime, end: datetime
+) -> list[tuple[str | None, str | None, datetime, str]]:
+    """The rules broken by the check-ins ``taps_seen`` gives (the same conditions): site, guard, time and code
+    of each, without the taps that broke none (a board's counts over many sites need no more)."""
+    query: Any = (
+        select(Checkin.site_id, Checkin.guard_id, Checkin.occurred_at, Violation.code)
+        .select_from(Violation)
+        .join(Checkin, col(Checkin.event_id) == col(Violation.event_id))
+        .where(*_checkins_between(scope, start, end), col(Checkin.site_id).in_(site_ids))
+    )
+    return [tuple(row) for row in session.exec(query).all()]
+
+
 def _violation_codes(session: Session, event_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
     codes: dict[uuid.UUID, list[str]] = defaultdict(list)
     for chunk in range(0, len(event_ids), 500):

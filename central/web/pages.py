@@ -167,18 +167,17 @@ def board_page(
     sites = registry_queries.visible_sites(session, scope)
     if site_id and site_id not in {s.id for s in sites}:
         return not_found(request, scope)
-    result, shown = board_of(session, scope, site_id or None, status if status in FILTERS else None, day)
-    paged = ask.paging.slice(result.sites)
+    result, shown = board_of(session, scope, site_id or None, status if status in FILTERS else None, day, ask.paging)
     context = {
         "sites": sites,
         "site_id": site_id,
         "status": status,
         "filters": FILTERS,
         "day": shown,
-        "site_boards": paged.rows,
+        "site_boards": result.sites,
         "counts": result.counts,
         "quiet": result.quiet,
-        "pager": ask.of(paged.count),
+        "pager": ask.of(result.count),
         "presence_css": PRESENCE_CSS,
     }
     return render(request, "_board_live.html" if fragment else "board.html", scope, context)
