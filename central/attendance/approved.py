@@ -44,22 +44,24 @@ def load_approved(
 
 def excuse(duties: Sequence[Duty], requests: Sequence[AttendanceRequest]) -> list[Duty]:
     """``duties`` with those an approved leave covers marked with the leave's kind."""
-    leaves = [r for r in requests if r.kind == RequestKind.LEAVE]
+    leaves: dict[tuple[str, str], list[AttendanceRequest]] = {}
+    for r in requests:
+        if r.kind == RequestKind.LEAVE:
+            leaves.setdefault((r.guard_id, r.site_id), []).append(r)
     if not leaves:
         return list(duties)
 
     def leave_of(duty: Duty) -> str | None:
-        for leave in leaves:
-            if (
-                leave.guard_id == duty.guard_id
-                and leave.site_id == duty.site_id
-                and leave.first_day <= duty.day <= leave.last_day
-                and leave.shift_id in (None, duty.shift_id)
-            ):
+        for leave in leaves.get((duty.guard_id, duty.site_id), ()):  # the first approved one, as filed
+            if leave.first_day <= duty.day <= leave.last_day and leave.shift_id in (None, duty.shift_id):
                 return str(leave.leave_kind or "other")
         return None
 
-    return [replace(duty, leave=leave_of(duty)) for duty in duties]
+    excused = []
+    for duty in duties:  # a month holds tens of thousands of duties and a few leaves
+        kind = leave_of(duty) if (duty.guard_id, duty.site_id) in leaves else None
+        excused.append(duty if kind == duty.leave else replace(duty, leave=kind))
+    return excused
 
 
 def correction_taps(session: Session, requests: Sequence[AttendanceRequest]) -> list[Tap]:

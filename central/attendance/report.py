@@ -9,8 +9,7 @@ local days at each site.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
-from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple, TypedDict
 
 from sqlalchemy import case, func
@@ -70,37 +69,41 @@ def _days(first: date, last: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
-class _Holder(NamedTuple):
-    """The guard's columns a duty needs: not the entity, whose sealed ID number would be opened for nothing."""
+class _Rostered(NamedTuple):
+    """An assignment's columns, its shift's, its site's zone and the guard's that a duty needs: read as
+    columns, not entities (the guard's sealed ID number would be opened for nothing)."""
 
-    id: str
+    valid_from: date
+    valid_to: date | None
+    weekdays: str
+    shift_id: int
+    shift_name_zh: str
+    shift_name_en: str
+    starts: time
+    ends: time
+    late_grace_min: int
+    early_grace_min: int
+    site_id: str
+    timezone: str
+    guard_id: str
     name_zh: str
     name_en: str
     employer_id: str | None
 
 
-_NEVER = datetime.min.replace(tzinfo=UTC)  # a template's times, replaced before use
-
-
-def _duties(
-    assignment: ShiftAssignment, shift: Shift, site: Site, guard: _Holder, first: date, last: date
-) -> list[Duty]:
-    start = max(first, assignment.valid_from)
-    end = min(last, assignment.valid_to) if assignment.valid_to else last
-    assert shift.id is not None  # loaded from the database
-    # One template per assignment, its day and times filled in per day: a month has thousands of duties.
-    template = Duty(
-        site_id=site.id, guard_id=guard.id, guard_name_zh=guard.name_zh, guard_name_en=guard.name_en, day=start,
-        shift_id=shift.id, shift_name_zh=shift.name_zh, shift_name_en=shift.name_en, start=_NEVER,
-        end=_NEVER, late_grace=timedelta(minutes=shift.late_grace_min),
-        early_grace=timedelta(minutes=shift.early_grace_min),
-    )  # fmt: skip
-    starts, ends, zone, weekdays = shift.starts, shift.ends, site.timezone, assignment.weekdays
+def _duties(rostered: _Rostered, first: date, last: date) -> list[Duty]:
+    r = rostered
+    start = max(first, r.valid_from)
+    end = min(last, r.valid_to) if r.valid_to else last
+    # The same names and graces on each day, its day and times filled in: a month has thousands of duties.
+    fixed = (r.site_id, r.guard_id, r.name_zh, r.name_en)
+    named = (r.shift_id, r.shift_name_zh, r.shift_name_en)
+    graces = (timedelta(minutes=r.late_grace_min), timedelta(minutes=r.early_grace_min))
     duties = []
     for day in _days(start, end):
-        if str(day.isoweekday()) in weekdays:
-            begins, finishes = shift_bounds(day, starts, ends, zone)
-            duties.append(replace(template, day=day, start=begins, end=finishes))
+        if str(day.isoweekday()) in r.weekdays:
+            begins, finishes = shift_bounds(day, r.starts, r.ends, r.timezone)
+            duties.append(Duty(*fixed, day, *named, begins, finishes, *graces))
     return duties
 
 
@@ -117,8 +120,13 @@ def load_duties(
 
     ``employer_id``: only the duties of days on which the guard was that company's.
     """
-    query = (
-        select(ShiftAssignment, Shift, Site, Guard.id, Guard.name_zh, Guard.name_en, Guard.employer_id)  # type: ignore[call-overload]
+    query: Any = (
+        select(  # type: ignore[call-overload]
+            ShiftAssignment.valid_from, ShiftAssignment.valid_to, ShiftAssignment.weekdays, Shift.id,
+            Shift.name_zh, Shift.name_en, Shift.starts, Shift.ends, Shift.late_grace_min, Shift.early_grace_min,
+            Site.id, Site.timezone, Guard.id, Guard.name_zh, Guard.name_en, Guard.employer_id,
+        )
+        .select_from(ShiftAssignment)
         .join(Shift, col(Shift.id) == col(ShiftAssignment.shift_id))
         .join(Site, col(Site.id) == col(Shift.site_id))
         .join(Guard, col(Guard.id) == col(ShiftAssignment.guard_id))
@@ -126,7 +134,7 @@ def load_duties(
             col(ShiftAssignment.valid_from) <= last,
             or_(col(ShiftAssignment.valid_to).is_(None), col(ShiftAssignment.valid_to) >= first),
         )
-    )
+    )  # fmt: skip
     if site_ids is not None:
         query = query.where(col(Shift.site_id).in_(site_ids))
     if guard_ids is not None:
@@ -134,14 +142,14 @@ def load_duties(
     if employer_id is not None:  # its guards now, or once: each day is checked against the history below
         once = select(Employment.guard_id).where(Employment.company_id == employer_id)
         query = query.where(or_(col(Guard.employer_id) == employer_id, col(Guard.id).in_(once)))
-    found = [(a, s, site, _Holder(*guard)) for a, s, site, *guard in session.exec(query).all()]
-    history = employments(session, {guard.id for _a, _s, _site, guard in found}) if employer_id else {}
+    found = [_Rostered(*row) for row in session.connection().execute(query).all()]
+    history = employments(session, {r.guard_id for r in found}) if employer_id else {}
     duties: list[Duty] = []
-    for assignment, shift, site, guard in found:
-        for duty in _duties(assignment, shift, site, guard, first, last):
+    for rostered in found:
+        for duty in _duties(rostered, first, last):
             if (
                 employer_id is None
-                or employer_on(history.get(guard.id, []), duty.day, guard.employer_id) == employer_id
+                or employer_on(history.get(rostered.guard_id, []), duty.day, rostered.employer_id) == employer_id
             ):
                 duties.append(duty)
     return duties
@@ -202,21 +210,14 @@ def load_taps(
         query = query.where(col(Checkin.guard_id).in_(guard_ids))
     if employer_id is not None:
         query = query.where(col(Checkin.employer_id) == employer_id)
+    # Read as plain rows (not through the ORM's row loading), a Tap made per row by position: a station's
+    # month is over a hundred thousand taps.
     return [
-        Tap(
-            guard_id=guard_id,
-            guard_name_zh=name_zh,
-            guard_name_en=name_en,
-            occurred_at=occurred_at,
-            direction=direction,
-            violations=n or 0,
-            face_mismatch=_face_mismatch(score, threshold) or bool(impostor),
-            site_id=site_id,
-        )
-        for guard_id, name_zh, name_en, occurred_at, direction, score, threshold, site_id, n, impostor in session.exec(
-            query
-        ).all()
-    ]
+        Tap(guard_id, name_zh, name_en, occurred_at, direction, n or 0,
+            _face_mismatch(score, threshold) or bool(impostor), site_id)
+        for guard_id, name_zh, name_en, occurred_at, direction, score, threshold, site_id, n, impostor
+        in session.connection().execute(query).all()
+    ]  # fmt: skip
 
 
 def _zones(session: Session, site_ids: Collection[str] | None) -> dict[str, str]:
@@ -224,6 +225,25 @@ def _zones(session: Session, site_ids: Collection[str] | None) -> dict[str, str]
     if site_ids is not None:
         query = query.where(col(Site.id).in_(site_ids))
     return dict(session.exec(query).all())
+
+
+# Beyond the window's edges: runs of repeated taps (``FOLD_WINDOW`` apart) that cross them are read whole.
+TAP_MARGIN = timedelta(hours=1)
+
+
+def tap_window(duties: Collection[Duty], zones: dict[str, str], first: date, last: date) -> tuple[datetime, datetime]:
+    """The taps the rows of ``first``..``last`` can hold: those of these local days at each site (unrostered
+    rows), and those within the early and late windows of these days' duties (the neighbouring days' duties
+    claim only taps of their own windows, and a tap is matched to the duties whose windows hold it)."""
+    lows, highs = [], []
+    for zone in {*zones.values(), DEFAULT_ZONE}:
+        lows.append(local_day_bounds(first, zone)[0])
+        highs.append(local_day_bounds(last, zone)[1])
+    for duty in duties:
+        if first <= duty.day <= last:
+            lows.append(duty.start - EARLY_WINDOW)
+            highs.append(duty.end + LATE_WINDOW)
+    return min(lows) - TAP_MARGIN, max(highs) + TAP_MARGIN
 
 
 def report(
@@ -250,12 +270,11 @@ def report(
     # Approved leave excuses duties and approved corrections stand for taps (central.attendance.approved).
     approved = load_approved(session, **days)
     duties = excuse(load_duties(session, **days), approved)
-    # Two days of padding cover every time zone and the early / late windows.
-    start = datetime.combine(first - timedelta(days=2), time(0), tzinfo=UTC)
-    end = datetime.combine(last + timedelta(days=3), time(0), tzinfo=UTC)
+    zones = _zones(session, site_ids)
+    start, end = tap_window(duties, zones, first, last)
     taps = load_taps(session, site_ids=site_ids, guard_ids=guard_ids, start=start, end=end, employer_id=employer_id)
     taps += correction_taps(session, approved)
-    result = rows(duties, taps, _zones(session, site_ids), DEFAULT_ZONE, (first, last))
+    result = rows(duties, taps, zones, DEFAULT_ZONE, (first, last))
     return [row for row in result if row.day is not None and first <= row.day <= last]
 
 

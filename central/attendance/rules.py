@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 
@@ -117,6 +118,9 @@ def shift_bounds(day: date, starts: time, ends: time, zone: str) -> tuple[dateti
     return datetime.combine(day, starts, tzinfo=tz), datetime.combine(end_day, ends, tzinfo=tz)
 
 
+_WHEN = attrgetter("occurred_at")
+
+
 def fold(taps: Iterable[Tap], window: timedelta = FOLD_WINDOW) -> list[Tap]:
     """Taps with repeats folded: the first of a run stands for it and carries the run's violations.
 
@@ -125,7 +129,7 @@ def fold(taps: Iterable[Tap], window: timedelta = FOLD_WINDOW) -> list[Tap]:
     """
     kept: list[Tap] = []
     runs: dict[tuple[str | None, str | None, str], tuple[int, datetime]] = {}  # -> (index in kept, last tap)
-    for tap in sorted(taps, key=lambda t: t.occurred_at):
+    for tap in sorted(taps, key=_WHEN):
         key = (tap.guard_id, tap.site_id, tap.direction)
         run = runs.get(key)
         # Unregistered cards are never folded together: they may be different cards.
@@ -170,7 +174,9 @@ def assign(duties: Sequence[Duty], taps: Iterable[Tap]) -> tuple[dict[int, list[
         low = bisect_left(starts[key], at - reach[key])
         high = bisect_right(starts[key], at + early)
         candidates = [i for i in indexes[low:high] if span[i][0] - early <= at <= span[i][1] + late]
-        if candidates:
+        if len(candidates) == 1:  # nearly always: one duty's windows hold the tap
+            claimed[candidates[0]].append(tap)
+        elif candidates:
             # In the duties' own order, so that a tie goes to the same duty as it always has.
             claimed[min(sorted(candidates), key=lambda i: _distance(duties[i], tap))].append(tap)
         else:

@@ -78,7 +78,7 @@ class TimesheetRow:
 _COUNTS = tuple(f.name for f in fields(TimesheetRow))[9:]
 
 
-def _attended(row: AttendanceRow) -> bool:
+def attended(row: AttendanceRow) -> bool:
     """A tap of the guard's own (or an approved correction) counts for the duty."""
     return row.first_in is not None or row.last_out is not None
 
@@ -96,9 +96,9 @@ def _line(row: AttendanceRow, site_names: dict[str, str]) -> TimesheetRow:
         first_in=row.first_in,
         last_out=row.last_out,
         shifts=int(rostered),
-        present=int(rostered and _attended(row)),
+        present=int(rostered and attended(row)),
         absent=int(row.absent),
-        leave=int(row.on_leave and not _attended(row)),  # a guard on leave who came anyway was present
+        leave=int(row.on_leave and not attended(row)),  # a guard on leave who came anyway was present
         late=int(row.late),
         late_minutes=row.late_minutes,
         early_leave=int(row.early_leave),
@@ -154,7 +154,7 @@ def day_mark(row: AttendanceRow) -> str:
     """One duty (or unrostered guard-day) as a mark of the day matrix."""
     if row.shift_id is None:
         return MARKS["unrostered"]
-    if row.on_leave and not _attended(row):
+    if row.on_leave and not attended(row):
         return MARKS["leave"]
     if row.absent:
         return MARKS["absent"]

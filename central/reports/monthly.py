@@ -23,6 +23,8 @@ from sqlmodel import Session, col, func, select
 
 from central.alerts.models import Alert
 from central.attendance import timesheets
+from central.attendance.report import report as attendance_report
+from central.attendance.rules import AttendanceRow
 from central.cases.models import Case
 from central.checkins.models import Checkin, Violation
 from central.compliance.check import check_registry
@@ -93,11 +95,11 @@ def monthly_report(
     site_ids = sorted(session.exec(site_query).all())
     report.sites = len(site_ids)
 
-    sheet = timesheets.monthly(session, site_ids=site_ids, employer_id=company_id, month=first, group="guard")
-    rostered = {row.guard_id for row in sheet.rows if row.guard_id and row.shifts}
+    rows = attendance_report(session, site_ids=site_ids, employer_id=company_id, first=first, last=last)
+    rostered, report.attendance = _attendance(rows)
     report.guards_rostered = len(rostered)
-    report.guards_on_duty = len({row.guard_id for row in sheet.rows if row.guard_id and row.present})
-    report.attendance = {name: sum(getattr(row, name) for row in sheet.rows) for name in ATTENDANCE}
+    report.guards_on_duty = len({row.guard_id for row in rows if row.guard_id and row.shift_id is not None
+                                 and timesheets.attended(row)})  # fmt: skip
     _registry_side(session, report, rostered)
 
     start, end = _bounds(first, last)
@@ -144,6 +146,25 @@ def monthly_report(
     ]
     report.findings_by_code = dict(Counter(f.code for f in findings))
     return report
+
+
+def _attendance(rows: list[AttendanceRow]) -> tuple[set[str], dict[str, int]]:
+    """The guards rostered in the month, and the ``ATTENDANCE`` sums over its rows (as the monthly timesheet
+    counts them: a duty is a shift, present when the guard's own tap or a correction counts for it)."""
+    sums = dict.fromkeys(ATTENDANCE, 0)
+    rostered: set[str] = set()
+    for row in rows:
+        if row.shift_id is None:
+            sums["unrostered_days"] += 1
+        else:
+            sums["shifts"] += 1
+            sums["present"] += timesheets.attended(row)
+            if row.guard_id:
+                rostered.add(row.guard_id)
+        sums["absent"] += row.absent
+        sums["late"] += row.late
+        sums["early_leave"] += row.early_leave
+    return rostered, sums
 
 
 def _registry_side(session: Session, report: MonthlyReport, guards: set[str]) -> None:
