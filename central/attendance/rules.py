@@ -191,10 +191,25 @@ def _minutes(delta: timedelta) -> int:
 def duty_row(duty: Duty, taps: Sequence[Tap]) -> AttendanceRow:
     """The attendance of ``duty`` from the taps assigned to it."""
     tz = duty.start.tzinfo
-    present = [t for t in taps if not t.face_mismatch]
-    ins = [t.occurred_at for t in present if t.direction == "in"]
-    outs = [t.occurred_at for t in present if t.direction == "out"]
-    first_in, last_out = (min(ins) if ins else None), (max(outs) if outs else None)
+    # One pass over the duty's taps (a month's report holds tens of thousands of duties).
+    first_in: datetime | None = None
+    last_in: datetime | None = None
+    last_out: datetime | None = None
+    present = corrected = False
+    card_taps = violations = 0
+    for t in taps:
+        card_taps += not t.corrected  # a correction is not a tap of the card
+        violations += t.violations
+        if t.face_mismatch:
+            continue
+        present = True
+        corrected = corrected or t.corrected
+        at = t.occurred_at
+        if t.direction == "in":
+            first_in = at if first_in is None or at < first_in else first_in
+            last_in = at if last_in is None or at > last_in else last_in
+        elif t.direction == "out":
+            last_out = at if last_out is None or at > last_out else last_out
     # An approved leave excuses the duty: not absent, and neither late nor early for what it covers.
     excused = duty.leave is not None
     late = not excused and first_in is not None and first_in > duty.start + duty.late_grace
@@ -208,8 +223,8 @@ def duty_row(duty: Duty, taps: Sequence[Tap]) -> AttendanceRow:
         guard_name_en=duty.guard_name_en,
         first_in=first_in.astimezone(tz) if first_in else None,
         last_out=last_out.astimezone(tz) if last_out else None,
-        taps=sum(not t.corrected for t in taps),  # a correction is not a tap of the card
-        violations=sum(t.violations for t in taps),
+        taps=card_taps,
+        violations=violations,
         site_id=duty.site_id,
         day=duty.day,
         shift_id=duty.shift_id,
@@ -224,9 +239,9 @@ def duty_row(duty: Duty, taps: Sequence[Tap]) -> AttendanceRow:
         absent=not present and not excused,
         on_leave=excused,
         leave_kind=duty.leave,
-        corrected=any(t.corrected for t in present),
+        corrected=corrected,
         worked_minutes=_minutes(worked),
-        last_in=max(ins).astimezone(tz) if ins else None,
+        last_in=last_in.astimezone(tz) if last_in else None,
         due_by=duty.start + duty.late_grace,
     )
 
