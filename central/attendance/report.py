@@ -8,7 +8,7 @@ local days at each site.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple, TypedDict
 
@@ -67,6 +67,14 @@ def _days(first: date, last: date) -> Iterator[date]:
     while day <= last:
         yield day
         day += timedelta(days=1)
+
+
+def _plain(session: Session, query: Any) -> Sequence[Any]:
+    """The rows of ``query`` without the ORM's row loading (a month is over a hundred thousand rows), the
+    session's pending changes flushed first as ``session.exec`` does."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(query).all()
 
 
 class _Rostered(NamedTuple):
@@ -142,7 +150,7 @@ def load_duties(
     if employer_id is not None:  # its guards now, or once: each day is checked against the history below
         once = select(Employment.guard_id).where(Employment.company_id == employer_id)
         query = query.where(or_(col(Guard.employer_id) == employer_id, col(Guard.id).in_(once)))
-    found = [_Rostered(*row) for row in session.connection().execute(query).all()]
+    found = [_Rostered(*row) for row in _plain(session, query)]
     history = employments(session, {r.guard_id for r in found}) if employer_id else {}
     duties: list[Duty] = []
     for rostered in found:
@@ -216,7 +224,7 @@ def load_taps(
         Tap(guard_id, name_zh, name_en, occurred_at, direction, n or 0,
             _face_mismatch(score, threshold) or bool(impostor), site_id)
         for guard_id, name_zh, name_en, occurred_at, direction, score, threshold, site_id, n, impostor
-        in session.connection().execute(query).all()
+        in _plain(session, query)
     ]  # fmt: skip
 
 
