@@ -1,11 +1,12 @@
 """The board builds only the requested page of sites in full; its counts and its number of sites are still
-those of every site (the same as the full computation), on a seeded month, on SQLite and PostgreSQL."""
+those of every site (the same as the full computation), on a seeded month, on SQLite and PostgreSQL. The
+attendance under it reads only the taps its days can hold, with the same rows as five padded days of taps."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import nullcontext
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlmodel import Session
 from central.access.models import Role
 from central.access.scope import Scope
 from central.attendance import board
+from central.attendance import report as attendance_report
 from central.attendance.board import Board, Counts, boards, elsewhere
 from central.db.engine import make_engine
 from central.demo.month import FIRST, generate
@@ -116,3 +118,21 @@ def test_the_counts_follow_the_clock_past_the_day(month: Engine) -> None:
         page = boards(session, scope, sites, DAY, later, None, away, Paging(limit=1))
     assert (page.counts, page.count, page.quiet) == (full.counts, full.count, full.quiet)
     assert [_shape(b) for b in page.sites] == [_shape(b) for b in full.sites[:1]]
+
+
+@pytest.mark.parametrize("days", [(FIRST, FIRST), (DAY, DAY), (FIRST, FIRST.replace(day=31))])
+def test_the_taps_read_are_enough_for_the_days_rows(
+    month: Engine, days: tuple[date, date], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading only the taps the days' duties and local days can hold gives the rows that five padded UTC days
+    of taps (as before) give."""
+    first, last = days
+    with Session(month) as session:
+        narrow = attendance_report.report(session, first=first, last=last)
+        wide = (datetime.combine(first - timedelta(days=2), time(0), UTC),
+                datetime.combine(last + timedelta(days=3), time(0), UTC))  # fmt: skip
+        monkeypatch.setattr(attendance_report, "tap_window", lambda *_args: wide)
+        padded = attendance_report.report(session, first=first, last=last)
+    assert narrow == padded
+    assert any(r.late for r in narrow)
+    assert any(r.shift_id is None for r in narrow) or first == last
