@@ -45,17 +45,43 @@ def probes(nlist: int, rows: int) -> int:
     return max(1, int(np.ceil(fraction * nlist)))
 
 
+class RowFilter:
+    """The rows a search may answer with (the others are removed from the list, not yet from the index).
+
+    Held as a bit per row; the faiss selector over it is made once and reused by every search.
+    """
+
+    __slots__ = ("_bits", "_selector", "allowed")
+
+    def __init__(self, allowed: npt.NDArray[np.bool_]) -> None:
+        self.allowed = allowed
+        self._bits: npt.NDArray[np.uint8] | None = None
+        self._selector: faiss.IDSelectorBitmap | None = None
+
+    def selector(self) -> faiss.IDSelectorBitmap:
+        """A faiss IDSelectorBitmap over the allowed rows (row number = id in the index)."""
+        if self._selector is None:
+            import faiss  # noqa: F811
+
+            self._bits = np.packbits(self.allowed, bitorder="little")  # faiss reads bit i & 7 of byte i >> 3
+            self._selector = faiss.IDSelectorBitmap(len(self._bits), faiss.swig_ptr(self._bits))
+        return self._selector
+
+
 class VectorIndex(Protocol):
-    """Nearest template row to a normalised query, by inner product (= cosine)."""
+    """Nearest template row to a normalised query, by inner product (= cosine).
+
+    ``rows`` limits the answer to the allowed rows; a search with every row removed answers row -1.
+    """
 
     kind: str
 
     @property
     def nbytes(self) -> int: ...
 
-    def search(self, query: Embedding) -> tuple[int, float]: ...
+    def search(self, query: Embedding, rows: RowFilter | None = None) -> tuple[int, float]: ...
 
-    def top(self, query: Embedding, k: int) -> list[tuple[int, float]]: ...
+    def top(self, query: Embedding, k: int, rows: RowFilter | None = None) -> list[tuple[int, float]]: ...
 
 
 class ExactIndex:
@@ -68,17 +94,25 @@ class ExactIndex:
     def nbytes(self) -> int:
         return int(self._matrix.nbytes)
 
-    def search(self, query: Embedding) -> tuple[int, float]:
-        scores = self._matrix @ query
+    def search(self, query: Embedding, rows: RowFilter | None = None) -> tuple[int, float]:
+        scores = self._scores(query, rows)
         row = int(np.argmax(scores))
-        return row, float(scores[row])
+        return (row, float(scores[row])) if np.isfinite(scores[row]) else (-1, float("-inf"))
 
-    def top(self, query: Embedding, k: int) -> list[tuple[int, float]]:
-        """The ``k`` best rows, best first."""
+    def _scores(self, query: Embedding, rows: RowFilter | None) -> npt.NDArray[np.float32]:
         scores = self._matrix @ query
-        k = min(k, len(scores))
-        rows = np.argpartition(-scores, k - 1)[:k]
-        return [(int(r), float(scores[r])) for r in rows[np.argsort(-scores[rows], kind="stable")]]
+        if rows is not None:
+            scores[~rows.allowed] = -np.inf
+        return scores
+
+    def top(self, query: Embedding, k: int, rows: RowFilter | None = None) -> list[tuple[int, float]]:
+        """The ``k`` best rows, best first."""
+        scores = self._scores(query, rows)
+        k = min(k, int(np.count_nonzero(scores > -np.inf)))
+        if k == 0:
+            return []
+        best = np.argpartition(-scores, k - 1)[:k]
+        return [(int(r), float(scores[r])) for r in best[np.argsort(-scores[best], kind="stable")]]
 
 
 class IvfIndex:
@@ -150,13 +184,21 @@ class IvfIndex:
         index.nprobe = probes(index.nlist, index.ntotal)
         return cls(index)
 
-    def search(self, query: Embedding) -> tuple[int, float]:
-        return self.top(query, 1)[0]
+    def search(self, query: Embedding, rows: RowFilter | None = None) -> tuple[int, float]:
+        found = self.top(query, 1, rows)
+        return found[0] if found else (-1, float("-inf"))
 
-    def top(self, query: Embedding, k: int) -> list[tuple[int, float]]:
+    def top(self, query: Embedding, k: int, rows: RowFilter | None = None) -> list[tuple[int, float]]:
         """The ``k`` best rows found in the probed lists, best first (fewer if they hold fewer)."""
-        scores, rows = self._index.search(query.reshape(1, -1), k)
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+        params = None
+        if rows is not None:
+            import faiss  # noqa: F811
+
+            params = faiss.SearchParametersIVF()
+            params.sel = rows.selector()  # the RowFilter keeps it (and its bits) alive
+            params.nprobe = self._index.nprobe
+        scores, found = self._index.search(query.reshape(1, -1), k, params=params)
+        return [(int(r), float(s)) for r, s in zip(found[0], scores[0], strict=True) if r >= 0]
 
 
 def build_index(matrix: npt.NDArray[np.float32], approximate: bool | None = None) -> VectorIndex:
