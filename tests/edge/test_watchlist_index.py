@@ -140,12 +140,15 @@ def test_bench_watchlist_reports_mates_fpir_memory_and_load() -> None:
     assert wide["probed"] == 0.5
     assert float(str(wide["mate_recall"])) >= float(str(row["mate_recall"]))  # more lists searched, no mate lost
     assert row["mated"] == 360
-    figures = {key: float(str(row[key])) for key in ("tpir", "mate_recall", "fpir", "load_s", "list_MB")}
+    keys = ("tpir", "mate_recall", "fpir", "load_s", "list_MB", "update_s", "reload_s")
+    figures = {key: float(str(row[key])) for key in keys}
     assert 0.9 <= figures["tpir"] <= 1.0
     assert figures["mate_recall"] >= 0.95
     assert figures["fpir"] < 0.05  # synthetic people whose scores against ORL probes match ORL's own
     assert figures["load_s"] > 0
     assert figures["list_MB"] > 0
+    assert 0 < figures["update_s"] < 5  # an overlay on the saved index, not a rebuild
+    assert figures["reload_s"] > 0
 
 
 def test_a_loaded_list_keeps_its_entries_as_columns(tmp_path: Path) -> None:
