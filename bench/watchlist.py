@@ -170,7 +170,7 @@ def kib(key):
 
 before = kib("VmRSS:")
 started = time.perf_counter()
-watchlist = Watchlist.load(sys.argv[1], approximate=sys.argv[2] == "ivf-sq8")
+watchlist = Watchlist.load(sys.argv[1], approximate=sys.argv[2].startswith("ivf"))
 load_s = time.perf_counter() - started
 gc.collect()
 for row in numpy.random.default_rng(1).standard_normal((200, 128), dtype=numpy.float32):
@@ -186,7 +186,7 @@ updated.save(sys.argv[1])
 update_s = time.perf_counter() - started
 assert all(updated.search(rows[0])[0] is entry for entry, rows in added)
 started = time.perf_counter()
-reloaded = Watchlist.load(sys.argv[1], approximate=sys.argv[2] == "ivf-sq8")
+reloaded = Watchlist.load(sys.argv[1], approximate=sys.argv[2].startswith("ivf"))
 reload_s = time.perf_counter() - started
 assert reloaded.version == "bench-2" and len(reloaded) == len(watchlist)
 print(json.dumps({"kind": watchlist.index.kind, "load_s": load_s, "before": before,

@@ -7,7 +7,8 @@ filled faiss index), and the search index seam: exact search (normalised matrix 
 query) by default, an IVF index over 8-bit-quantised vectors (faiss) for large
 lists. A large list is loaded without rebuilding its index, and its float32
 templates stay memory-mapped from the file (read only to save or update the list),
-so the process holds the index (~137 bytes a row), not 512 bytes a row besides it.
+so the process holds the index (~40 bytes a row), not 512 bytes a row besides it; the
+index re-scores its few best candidates from the file's rows.
 """
 
 from __future__ import annotations
@@ -445,6 +446,8 @@ class Watchlist:
             embeddings = _templates(Path(path), mapped=index is not None)
             if embeddings.shape != (len(owners), EMBEDDING_DIM):
                 raise ValueError(f"templates {embeddings.shape} for {len(owners)} rows")
+            if index is not None:
+                index.use_templates(embeddings)  # candidates are re-scored from the file's float32 rows
             issued = datetime.fromisoformat(header["issued_at"]) if header.get("issued_at") else None
             found = index or build_index(embeddings, wanted)
             watchlist = cls(str(header["version"]), entries, embeddings, owners, found, issued)
