@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import struct
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -122,7 +123,7 @@ def _column(entries: Sequence[WatchlistEntry], name: str) -> list[str | None]:
 class _Base:
     """A list as saved whole: entries, template rows and their index; shared by the versions overlaid on it."""
 
-    __slots__ = ("by_id_number", "embeddings", "entries", "index", "issued_at", "owners", "version")
+    __slots__ = ("by_id_number", "embeddings", "entries", "file", "index", "issued_at", "owners", "version")
 
     def __init__(
         self,
@@ -135,6 +136,7 @@ class _Base:
     ) -> None:
         self.version, self.entries, self.embeddings, self.owners = version, entries, embeddings, owners
         self.index, self.issued_at = index, issued_at
+        self.file: tuple[str, int, int, int] | None = None  # the file this base was loaded from or saved to
         ids = _column(entries, "id_number")
         self.by_id_number = {_normalise_id_number(n): i for i, n in enumerate(ids) if n}  # -> entry position
 
@@ -419,10 +421,12 @@ class Watchlist:
         if overlay is None:
             _save_base(base, path, self.version, self.issued_at)
             delta.unlink(missing_ok=True)  # an overlay of the list this one replaces
+            base.file = _identity(path)
             return
-        if _saved_version(path) != base.version:
+        if base.file is None or _identity(path) != base.file:
             delta.unlink(missing_ok=True)
             _save_base(base, path, base.version, base.issued_at)
+            base.file = _identity(path)
         header = overlay.header(self.version, base, self.issued_at)
         arrays = {"header": np.frombuffer(json.dumps(header, ensure_ascii=False).encode("utf-8"), np.uint8)}
         with atomic_writer(delta) as handle:
@@ -451,6 +455,7 @@ class Watchlist:
             issued = datetime.fromisoformat(header["issued_at"]) if header.get("issued_at") else None
             found = index or build_index(embeddings, wanted)
             watchlist = cls(str(header["version"]), entries, embeddings, owners, found, issued)
+            watchlist._base.file = _identity(Path(path))
             return _with_saved_overlay(watchlist, delta_path(Path(path)))
         except (OSError, EOFError, zipfile.BadZipFile, KeyError, TypeError, ValueError, struct.error) as exc:
             raise TemplateFileError(f"not a watchlist file ({FORMAT}): {path}: {exc}") from exc
@@ -481,14 +486,13 @@ def _save_base(base: _Base, path: Path, version: str, issued_at: datetime | None
         np.savez(handle, allow_pickle=False, **arrays)
 
 
-def _saved_version(path: Path) -> str | None:
-    """The version of the list saved at ``path`` (its header only), or None."""
+def _identity(path: Path) -> tuple[str, int, int, int] | None:
+    """Which file is at ``path`` now (a save replaces it with a new inode), or None if none is."""
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            header = json.loads(bytes(archive["header"]).decode("utf-8"))
-        return str(header["version"]) if header.get("format") in _FORMATS else None
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError, TypeError, ValueError):
+        stat = os.stat(path)
+    except FileNotFoundError:
         return None
+    return (str(Path(path).resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 def _with_saved_overlay(watchlist: Watchlist, delta: Path) -> Watchlist:
