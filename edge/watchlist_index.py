@@ -31,10 +31,13 @@ APPROX_MIN_ROWS = 200_000
 # Inverted lists per sqrt(rows): 4000 lists of ~250 rows at 1M. Finer lists than sqrt(N) let a query
 # scan a smaller share of the rows for the same chance of reaching its mate's list.
 IVF_LISTS_PER_SQRT = 4
-# Rows scanned per query, as whole lists. Product-quantised codes (32 bytes a row, fast-scan) are
-# scanned at about 80,000 rows in 0.6 ms on two cores: 8 % of the lists at 1M (320 of 4000), 40 % at
-# 200k. Measured with ORL mates planted among synthetic templates (docs/scale.md).
-IVF_SCAN_ROWS = 80_000
+# Rows scanned per query, as whole lists: 8 % of the rows, at least 40,000 and at most 80,000.
+# Product-quantised codes (32 bytes a row, fast-scan) are scanned at 80,000 rows in about a
+# millisecond on two shared cores: 8 % of the lists at 1M (320 of 4000); at 200k the floor gives
+# 20 % (0.8 ms, every planted mate found), where 40 % took 1.2 ms for nothing more. Measured with
+# ORL mates planted among synthetic templates (docs/scale.md).
+IVF_SCAN_SHARE = 0.08
+IVF_SCAN_ROWS = (40_000, 80_000)
 # Indexes of 8-bit codes (saved before) cost about twice as much a row: they keep their 40,000 rows.
 SQ8_SCAN_ROWS = 40_000
 # Product quantiser: 64 sub-vectors of 2 dimensions, 4 bits each (32 bytes a row).
@@ -51,9 +54,17 @@ def ivf_lists(rows: int) -> int:
     return max(1, int(IVF_LISTS_PER_SQRT * np.sqrt(rows)))
 
 
-def probes(nlist: int, rows: int, scan_rows: int = IVF_SCAN_ROWS) -> int:
-    """Lists to probe per query: ``scan_rows`` rows' worth, or a wide share for an index with the old, coarser lists."""
-    fraction = min(1.0, scan_rows / max(rows, 1)) if nlist >= ivf_lists(rows) // 2 else _COARSE_PROBE_FRACTION
+def scan_rows(rows: int) -> int:
+    """Rows' worth of lists a query probes in a list of ``rows`` (IVF_SCAN_SHARE within IVF_SCAN_ROWS)."""
+    low, high = IVF_SCAN_ROWS
+    return int(min(max(IVF_SCAN_SHARE * rows, low), high))
+
+
+def probes(nlist: int, rows: int, scanned: int | None = None) -> int:
+    """Lists to probe per query: ``scanned`` rows' worth (default ``scan_rows``), or a wide share for an
+    index with the old, coarser lists."""
+    scanned = scan_rows(rows) if scanned is None else scanned
+    fraction = min(1.0, scanned / max(rows, 1)) if nlist >= ivf_lists(rows) // 2 else _COARSE_PROBE_FRACTION
     return max(1, int(np.ceil(fraction * nlist)))
 
 
@@ -237,8 +248,8 @@ class IvfIndex:
         kinds = (faiss.IndexIVFPQFastScan, faiss.IndexIVFScalarQuantizer)
         if not isinstance(index, kinds) or index.d != EMBEDDING_DIM:
             raise ValueError(f"stored index is {type(index).__name__} of dimension {index.d}")
-        scan_rows = IVF_SCAN_ROWS if isinstance(index, faiss.IndexIVFPQFastScan) else SQ8_SCAN_ROWS
-        index.nprobe = probes(index.nlist, index.ntotal, scan_rows)
+        scanned = None if isinstance(index, faiss.IndexIVFPQFastScan) else SQ8_SCAN_ROWS
+        index.nprobe = probes(index.nlist, index.ntotal, scanned)
         return cls(index)
 
     def search(self, query: Embedding, rows: RowFilter | None = None) -> tuple[int, float]:

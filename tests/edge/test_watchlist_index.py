@@ -98,7 +98,8 @@ def test_lists_and_probes_scale_with_the_size() -> None:
     assert faiss_index.nprobe == 252  # a small list is scanned whole: the row budget covers it
     assert faiss_index.cp.spherical  # centroids compared by angle, as the queries are
     assert (ivf_lists(1_000_000), probes(4000, 1_000_000)) == (4000, 320)  # 8 % of a million
-    assert (ivf_lists(200_000), probes(1788, 200_000)) == (1788, 716)  # 40 % of 200k: the same rows scanned
+    assert (ivf_lists(200_000), probes(1788, 200_000)) == (1788, 358)  # 20 % of 200k: at least 40,000 rows
+    assert probes(ivf_lists(2_000_000), 2_000_000) == 227  # 4 % of 2M: at most 80,000 rows
     assert probes(4000, 1_000_000, SQ8_SCAN_ROWS) == 160  # 8-bit codes saved before: 4 %, as then
 
 
