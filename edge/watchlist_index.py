@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import weakref
 from typing import IO, TYPE_CHECKING, Protocol
 
@@ -100,21 +101,26 @@ class RowFilter:
     Held as a bit per row; the faiss selector over it is made once and reused by every search.
     """
 
-    __slots__ = ("_bits", "_selector", "allowed")
+    __slots__ = ("_bits", "_lock", "_selector", "allowed")
 
     def __init__(self, allowed: npt.NDArray[np.bool_]) -> None:
         self.allowed = allowed
         self._bits: npt.NDArray[np.uint8] | None = None
         self._selector: faiss.IDSelectorBitmap | None = None
+        self._lock = threading.Lock()
 
     def selector(self) -> faiss.IDSelectorBitmap:
-        """A faiss IDSelectorBitmap over the allowed rows (row number = id in the index)."""
-        if self._selector is None:
-            import faiss  # noqa: F811
+        """A faiss IDSelectorBitmap over the allowed rows (row number = id in the index).
 
-            self._bits = np.packbits(self.allowed, bitorder="little")  # faiss reads bit i & 7 of byte i >> 3
-            self._selector = faiss.IDSelectorBitmap(len(self._bits), faiss.swig_ptr(self._bits))
-        return self._selector
+        Made once and kept: a search in flight holds only faiss's pointer to it and its bits.
+        """
+        with self._lock:
+            if self._selector is None:
+                import faiss  # noqa: F811
+
+                self._bits = np.packbits(self.allowed, bitorder="little")  # bit i & 7 of byte i >> 3
+                self._selector = faiss.IDSelectorBitmap(len(self._bits), faiss.swig_ptr(self._bits))
+            return self._selector
 
 
 class VectorIndex(Protocol):
