@@ -119,7 +119,7 @@ def watchlist(parser: argparse.ArgumentParser) -> None:
         "--index",
         choices=["auto", "exact", "ivf"],
         default="auto",
-        help="auto: what a terminal picks for the size (exact for small lists, else IVF-SQ8)",
+        help="auto: what a terminal picks for the size (exact for small lists, else IVF-PQ4 re-ranked exactly)",
     )
     parser.add_argument("--queries", type=int, default=1000, help="synthetic searches for recall@1")
     parser.add_argument("--threshold", type=float, default=None, help="default: the calibrated watchlist threshold")

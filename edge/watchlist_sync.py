@@ -177,8 +177,8 @@ class WatchlistSync(CommandHandler):
             except BaseVersionMismatch:
                 self._needs_full, self._announced = True, message.version
                 raise
-            new.save(self._path)
-            if isinstance(new.index, IvfIndex):
+            new.save(self._path)  # an update applied as an overlay writes the overlay only
+            if isinstance(new.index, IvfIndex) and not new.mapped:
                 new = Watchlist.load(self._path)  # maps the templates from the file, drops the copy
             self._holder.watchlist = new
             self._needs_full, self._announced, self._confirmed_at = False, message.version, message.issued_at

@@ -164,7 +164,7 @@ def test_approximate_index_agrees_with_exact() -> None:
     entries = [(WatchlistEntry(f"W-{i}", f"n{i}"), [row]) for i, row in enumerate(gallery)]
     exact = Watchlist.build(entries, approximate=False)
     approximate = Watchlist.build(entries, approximate=True)
-    assert approximate.index.kind == "ivf-sq8"
+    assert approximate.index.kind == "ivf-pq4"
     assert approximate.index.nbytes < exact.index.nbytes
     queries = gallery[:200] + rng.normal(scale=0.08, size=(200, 128)).astype(np.float32)
     agree = 0

@@ -232,6 +232,101 @@ def test_large_list_keeps_its_index_in_the_file_and_maps_its_templates(tmp_path:
     assert found[0].entry_id == "W-new"
 
 
+@pytest.mark.skipif(importlib.util.find_spec("faiss") is None, reason="faiss-cpu not installed")
+def test_incremental_updates_of_a_large_list_apply_in_place_and_survive_a_restart(tmp_path: Path) -> None:
+    rng = np.random.default_rng(6)
+    rows = rng.standard_normal((3000, 128)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    entries = [WatchlistEntry(f"W-{i}", "", "11010519491231002X" if i == 5 else None) for i in range(3000)]
+    Watchlist.build([(e, [r]) for e, r in zip(entries, rows, strict=True)], "r1", approximate=True).save(
+        tmp_path / "big.npz"
+    )
+    path, delta = tmp_path / "big.npz", tmp_path / "big.delta.npz"
+    loaded = Watchlist.load(path)
+    saved = path.read_bytes()
+    sync = WatchlistSync(Holder(loaded), path, PUBLIC, clock=lambda: T0)
+    r2 = update("r2", [wire_entry("W-new", 77), wire_entry("W-2", 78)], base="r1", removed=("W-0", "W-5"))
+    new = sync.process(r2)
+    assert new is not None
+    assert sync.watchlist is new
+    assert (new.version, len(new), new.template_count, new.overlay_rows) == ("r2", 2999, 2999, 2)
+    assert isinstance(new.index, IvfIndex)
+    assert new.index is loaded.index
+    assert new.mapped
+    assert path.read_bytes() == saved
+    assert delta.exists()
+    # What a list rebuilt from the entries present answers (exactly: a rebuilt IVF would cluster anew).
+    rebuilt = Watchlist.build(new.items(), "r2", approximate=False)
+    assert [e.entry_id for e in new.entries] == [e.entry_id for e in rebuilt.entries]
+
+    def answers(watchlist: Watchlist, queries: np.ndarray[Any, np.dtype[np.float32]]) -> list[tuple[str, float]]:
+        found = [watchlist.search(q) for q in queries]
+        return [(hit[0].entry_id, round(hit[1], 6)) for hit in found if hit is not None]
+
+    queries = np.concatenate([rows[:200], vector(77)[None], vector(78)[None]])
+    for (got, score), (want, exact) in zip(answers(new, queries), answers(rebuilt, queries), strict=True):
+        assert got == want
+        assert abs(score - exact) < 0.02
+    assert answers(new, rows[10:60]) == answers(loaded, rows[10:60])  # the index's own answers where unchanged
+    found = new.search(vector(77))
+    assert found is not None
+    assert found[0].entry_id == "W-new"
+    assert found[1] == pytest.approx(1.0, abs=1e-5)
+    assert {hit[0].entry_id for hit in (new.search(rows[0]), new.search(rows[5]), new.search(rows[2])) if hit} & {
+        "W-0",
+        "W-5",
+        "W-2",
+    } == set()  # removed, and replaced by another template
+    assert new.match_id_number("11010519491231002x") is None
+    assert loaded.match_id_number("11010519491231002X")
+
+    restarted = Watchlist.load(path)  # a restart reads the list and its overlay
+    assert (restarted.version, len(restarted), restarted.overlay_rows) == ("r2", 2999, 2)
+    assert answers(restarted, queries) == answers(new, queries)
+
+    sync = WatchlistSync(Holder(restarted), path, PUBLIC, clock=lambda: T0)
+    r3 = update("r3", [wire_entry("W-later", 79, "11010519491231002X")], base="r2", removed=("W-new",))
+    newer = sync.process(r3)
+    assert newer is not None
+    assert newer.version == "r3"
+    assert path.read_bytes() == saved
+    gone = newer.search(vector(77))
+    assert gone is not None
+    assert gone[0].entry_id != "W-new"
+    assert gone[1] < 0.5
+    later = newer.match_id_number("11010519491231002X")
+    assert later is not None
+    assert later.entry_id == "W-later"
+    assert Watchlist.load(path).version == "r3"
+
+    full = sync.process(update("r4", [wire_entry("W-1", 1)], issued_at=T0 + timedelta(hours=1)))
+    assert full is not None
+    assert (full.version, len(full), full.overlay_rows) == ("r4", 1, 0)
+    assert not delta.exists()
+    assert Watchlist.load(path).version == "r4"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("faiss") is None, reason="faiss-cpu not installed")
+def test_an_overlay_that_does_not_fit_the_list_is_refused_or_ignored(tmp_path: Path) -> None:
+    from edge.errors import TemplateFileError
+
+    rows = np.random.default_rng(7).standard_normal((1200, 128)).astype(np.float32)
+    built = Watchlist.build([(WatchlistEntry(f"W-{i}", ""), [r]) for i, r in enumerate(rows)], "r1", approximate=True)
+    path, delta = tmp_path / "big.npz", tmp_path / "big.delta.npz"
+    built.updated([(WatchlistEntry("W-new", ""), [vector(1)])], ["W-3"], "r2").save(path)  # base, then overlay
+    assert Watchlist.load(path).version == "r2"
+    assert Watchlist.load(path, approximate=False).version == "r2"
+    overlay = delta.read_bytes()
+    delta.write_bytes(overlay[: len(overlay) // 2])
+    with pytest.raises(TemplateFileError):
+        Watchlist.load(path)  # as for a corrupt list file
+    delta.write_bytes(overlay)
+    Watchlist.build([(WatchlistEntry("W-1", ""), [vector(2)])], "r9").save(path)
+    assert not delta.exists()
+    delta.write_bytes(overlay)  # left over from a crash between the list and the overlay: made on r1, not r9
+    assert Watchlist.load(path).version == "r9"
+
+
 def test_events_carry_the_version_after_an_update(tmp_path: Path, v1: Watchlist) -> None:
     from edge.checkin import CheckinPipeline
     from edge.drivers.base import CardRead
