@@ -21,7 +21,8 @@ from central.db.text_search import contains
 INDEX = "ix_guard_search_bigrams"
 
 # Bigrams of a text, lower-cased, each once (none for a single character), and a guard's: those of each of
-# its columns (none across two). Revision 0028 creates the same.
+# its columns (none across two). Built-in functions only: pg_restore builds the index with an empty
+# search_path, where a call of another function of ours would not be found. Revision 0028 creates the same.
 FUNCTIONS = (
     """CREATE OR REPLACE FUNCTION text_bigrams(value text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
@@ -30,7 +31,8 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 $$""",
     """CREATE OR REPLACE FUNCTION guard_search_bigrams(id text, name_zh text, name_en text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT text_bigrams(id) || text_bigrams(name_zh) || text_bigrams(name_en)
+  SELECT coalesce(array_agg(DISTINCT substr(lower(v), i, 2)), '{}')
+  FROM unnest(ARRAY[id, name_zh, name_en]) AS v, generate_series(1, char_length(v) - 1) AS i
 $$""",
 )
 

@@ -27,7 +27,8 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 $$""",
     """CREATE OR REPLACE FUNCTION guard_search_bigrams(id text, name_zh text, name_en text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT text_bigrams(id) || text_bigrams(name_zh) || text_bigrams(name_en)
+  SELECT coalesce(array_agg(DISTINCT substr(lower(v), i, 2)), '{}')
+  FROM unnest(ARRAY[id, name_zh, name_en]) AS v, generate_series(1, char_length(v) - 1) AS i
 $$""",
 )
 
