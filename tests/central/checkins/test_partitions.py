@@ -3,6 +3,7 @@ a DEFAULT one for impossible dates, months created ahead by the leader job, old 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
@@ -16,9 +17,11 @@ from central.alerts.models import Alert, AlertAction
 from central.checkins import partitions
 from central.checkins.models import Checkin, CheckinClaim, DeadLetter, Violation
 from central.checkins.photo_store import photo_store
+from central.checkins.queries import checkin_of
 from central.checkins.retention import purge, purge_checkin_months
 from central.checkins.store import Recorded, record_event
 from central.config import RetentionSettings
+from central.db.types import utcnow
 from protocol.checkin import CheckinEvent
 from tests.fixtures.central import add_terminal, make_event, wanted_hit
 
@@ -229,3 +232,46 @@ def test_a_site_query_of_one_month_reads_one_partition(postgres_engine: Engine) 
     assert "violation_y2026m02" in joined
     assert "violation_y2026m01" not in joined
     assert "checkin_y2026m03" not in joined
+
+
+@pytest.mark.postgres
+def test_a_look_up_by_event_id_reads_the_one_month_its_claim_names(postgres_engine: Engine, tmp_path: Path) -> None:
+    _months(postgres_engine, *(datetime(2026, m, 1, tzinfo=UTC) for m in (1, 2, 3)))
+    event = make_event(add_terminal(postgres_engine), occurred_at=datetime(2026, 2, 14, 9, tzinfo=UTC))
+    _record(postgres_engine, event, tmp_path)
+    query = select(Checkin.photo_path).where(checkin_of(event.event_id))
+    sql = str(query.compile(postgres_engine, compile_kwargs={"literal_binds": True}))
+    with postgres_engine.connect() as connection:
+        plan = connection.execute(text(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {sql}")).scalars()
+        scanned = [line for line in plan if " on checkin_" in line and "never executed" not in line]
+    assert len(scanned) == 1
+    assert "checkin_y2026m02" in scanned[0]
+    with Session(postgres_engine) as session:
+        assert session.exec(query).one() == f"photos/2026/02/14/{event.event_id}.jpg"
+
+
+@pytest.mark.postgres
+def test_the_leader_creates_the_months_ahead_on_schedule_and_a_follower_does_not(
+    postgres_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(partitions, "FIRST_RUN_DELAY_S", 0.0)
+    last = partitions.add_months(partitions.month_start(utcnow()), partitions.AHEAD)
+    names = [partitions.partition_name(table, last) for table in ("violation", "checkin")]
+    with postgres_engine.begin() as connection:
+        for name in names:
+            connection.execute(text(f"DROP TABLE {name}"))
+
+    async def rounds(leads: bool) -> None:
+        job = asyncio.create_task(partitions.run_schedule(postgres_engine, lambda: leads, interval_s=0.05))
+        await asyncio.sleep(1.0)
+        job.cancel()
+
+    asyncio.run(rounds(leads=False))
+    assert not any(_exists(postgres_engine, name) for name in names)
+    asyncio.run(rounds(leads=True))
+    assert all(_exists(postgres_engine, name) for name in names)
+
+
+def test_the_partition_job_does_nothing_on_sqlite(sqlite_engine: Engine) -> None:
+    assert partitions.ensure_partitions(sqlite_engine) == []
+    asyncio.run(asyncio.wait_for(partitions.run_schedule(sqlite_engine, lambda: True), 1.0))  # returns at once
