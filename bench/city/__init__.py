@@ -93,7 +93,8 @@ def _database(args: argparse.Namespace) -> Iterator[str]:
 
 def _months(engine: Engine, plan: seed.Plan) -> None:
     """The partitions of the months seeded, as the months-ahead job would have made them (else DEFAULT takes it all)."""
-    start = partitions.month_start(datetime(plan.first.year, plan.first.month, 1, tzinfo=UTC))
+    before = plan.first - timedelta(days=1)  # a night shift's first taps fall on the day before in UTC
+    start = partitions.month_start(datetime(before.year, before.month, 1, tzinfo=UTC))
     last = plan.first + timedelta(days=plan.days)
     with engine.begin() as connection:
         while start.date() <= last:
@@ -109,7 +110,8 @@ def _seed(url: str, plan: seed.Plan) -> list[dict[str, object]]:
         seconds = time.perf_counter() - began
         # Over each table's partitions (a plain table is its own one leaf).
         sizes = conn.execute(
-            "SELECT t, sum(greatest(c.reltuples, 0))::bigint, sum(pg_total_relation_size(c.oid))"
+            "SELECT t, sum(CASE WHEN coalesce(p.isleaf, true) THEN greatest(c.reltuples, 0) END)::bigint,"
+            " sum(pg_total_relation_size(c.oid))"
             " FROM unnest(%s::text[]) t LEFT JOIN LATERAL pg_partition_tree(t::regclass) p ON true"
             " JOIN pg_class c ON c.oid = coalesce(p.relid, t::regclass) GROUP BY t",
             [list(TABLES)],

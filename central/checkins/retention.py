@@ -32,6 +32,7 @@ from central.db.types import utcnow
 
 logger = logging.getLogger(__name__)
 
+CLAIM_BATCH = 50_000  # claims deleted per transaction by month retention
 FIRST_RUN_DELAY_S = 60.0  # let the service settle (and short-lived test apps end) before the first purge
 
 
@@ -95,8 +96,14 @@ def purge_checkin_months(engine: Engine, months: int, now: datetime | None = Non
         session.exec(delete(Violation).where(col(Violation.occurred_at) < cutoff))
         session.exec(delete(Checkin).where(col(Checkin.occurred_at) < cutoff))
         session.commit()
-        claims = session.exec(delete(CheckinClaim).where(col(CheckinClaim.occurred_at) < cutoff)).rowcount
-        session.commit()
+        claims = 0
+        while True:  # in batches, each its own transaction: a city's month is millions of claims
+            batch = select(CheckinClaim.event_id).where(col(CheckinClaim.occurred_at) < cutoff).limit(CLAIM_BATCH)
+            deleted = session.exec(delete(CheckinClaim).where(col(CheckinClaim.event_id).in_(batch))).rowcount
+            session.commit()
+            claims += deleted
+            if deleted < CLAIM_BATCH:
+                break
     return MonthPurge(cutoff, dropped, claims, alerts)
 
 

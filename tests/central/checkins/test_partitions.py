@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, func, select
 
 from central.alerts.models import Alert, AlertAction
-from central.checkins import partitions
+from central.checkins import partitions, retention
 from central.checkins.models import Checkin, CheckinClaim, DeadLetter, Violation
 from central.checkins.photo_store import photo_store
 from central.checkins.queries import checkin_of
@@ -155,8 +155,11 @@ def _taps(engine: Engine, tmp_path: Path) -> dict[str, CheckinEvent]:
     return events
 
 
-def test_month_retention_deletes_exactly_the_months_past_it(engine: Engine, tmp_path: Path) -> None:
+def test_month_retention_deletes_exactly_the_months_past_it(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     events = _taps(engine, tmp_path)
+    monkeypatch.setattr(retention, "CLAIM_BATCH", 1)  # the claims go one transaction per batch
 
     # Kept: April (this month) and two full months before it; January and earlier go.
     dropped = purge_checkin_months(engine, 2, now=datetime(2026, 4, 20, tzinfo=UTC))
