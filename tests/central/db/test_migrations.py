@@ -250,9 +250,9 @@ def test_0020_keeps_the_cases_and_their_steps_and_downgrade_keeps_those_of_viola
     assert [tuple(s) for s in steps] == [(3, "立案")]
 
 
-def test_0028_moves_the_checkins_into_months_and_downgrade_restores_plain_tables(new_db: NewDb) -> None:
+def test_0029_moves_the_checkins_into_months_and_downgrade_restores_plain_tables(new_db: NewDb) -> None:
     engine = new_db()
-    migrations.upgrade(engine, "0027")
+    migrations.upgrade(engine, "0028")
     pg = engine.dialect.name == "postgresql"
     ids = [uuid.uuid4() for _ in range(3)]
     at = [
@@ -330,7 +330,7 @@ def test_0028_moves_the_checkins_into_months_and_downgrade_restores_plain_tables
     with engine.begin() as connection:
         from alembic import command
 
-        command.downgrade(migrations.alembic_config(connection), "0027")
+        command.downgrade(migrations.alembic_config(connection), "0028")
     inspector = inspect(engine)
     assert "checkinevent" not in inspector.get_table_names()
     assert inspector.get_pk_constraint("checkin")["constrained_columns"] == ["event_id"]

@@ -15,8 +15,8 @@ and constraints as PostgreSQL, by copying ``violation``, ``alert`` and
 ``violationcase`` (renamed away first with ``legacy_alter_table``, so that the
 tables pointing at them keep pointing at the copy).
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-07 04:30:00.000000
 """
 
@@ -30,8 +30,8 @@ from alembic import op
 
 from central.db.types import UtcDateTime
 
-revision = "0028"
-down_revision = "0027"
+revision = "0029"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
@@ -229,7 +229,7 @@ def _rebuild(table: str, edits: list[tuple[str, str]]) -> None:
     for pattern, replacement in edits:
         create, count = re.subn(pattern, replacement, create)
         if count != 1:
-            raise RuntimeError(f"0028: table {table} is not as expected ({pattern!r} found {count} times)")
+            raise RuntimeError(f"0029: table {table} is not as expected ({pattern!r} found {count} times)")
     indexes = (
         bind.execute(
             sa.text("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :t AND sql IS NOT NULL"),
@@ -238,10 +238,10 @@ def _rebuild(table: str, edits: list[tuple[str, str]]) -> None:
         .scalars()
         .all()
     )
-    op.execute(f"CREATE TABLE {table}_0028 AS SELECT * FROM {table}")  # noqa: S608
+    op.execute(f"CREATE TABLE {table}_0029 AS SELECT * FROM {table}")  # noqa: S608
     op.execute(f"DROP TABLE {table}")
     op.execute(create)
-    op.execute(f"INSERT INTO {table} SELECT * FROM {table}_0028")  # noqa: S608  (the same columns in order)
-    op.execute(f"DROP TABLE {table}_0028")
+    op.execute(f"INSERT INTO {table} SELECT * FROM {table}_0029")  # noqa: S608  (the same columns in order)
+    op.execute(f"DROP TABLE {table}_0029")
     for index in indexes:
         op.execute(str(index))
