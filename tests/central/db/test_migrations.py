@@ -305,9 +305,8 @@ def test_0029_moves_the_checkins_into_months_and_downgrade_restores_plain_tables
         assert [row[1] for row in claims] == ["h0", "h1", "h2"]
         assert connection.execute(text("SELECT count(*) FROM alertaction")).scalar() == 1
         if pg:
-            where: dict[int, str] = dict(
-                connection.execute(text("SELECT seq, tableoid::regclass::text FROM checkin")).tuples().all()
-            )
+            rows = connection.execute(text("SELECT seq, tableoid::regclass::text FROM checkin")).all()
+            where = {int(seq): str(name) for seq, name in rows}
             assert where == {0: "checkin_y2026m03", 1: "checkin_y2026m03", 2: "checkin_y2025m11"}
             kinds = connection.execute(text("SELECT relkind FROM pg_class WHERE relname IN ('checkin', 'violation')"))
             assert {row[0] for row in kinds} == {"p"}
