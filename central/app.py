@@ -59,8 +59,8 @@ from central.api.headers import SecurityHeaders
 from central.api.limits import BodyGuard, BodyLimits, account_role
 from central.api.metrics import Metrics, RecordsCollector, RequestLog
 from central.api.refusals import REFUSALS
+from central.checkins import partitions, retention
 from central.checkins import queries as checkin_queries
-from central.checkins import retention
 from central.checkins.ingest import Ingest
 from central.checkins.live import CheckinHub
 from central.checkins.photo_store import photo_store
@@ -323,7 +323,15 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
         )
     )
     # Periodic jobs run on one worker at a time however many there are (central.db.leader).
-    jobs = ("retention", "registry-sweep", "registry-check", "rosters", "police-resend", "police-webhooks")
+    jobs = (
+        "retention",
+        "partitions",
+        "registry-sweep",
+        "registry-check",
+        "rosters",
+        "police-resend",
+        "police-webhooks",
+    )
     leaders = {job: Leadership(engine, job) for job in jobs}
     app.state.rosters = (
         _roster_publisher(engine, settings, ingest, leaders["rosters"].leads) if ingest is not None else None
@@ -337,12 +345,15 @@ async def _background(app: FastAPI, engine: Engine, settings: CentralSettings) -
         def count(report: retention.PurgeReport) -> None:
             purged.labels("photo").inc(report.photos)
             purged.labels("alert").inc(report.alerts)
+            purged.labels("checkin").inc(report.checkins)
             with Session(engine) as session:
                 audit(session, SYSTEM, "retention.purge", "", report.detail)
 
         photos = photo_store(settings.photo_store, settings.data_dir, engine)
         purge = retention.run_schedule(engine, photos, settings.retention, count, leaders["retention"].leads)
         tasks.append(asyncio.create_task(purge))
+    # PostgreSQL: this month's and the next two months' partitions exist before their first tap (daily).
+    tasks.append(asyncio.create_task(partitions.run_schedule(engine, leaders["partitions"].leads), name="partitions"))
     publish = ingest.publish if ingest is not None else None
     interval = settings.registry_sweep_interval_s
     tasks.append(asyncio.create_task(sweeps.run_schedule(engine, interval, publish, leaders["registry-sweep"].leads)))

@@ -14,7 +14,7 @@ import socket
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     SettingsConfigDict,
 )
@@ -74,6 +74,18 @@ class RetentionSettings(BaseModel):
     alert_days: int = Field(default=30, ge=30)
     purge_interval_s: float = Field(default=3600.0, ge=1)
     purge_enabled: bool = True
+    # Check-ins (with their violations and alerts) of whole months older than this many full months are dropped;
+    # unset: kept forever. At least 2: a month's rows are then at least 59 days old.
+    checkin_months: int | None = Field(default=None, ge=2)
+
+    @model_validator(mode="after")
+    def _months_keep_alerts(self) -> RetentionSettings:
+        # Dropping a month drops its alerts too: never before alert_days.
+        if self.checkin_months is not None and self.checkin_months * 28 < self.alert_days:
+            raise ValueError(
+                f"checkin_months {self.checkin_months} keeps alerts less than alert_days {self.alert_days}"
+            )
+        return self
 
 
 class IdProtectionSettings(BaseModel):

@@ -34,7 +34,7 @@ class AlertStatus(StrEnum):
 
 
 class Alert(SQLModel, table=True):
-    alert_id: uuid.UUID = Field(primary_key=True, foreign_key="checkin.event_id")  # = event_id
+    alert_id: uuid.UUID = Field(primary_key=True, foreign_key="checkinevent.event_id")  # = event_id
     watchlist_entry_id: str = Field(max_length=32)  # the terminal's list may be newer than ours: no FK
     watchlist_name: str | None = None
     score: float

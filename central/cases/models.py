@@ -38,8 +38,9 @@ class Case(SQLModel, table=True):
     __tablename__ = "violationcase"  # "case" is an SQL keyword
 
     id: int | None = Field(default=None, primary_key=True)
-    # One case per violation; None for a case the daily registry check opened on a finding.
-    violation_id: int | None = Field(default=None, foreign_key="violation.id", unique=True)
+    # One case per violation; None for a case the daily registry check opened on a finding. No foreign key: a
+    # violation's key on PostgreSQL includes its month, and the case keeps what it needs of it (code, reasons).
+    violation_id: int | None = Field(default=None, unique=True)
     # The registry finding (central.compliance.follow_up) a case was opened on: one open case per key.
     finding_key: str | None = Field(default=None, max_length=200, index=True)
     code: str = Field(max_length=40)  # the violation's rule

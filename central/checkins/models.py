@@ -1,8 +1,12 @@
 """Check-in records: every tap as received, its violations, and what central could not accept.
 
 A ``Checkin`` row is keyed by the event id minted on the terminal (exactly once
-in the database); its ``Violation`` rows are the rules' findings; a payload
-that could not be read or refused is kept in ``DeadLetter``, never dropped.
+in the database: ``CheckinClaim`` claims the id first); its ``Violation`` rows
+are the rules' findings; a payload that could not be read or refused is kept in
+``DeadLetter``, never dropped. On PostgreSQL ``checkin`` and ``violation`` are
+partitioned by month of ``occurred_at`` (``central.checkins.partitions``); their
+primary keys there include ``occurred_at``, as PostgreSQL requires. SQLite keeps
+plain tables.
 ``CheckinPublic``, ``ViolationPublic`` and ``ViolationCount`` are what the
 dashboard API sends.
 """
@@ -11,11 +15,31 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import DDL, Index, LargeBinary, Text, UniqueConstraint, event
+from sqlalchemy import DDL, Connection, Index, LargeBinary, PrimaryKeyConstraint, Table, Text, UniqueConstraint, event
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import DDLCompiler
 from sqlmodel import Field, SQLModel
 
+from central.checkins.partitions import PARTITION_BY, PARTITION_KEY, create_partitions
 from central.db.types import SealedIdNumber, UtcDateTime, utcnow
+
+
+class CheckinClaim(SQLModel, table=True):
+    """The claim of an event id (table ``checkinevent``): ingest inserts here first; only a new row is written on.
+
+    Unpartitioned, so its key is the event id alone (a key over a partitioned
+    table must include the month); look-ups by event id find the month here.
+    Alerts and violations refer to it. Its rows go with their check-ins' month.
+    """
+
+    __tablename__ = "checkinevent"
+
+    event_id: uuid.UUID = Field(primary_key=True)
+    occurred_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    # The stored copy's CheckinEvent.content_hash: a copy with another is dead-lettered (None: stored before 0012)
+    content_hash: str | None = Field(default=None, max_length=64)
 
 
 class Checkin(SQLModel, table=True):
@@ -23,9 +47,11 @@ class Checkin(SQLModel, table=True):
     __table_args__ = (
         Index("ix_checkin_site_id_occurred_at", "site_id", "occurred_at"),
         Index("ix_checkin_employer_id_occurred_at", "employer_id", "occurred_at"),
+        {"postgresql_partition_by": PARTITION_BY},
     )
 
-    event_id: uuid.UUID = Field(primary_key=True)  # idempotency key minted on the terminal
+    # The idempotency key minted on the terminal, claimed in CheckinClaim (PostgreSQL: key (event_id, occurred_at)).
+    event_id: uuid.UUID = Field(primary_key=True)
     terminal_id: str = Field(max_length=64, index=True)  # no FK: unknown terminals are still recorded
     seq: int
     occurred_at: datetime = Field(sa_type=UtcDateTime, index=True)
@@ -74,14 +100,15 @@ event.listen(
 class Violation(SQLModel, table=True):
     # A site's (a station's) violations newest first, without reading its taps (revision 0021).
     __table_args__ = (
-        UniqueConstraint("event_id", "code"),
+        UniqueConstraint("event_id", "code", "occurred_at"),  # a unique key over partitions includes their key
         Index("ix_violation_site_id_occurred_at", "site_id", "occurred_at"),
+        {"postgresql_partition_by": PARTITION_BY},
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    event_id: uuid.UUID = Field(foreign_key="checkin.event_id", index=True)
+    id: int | None = Field(default=None, primary_key=True)  # on PostgreSQL the key is (id, occurred_at)
+    event_id: uuid.UUID = Field(foreign_key="checkinevent.event_id", index=True)
     # The check-in's time and site, copied when the violation is stored (neither ever changes).
-    occurred_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    occurred_at: datetime = Field(sa_type=UtcDateTime)
     site_id: str | None = None
     code: str = Field(max_length=40)
     reason_zh: str
@@ -139,3 +166,28 @@ class ViolationCount(SQLModel):
     code: str
     count: int
     last_at: datetime
+
+
+@compiles(PrimaryKeyConstraint, "postgresql")
+def _primary_key_with_month(constraint: PrimaryKeyConstraint, compiler: DDLCompiler, **kw: Any) -> str:
+    """A partitioned table's primary key includes the partition key (``occurred_at``), as PostgreSQL requires.
+
+    The models keep the event id (the violation id) as their identity: it is
+    unique anyway, and SQLite's tables keep it as their whole key.
+    """
+    sql = compiler.visit_primary_key_constraint(constraint, **kw)
+    table = constraint.table
+    partitioned = isinstance(table, Table) and table.dialect_options["postgresql"].get("partition_by")
+    if not partitioned or PARTITION_KEY in constraint.columns or not sql.endswith(")"):
+        return sql
+    return f"{sql[:-1]}, {PARTITION_KEY})"
+
+
+def _partitions_of(table: Table, connection: Connection, **_kw: Any) -> None:
+    """A new partitioned table gets its DEFAULT partition and the months of ``partitions.AHEAD`` at once."""
+    if connection.dialect.name == "postgresql":
+        create_partitions(connection, table.name, utcnow())
+
+
+for _table in (Checkin.__table__, Violation.__table__):  # type: ignore[attr-defined]
+    event.listen(_table, "after_create", _partitions_of)

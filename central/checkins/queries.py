@@ -15,18 +15,24 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, true
+from sqlalchemy import ColumnElement, and_, func, or_, true
 from sqlmodel import Session, col, select
 
 from central.access.models import Role
 from central.access.scope import Scope
 from central.checkins.disclosure import decision_shown
 from central.checkins.id_numbers import card_shown
-from central.checkins.models import Checkin, CheckinPublic, Violation, ViolationCount, ViolationPublic
+from central.checkins.models import Checkin, CheckinClaim, CheckinPublic, Violation, ViolationCount, ViolationPublic
 from central.paging import Paged, Paging, fetch
 from central.registry.local_time import local_day_bounds
 from central.registry.models import Guard, GuardPublic, Site
 from central.registry.queries import site_zone
+
+
+def checkin_of(event_id: uuid.UUID) -> ColumnElement[bool]:
+    """The check-in ``event_id``, found in its month: the claim says which (PostgreSQL reads one partition)."""
+    month = select(CheckinClaim.occurred_at).where(CheckinClaim.event_id == event_id).scalar_subquery()
+    return and_(col(Checkin.event_id) == event_id, col(Checkin.occurred_at) == month)
 
 
 def checkin_scope(scope: Scope) -> ColumnElement[bool]:
@@ -179,7 +185,7 @@ def get_checkin(session: Session, scope: Scope, event_id: uuid.UUID) -> CheckinP
     query = (
         select(Checkin, Guard)
         .join(Guard, col(Guard.id) == col(Checkin.guard_id), isouter=True)
-        .where(Checkin.event_id == event_id, checkin_scope(scope))
+        .where(checkin_of(event_id), checkin_scope(scope))
     )
     pair = session.exec(query).first()
     if pair is None:
@@ -189,7 +195,7 @@ def get_checkin(session: Session, scope: Scope, event_id: uuid.UUID) -> CheckinP
 
 def guard_of(session: Session, event_id: uuid.UUID) -> str | None:
     """The guard whose card made check-in ``event_id`` (None: card not registered, or no such check-in)."""
-    return session.exec(select(Checkin.guard_id).where(Checkin.event_id == event_id)).first()
+    return session.exec(select(Checkin.guard_id).where(checkin_of(event_id))).first()
 
 
 def card_holder(session: Session, event_id: uuid.UUID) -> GuardPublic | None:
@@ -204,7 +210,7 @@ def card_holder(session: Session, event_id: uuid.UUID) -> GuardPublic | None:
 
 def photo_path(session: Session, scope: Scope, event_id: uuid.UUID) -> str | None:
     """The stored photo's path relative to the data dir, or None (no photo, or not ``scope``'s)."""
-    query = select(Checkin.photo_path).where(Checkin.event_id == event_id, checkin_scope(scope))
+    query = select(Checkin.photo_path).where(checkin_of(event_id), checkin_scope(scope))
     return session.exec(query).first()
 
 

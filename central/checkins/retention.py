@@ -2,9 +2,12 @@
 
 The purge only deletes: photo files past ``photo_days`` (unless their alert is
 still kept), alert rows past ``alert_days`` with their workflow steps, and
-expired login sessions. No record is altered; a check-in row keeps its photo
-path, and its photo then answers 404. Each purge is logged and written to the
-audit log with what it deleted.
+expired login sessions. With ``checkin_months`` set it also deletes the
+check-ins of whole months older than that many full months, with their
+violations, alerts and claims: on PostgreSQL by dropping the months'
+partitions (``central.checkins.partitions``), on SQLite row by row. No record is
+altered; a check-in row keeps its photo path, and its photo then answers 404.
+Each purge is logged and written to the audit log with what it deleted.
 """
 
 from __future__ import annotations
@@ -21,12 +24,15 @@ from sqlmodel import Session, col, delete, select
 
 from central.access.models import LoginSession
 from central.alerts.models import Alert, AlertAction, AlertSuppression
+from central.checkins import partitions
+from central.checkins.models import Checkin, CheckinClaim, Violation
 from central.checkins.photo_store import PhotoStore
 from central.config import RetentionSettings
 from central.db.types import utcnow
 
 logger = logging.getLogger(__name__)
 
+CLAIM_BATCH = 50_000  # claims deleted per transaction by month retention
 FIRST_RUN_DELAY_S = 60.0  # let the service settle (and short-lived test apps end) before the first purge
 
 
@@ -38,11 +44,23 @@ class PurgeReport:
     photo_cutoff: datetime
     alert_cutoff: datetime
     detail: str = ""  # what was deleted, for the audit log
+    checkins: int = 0  # check-ins of whole months past checkin_months
+
+
+@dataclass(frozen=True, slots=True)
+class MonthPurge:
+    cutoff: datetime  # check-ins before this instant (the first of a month) were deleted
+    months: list[str]  # the partitions' months dropped (PostgreSQL), "YYYY-MM"
+    checkins: int
+    alerts: list[uuid.UUID]
 
 
 def purge_alerts(session: Session, cutoff: datetime) -> list[uuid.UUID]:
     """Delete alerts that happened before ``cutoff`` and their workflow steps; their ids."""
-    old = list(session.exec(select(Alert.alert_id).where(col(Alert.occurred_at) < cutoff)).all())
+    return _delete_alerts(session, list(session.exec(select(Alert.alert_id).where(col(Alert.occurred_at) < cutoff))))
+
+
+def _delete_alerts(session: Session, old: list[uuid.UUID]) -> list[uuid.UUID]:
     for start in range(0, len(old), 500):
         batch = old[start : start + 500]
         session.exec(delete(AlertAction).where(col(AlertAction.alert_id).in_(batch)))
@@ -53,13 +71,50 @@ def purge_alerts(session: Session, cutoff: datetime) -> list[uuid.UUID]:
     return old
 
 
+def month_cutoff(now: datetime, months: int) -> datetime:
+    """The first instant kept: the start of the month ``months`` full months before ``now``'s month."""
+    return partitions.add_months(partitions.month_start(now), -months)
+
+
+def purge_checkin_months(engine: Engine, months: int, now: datetime | None = None) -> MonthPurge:
+    """Delete the check-ins of the months before ``month_cutoff``, their violations, alerts and claims.
+
+    PostgreSQL drops the months' partitions (no dead rows, nothing to vacuum);
+    what is left of those months (rows in the DEFAULT partitions, or every row on
+    SQLite) is deleted. The claims go last, in their own transaction.
+    """
+    cutoff = month_cutoff(now or utcnow(), months)
+    with Session(engine) as session:
+        # Alerts refer to their check-in's claim: they go first, whatever alert_days says (checkin_months is longer).
+        doomed = select(CheckinClaim.event_id).where(col(CheckinClaim.occurred_at) < cutoff)
+        alerts = _delete_alerts(
+            session, list(session.exec(select(Alert.alert_id).where(col(Alert.alert_id).in_(doomed))))
+        )
+        dropped = (
+            partitions.drop_months_before(session.connection(), cutoff) if engine.dialect.name == "postgresql" else []
+        )
+        session.exec(delete(Violation).where(col(Violation.occurred_at) < cutoff))
+        session.exec(delete(Checkin).where(col(Checkin.occurred_at) < cutoff))
+        session.commit()
+        claims = 0
+        while True:  # in batches, each its own transaction: a city's month is millions of claims
+            batch = select(CheckinClaim.event_id).where(col(CheckinClaim.occurred_at) < cutoff).limit(CLAIM_BATCH)
+            deleted = session.exec(delete(CheckinClaim).where(col(CheckinClaim.event_id).in_(batch))).rowcount
+            session.commit()
+            claims += deleted
+            if deleted < CLAIM_BATCH:
+                break
+    return MonthPurge(cutoff, dropped, claims, alerts)
+
+
 def purge(engine: Engine, photos: PhotoStore, settings: RetentionSettings, now: datetime | None = None) -> PurgeReport:
     """One purge run; returns (and logs) what it deleted. The caller writes it to the audit log."""
     now = now or utcnow()
     photo_cutoff = now - timedelta(days=settings.photo_days)
     alert_cutoff = now - timedelta(days=settings.alert_days)
+    months = purge_checkin_months(engine, settings.checkin_months, now) if settings.checkin_months else None
     with Session(engine) as session:
-        alerts = purge_alerts(session, alert_cutoff)
+        alerts = purge_alerts(session, alert_cutoff) + (months.alerts if months else [])
         kept = {str(a) for a in session.exec(select(Alert.alert_id)).all()}
         photos_deleted = photos.purge(photo_cutoff, kept)
         sessions = session.exec(delete(LoginSession).where(col(LoginSession.expires_at) < now)).rowcount
@@ -68,8 +123,12 @@ def purge(engine: Engine, photos: PhotoStore, settings: RetentionSettings, now: 
         f"photos={photos_deleted} before {photo_cutoff:%Y-%m-%d}; alerts={len(alerts)} before {alert_cutoff:%Y-%m-%d}"
         f"{': ' + ','.join(str(a) for a in alerts[:50]) if alerts else ''}; sessions={sessions}"
     )
+    if months is not None:
+        dropped = f" (months dropped: {','.join(months.months)})" if months.months else ""
+        detail += f"; checkins={months.checkins} before {months.cutoff:%Y-%m-%d}{dropped}"
     logger.info("retention purge: %s", detail)
-    return PurgeReport(photos_deleted, len(alerts), sessions, photo_cutoff, alert_cutoff, detail)
+    checkins = months.checkins if months else 0
+    return PurgeReport(photos_deleted, len(alerts), sessions, photo_cutoff, alert_cutoff, detail, checkins)
 
 
 async def run_schedule(

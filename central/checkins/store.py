@@ -1,7 +1,11 @@
 """The ingest write path: check-ins, their violations and their alerts in one transaction.
 
-Exactly-once in the database: check-in rows are inserted with ``ON CONFLICT
-(event_id) DO NOTHING``; a duplicate adds nothing else. Several events share
+Exactly-once in the database: each event id is first claimed in
+``checkinevent`` (``ON CONFLICT (event_id) DO NOTHING``), and only a claimed id
+has its check-in, violations and alert written, in the same transaction; a
+duplicate adds nothing else. The claim table is unpartitioned, so this holds on
+PostgreSQL, where ``checkin`` is partitioned by month and its key includes the
+month. Several events share
 one transaction (``record_events``) because a commit per event caps ingest at
 a few hundred events per second; idempotency stays per event. Dead letters
 and terminal status live here too, so that ``central.checkins.ingest`` holds only MQTT
@@ -20,6 +24,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Engine, TextClause, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, select
@@ -30,7 +35,7 @@ from central.alerts.workflow import new_alert, police_message
 from central.checkins.clock import DEFAULT_MARGIN_S, clock_violation
 from central.checkins.dead_letters import mask_numbers, mask_payload
 from central.checkins.id_numbers import card_columns, seal_raw_event
-from central.checkins.models import Checkin, DeadLetter, Violation
+from central.checkins.models import CheckinClaim, DeadLetter, Violation
 from central.checkins.photo_store import FilePhotoStore, PhotoStore
 from central.checkins.photos import photo_relpath
 from central.checkins.rules import RuleViolation, evaluate
@@ -101,20 +106,33 @@ def _checkin_row(
     }
 
 
+def _claim(session: Session, rows: list[dict[str, Any]]) -> set[UUID]:
+    """Claim the rows' event ids in ``checkinevent``; returns the ids that were new (theirs to write)."""
+    # Sorted: two central workers claiming overlapping batches lock keys in the
+    # same order, so they wait for each other instead of deadlocking.
+    claims = sorted(
+        ({"event_id": r["event_id"], "occurred_at": r["occurred_at"], "content_hash": r["content_hash"]} for r in rows),
+        key=lambda r: str(r["event_id"]),
+    )
+    table = SQLModel.metadata.tables["checkinevent"]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # The Core table with executemany parameters: one cached statement that SQLAlchemy
+    # sends as multi-row INSERTs ("insertmanyvalues"); RETURNING says which rows were new.
+    stmt = insert(table).on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
+    return {UUID(str(event_id)) for event_id in session.execute(stmt, claims).scalars()}
+
+
 def _insert_checkins(session: Session, rows: list[dict[str, Any]]) -> set[UUID]:
     """Insert the rows whose event id is not stored yet; returns the ids that were added."""
-    # Sorted: two central workers inserting overlapping batches lock keys in the
-    # same order, so they wait for each other instead of deadlocking.
-    rows = sorted(rows, key=lambda r: str(r["event_id"]))
+    claimed = _claim(session, rows)
+    rows = [row for row in rows if row["event_id"] in claimed]
+    if not rows:
+        return claimed
     if session.get_bind().dialect.name == "postgresql":
-        return _insert_checkins_pg(session, rows)
-    # The Core table with executemany parameters: one cached statement that SQLAlchemy
-    # sends as multi-row INSERTs ("insertmanyvalues"); the ORM bulk path and a
-    # freshly compiled VALUES list per batch cost more than the database does.
-    table = SQLModel.metadata.tables["checkin"]
-    stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id)
-    # RETURNING says which rows were new (rowcount cannot say which).
-    return {UUID(str(event_id)) for event_id in session.execute(stmt, rows).scalars()}
+        _insert_checkins_pg(session, rows)
+    else:  # the ORM bulk path and a freshly compiled VALUES list per batch cost more than the database does
+        session.execute(SQLModel.metadata.tables["checkin"].insert(), rows)
+    return claimed
 
 
 @functools.cache
@@ -130,11 +148,10 @@ def _recordset_insert(columns: tuple[str, ...]) -> TextClause:
     return text(
         f"INSERT INTO checkin ({names}) SELECT {names}"  # noqa: S608  (column names from _checkin_row)
         " FROM json_populate_recordset(NULL::checkin, CAST(:rows AS json))"
-        " ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
     )
 
 
-def _insert_checkins_pg(session: Session, rows: list[dict[str, Any]]) -> set[UUID]:
+def _insert_checkins_pg(session: Session, rows: list[dict[str, Any]]) -> None:
     # This path bypasses the column types: seal the ID numbers here (the SQLite path's type does it there).
     if any(row["card_id_number"] for row in rows):
         cipher = cipher_for(session.get_bind().dialect)
@@ -142,8 +159,7 @@ def _insert_checkins_pg(session: Session, rows: list[dict[str, Any]]) -> set[UUI
                 for row in rows]  # fmt: skip
     # default=str: UUIDs and aware datetimes as text PostgreSQL reads back exactly.
     batch = json.dumps(rows, default=str, ensure_ascii=False)
-    stmt = _recordset_insert(tuple(rows[0]))
-    return {UUID(str(event_id)) for event_id in session.execute(stmt, {"rows": batch}).scalars()}
+    session.execute(_recordset_insert(tuple(rows[0])), {"rows": batch})
 
 
 def _store_photos(store: PhotoStore, events: list[CheckinEvent], session: Session) -> dict[UUID, str | None]:
@@ -256,7 +272,7 @@ def record_events(
 
 def _stored_hashes(session: Session, event_ids: list[UUID]) -> dict[UUID, str | None]:
     """The content hash of each of these events already stored (None for one stored before hashes)."""
-    query = select(Checkin.event_id, Checkin.content_hash).where(col(Checkin.event_id).in_(event_ids))
+    query = select(CheckinClaim.event_id, CheckinClaim.content_hash).where(col(CheckinClaim.event_id).in_(event_ids))
     return dict(session.exec(query).all())
 
 

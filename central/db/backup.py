@@ -133,6 +133,15 @@ def _pg_dump(engine: Engine, target: Path) -> dict[str, int]:
 
 
 def _pg_restore(engine: Engine, source: Path) -> None:
+    # pg_restore --clean would drop each partition's key, which belongs to its parent's and cannot be dropped
+    # alone: the (empty) target's partitioned tables go first, with their partitions; the copy brings its own.
+    with engine.begin() as connection:
+        partitioned = connection.execute(
+            text("SELECT relname FROM pg_class WHERE relkind = 'p' AND NOT relispartition"
+                 " AND relnamespace = CAST('public' AS regnamespace)")
+        ).scalars().all()  # fmt: skip
+        for name in partitioned:
+            connection.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
     program = _program("pg_restore")
     dsn, env = _libpq(engine.url)
     # --clean --if-exists: a database central created and never used has its (empty) tables already.

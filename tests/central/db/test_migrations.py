@@ -248,3 +248,101 @@ def test_0020_keeps_the_cases_and_their_steps_and_downgrade_keeps_those_of_viola
         steps = connection.execute(text("SELECT case_id, note FROM violationcasestep")).all()
     assert [tuple(c) for c in cases] == [(3, 7)]  # the check's case cannot be kept without a violation
     assert [tuple(s) for s in steps] == [(3, "立案")]
+
+
+def test_0029_moves_the_checkins_into_months_and_downgrade_restores_plain_tables(new_db: NewDb) -> None:
+    engine = new_db()
+    migrations.upgrade(engine, "0028")
+    pg = engine.dialect.name == "postgresql"
+    ids = [uuid.uuid4() for _ in range(3)]
+    at = [
+        datetime(2026, 3, 2, 1, tzinfo=UTC),
+        datetime(2026, 3, 31, 23, 59, tzinfo=UTC),
+        datetime(2025, 11, 5, tzinfo=UTC),
+    ]
+    with engine.begin() as connection:
+        for n, (event_id, moment) in enumerate(zip(ids, at, strict=True)):
+            connection.execute(
+                text(
+                    "INSERT INTO checkin (event_id, terminal_id, seq, occurred_at, received_at, card_kind, card_uid,"
+                    " direction, face_status, decision_outcome, decision_code, raw_event, content_hash) VALUES"
+                    " (:id, 'T', :n, :at, :at, 'mifare', 'AB', 'in', 'OK', 'refused', 'CERT_REVOKED', '{}', :hash)"
+                ),
+                {"id": str(event_id) if pg else event_id.hex, "n": n, "at": moment, "hash": f"h{n}"},
+            )
+        first = str(ids[0]) if pg else ids[0].hex
+        connection.execute(
+            text(
+                "INSERT INTO violation (id, event_id, occurred_at, code, reason_zh, reason_en, article)"
+                " VALUES (7, :id, :at, 'CERT_REVOKED', '吊销', 'revoked', '')"
+            ),
+            {"id": first, "at": at[0]},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO violationcase (id, violation_id, code, reason_zh, reason_en, jurisdiction, status,"
+                " opened_at, updated_at) VALUES (3, 7, 'CERT_REVOKED', '吊销', 'revoked', 'J', 'open', :at, :at)"
+            ),
+            {"at": at[0]},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO alert (alert_id, watchlist_entry_id, score, matched_by, terminal_id, jurisdiction, status,"
+                " occurred_at, created_at) VALUES (:id, 'W-1', 0.7, 'face', 'T', 'J', 'new', :at, :at)"
+            ),
+            {"id": first, "at": at[0]},
+        )
+        connection.execute(
+            text("INSERT INTO alertaction (alert_id, status, actor, at, note) VALUES (:id, 'new', 'p', :at, '')"),
+            {"id": first, "at": at[0]},
+        )
+
+    migrations.upgrade(engine)
+
+    assert schema.differences(engine) == []
+    with engine.begin() as connection:
+        claims = connection.execute(text("SELECT occurred_at, content_hash FROM checkinevent ORDER BY content_hash"))
+        assert [row[1] for row in claims] == ["h0", "h1", "h2"]
+        assert connection.execute(text("SELECT count(*) FROM alertaction")).scalar() == 1
+        if pg:
+            rows = connection.execute(text("SELECT seq, tableoid::regclass::text FROM checkin")).all()
+            where = {int(seq): str(name) for seq, name in rows}
+            assert where == {0: "checkin_y2026m03", 1: "checkin_y2026m03", 2: "checkin_y2025m11"}
+            kinds = connection.execute(text("SELECT relkind FROM pg_class WHERE relname IN ('checkin', 'violation')"))
+            assert {row[0] for row in kinds} == {"p"}
+            violation = connection.execute(text("SELECT tableoid::regclass::text FROM violation")).scalar()
+            assert violation == "violation_y2026m03"
+            assert connection.execute(text("SELECT to_regclass('checkin_default') IS NOT NULL")).scalar()
+        # New violations still get their ids from the table's sequence.
+        connection.execute(
+            text(
+                "INSERT INTO violation (event_id, occurred_at, code, reason_zh, reason_en, article)"
+                " VALUES (:id, :at, 'LATE', '迟到', 'late', '')"
+            ),
+            {"id": first, "at": at[0]},
+        )
+        assert connection.execute(text("SELECT count(DISTINCT id) FROM violation")).scalar() == 2
+        if pg:
+            owned = connection.execute(text("SELECT pg_get_serial_sequence('violation', 'id')")).scalar()
+            assert owned == "public.violation_id_seq"
+
+    with engine.begin() as connection:
+        from alembic import command
+
+        command.downgrade(migrations.alembic_config(connection), "0028")
+    inspector = inspect(engine)
+    assert "checkinevent" not in inspector.get_table_names()
+    assert inspector.get_pk_constraint("checkin")["constrained_columns"] == ["event_id"]
+    assert inspector.get_pk_constraint("violation")["constrained_columns"] == ["id"]
+    assert {fk["referred_table"] for fk in inspector.get_foreign_keys("violation")} == {"checkin"}
+    assert {fk["referred_table"] for fk in inspector.get_foreign_keys("violationcase")} == {"violation"}
+    assert "checkin" in {fk["referred_table"] for fk in inspector.get_foreign_keys("alert")}
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM checkin")).scalar() == 3
+        assert connection.execute(text("SELECT count(*) FROM violation")).scalar() == 2
+        assert connection.execute(text("SELECT violation_id FROM violationcase")).scalar() == 7
+        if pg:
+            kinds = connection.execute(text("SELECT relkind FROM pg_class WHERE relname IN ('checkin', 'violation')"))
+            assert {row[0] for row in kinds} == {"r"}
+    migrations.upgrade(engine)  # and up again
+    assert schema.differences(engine) == []
