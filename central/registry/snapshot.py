@@ -39,7 +39,6 @@ from central.registry.models import (
 from central.registry.roster import Post
 from central.registry.snapshot_queries import (
     guards_side,
-    holder_side,
     holders_side,
     site_side,
     sites_side,
@@ -213,18 +212,15 @@ def _company_info(company: Company, rows: list[Any], on: date) -> CompanyInfo:
 
 
 def build_snapshot(session: Session, event: CheckinEvent) -> RegistrySnapshot:
-    """What the rules need about ``event``'s terminal, site, card holder and employer on its local day.
-
-    Two queries (the site's side and the card holder's side), each reading the
-    days around the tap; the ``*_on`` functions then decide for the exact day.
-    """
-    lo, hi = _window(event.occurred_at)
-    site_rows = site_side(session, event.terminal_id, lo, hi)
-    return _snapshot(event, site_rows, holder_side(session, event.card.kind, event.card.uid, lo, hi))
+    """What the rules need about ``event``'s terminal, site, card holder and employer on its local day."""
+    return build_snapshots(session, [event])[0]
 
 
 def build_snapshots(session: Session, events: Sequence[CheckinEvent]) -> list[RegistrySnapshot]:
-    """``build_snapshot`` of each event, in order, with both sides read for many events at once.
+    """What the rules need about each event, in order, with both sides read for many events at once.
+
+    The site's side and the card holder's side each read the days around the
+    taps; the ``*_on`` functions then decide for each tap's exact day.
 
     A query or two per side for all the events that share the days around
     their tap (a batch of live taps: one such window, sometimes two), instead
@@ -334,15 +330,10 @@ def _contracts_by_site(session: Session, site_ids: list[str], on: date) -> dict[
     return {site_id: frozenset(companies) for site_id, companies in found.items()}
 
 
-# Guards per holder-side query: well under PostgreSQL's 65,535 parameters a statement.
-_GUARDS_PER_QUERY = 5000
-
-
 def _guard_rows(session: Session, guard_ids: list[str], on: date) -> dict[str, list[Any]]:
     by_guard: dict[str, list[Any]] = {}
-    for chunk in range(0, len(guard_ids), _GUARDS_PER_QUERY):
-        for row in guards_side(session, guard_ids[chunk : chunk + _GUARDS_PER_QUERY], on, on):
-            by_guard.setdefault(row[0].id, []).append(row)
+    for row in guards_side(session, guard_ids, on, on):  # a query per few thousand guards
+        by_guard.setdefault(row[0].id, []).append(row)
     return by_guard
 
 

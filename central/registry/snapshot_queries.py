@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Date, Executable, and_, bindparam, false, func, or_
+from sqlalchemy import BindParameter, ColumnElement, Date, Executable, and_, bindparam, false, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col
@@ -60,8 +60,11 @@ def _site_query(many: bool = False) -> Executable:
     )
 
 
+HolderKey = Literal["id_numbers", "cards", "guard"]  # what the holder side is found by
+
+
 @functools.cache
-def _holder_query(by: Literal["id_number", "id_numbers", "card", "cards", "guard"]) -> Executable:
+def _holder_query(by: HolderKey) -> Executable:
     """The card holder, employer, certificates issued by ``hi`` and what was in force within [lo, hi].
 
     The one-to-many joins multiply (certificates x bars x credentials x
@@ -96,25 +99,23 @@ def _holder_query(by: Literal["id_number", "id_numbers", "card", "cards", "guard
         # The rules never read the ID number itself: left sealed (opening it is an AES-GCM decryption a guard).
         .options(defer(Guard.id_number))  # type: ignore[arg-type]  # SQLModel types the column as str
     )
-    if by == "id_number":  # the number is sealed at rest: found by its keyed hash
-        return query.outerjoin(CardIssue, false()).where(col(Guard.id_number_hash) == bindparam("key"))
-    if by == "id_numbers":
-        many = col(Guard.id_number_hash).in_(bindparam("keys", expanding=True))
-        return query.outerjoin(CardIssue, false()).where(many)
+    keys: BindParameter[list[str]] = bindparam("keys", expanding=True)
+    if by == "id_numbers":  # the number is sealed at rest: found by its keyed hash
+        return query.outerjoin(CardIssue, false()).where(col(Guard.id_number_hash).in_(keys))
     if by == "guard":  # a terminal's roster: the guards it expects, judged before any tap
-        return query.outerjoin(CardIssue, false()).where(col(Guard.id).in_(bindparam("guard_ids", expanding=True)))
+        return query.outerjoin(CardIssue, false()).where(col(Guard.id).in_(keys))
     # Whoever held a card with one of the tap's keys around its day (central.registry.cards); decided per day below.
     held = and_(
         col(CardIssue.guard_id) == col(Guard.id),
         col(CardIssue.issued_on) <= _HI,
         or_(col(CardIssue.returned_on).is_(None), col(CardIssue.returned_on) > _LO),
     )
-    query = (
+    return (
         query.join(CardIssue, held)
         .join(CardKey, col(CardKey.card_uid) == col(CardIssue.card_uid))
-        .where(col(CardKey.key).in_(bindparam("keys", expanding=True)))
+        .where(col(CardKey.key).in_(keys))
+        .add_columns(col(CardKey.key))  # which of the taps' keys found the row
     )
-    return query.add_columns(col(CardKey.key)) if by == "cards" else query  # many taps: which key found the row
 
 
 def site_side(session: Session, terminal_id: str, lo: date, hi: date) -> list[Any]:
@@ -130,31 +131,22 @@ def sites_side(session: Session, terminal_ids: list[str], lo: date, hi: date) ->
     return found
 
 
-def holder_side(session: Session, kind: CardKind, uid: str, lo: date, hi: date) -> list[Any]:
-    if kind == CardKind.RESIDENT_ID:
-        key = lookup_hash(session.get_bind(), uid)
-        return list(session.execute(_holder_query("id_number"), {"key": key, "lo": lo, "hi": hi}).all())
-    keys = tap_keys(kind, uid)
-    if not keys:
-        return []
-    return list(session.execute(_holder_query("card"), {"keys": keys, "lo": lo, "hi": hi}).all())
-
-
-# Keys per holder-side query of many taps: well under PostgreSQL's 65,535 parameters a statement.
+# Keys per holder-side query: well under PostgreSQL's 65,535 parameters a statement.
 _KEYS_PER_QUERY = 5000
 
 
 def holders_side(session: Session, taps: Iterable[Tap], lo: date, hi: date) -> dict[Tap, list[Any]]:
-    """``holder_side`` of many taps within the same [lo, hi], in a query or two: each tap's rows, as
-    ``holder_side`` gives them, by (kind, uid). Cards are found by their keys, ID cards by their numbers'
-    keyed hashes; a tap that finds nobody has no entry."""
+    """The card holders' side of taps within the same [lo, hi], in a query or two: each tap's rows by (kind,
+    uid). Cards are found by their keys, ID cards by their numbers' keyed hashes; a tap that finds nobody
+    has no entry."""
     by_card_key: dict[str, list[Tap]] = {}
     by_number_hash: dict[str, list[Tap]] = {}
     for kind, uid in set(taps):
         if kind == CardKind.RESIDENT_ID:
             by_number_hash.setdefault(lookup_hash(session.get_bind(), uid), []).append((kind, uid))
-        for key in tap_keys(kind, uid) if kind != CardKind.RESIDENT_ID else []:
-            by_card_key.setdefault(key, []).append((kind, uid))
+        else:
+            for key in tap_keys(kind, uid):
+                by_card_key.setdefault(key, []).append((kind, uid))
     found: dict[Tap, list[Any]] = {}
     for row in _many(session, "cards", sorted(by_card_key), lo, hi):
         for tap in by_card_key[row[9]]:  # the key that found the row
@@ -165,7 +157,8 @@ def holders_side(session: Session, taps: Iterable[Tap], lo: date, hi: date) -> d
     return found
 
 
-def _many(session: Session, by: Literal["cards", "id_numbers"], keys: list[str], lo: date, hi: date) -> list[Any]:
+def _many(session: Session, by: HolderKey, keys: list[str], lo: date, hi: date) -> list[Any]:
+    """The holder-side rows found by ``keys``, a query per ``_KEYS_PER_QUERY`` of them."""
     rows: list[Any] = []
     for start in range(0, len(keys), _KEYS_PER_QUERY):
         params = {"keys": keys[start : start + _KEYS_PER_QUERY], "lo": lo, "hi": hi}
@@ -175,9 +168,7 @@ def _many(session: Session, by: Literal["cards", "id_numbers"], keys: list[str],
 
 def guards_side(session: Session, guard_ids: list[str], lo: date, hi: date) -> list[Any]:
     """The holder-side rows of several guards at once (grouped by the caller on ``row[0].id``)."""
-    if not guard_ids:
-        return []
-    return list(session.execute(_holder_query("guard"), {"guard_ids": guard_ids, "lo": lo, "hi": hi}).all())
+    return _many(session, "guard", guard_ids, lo, hi)
 
 
 def tap_keys(kind: CardKind, uid: str) -> list[str]:
