@@ -118,16 +118,14 @@ def taps_seen(
             Checkin.direction,
         )
         .join(Guard, col(Guard.id) == col(Checkin.guard_id), isouter=True)
-        .where(*_checkins_between(scope, start, end), col(Checkin.site_id).in_(site_ids))
+        .where(*_seen(scope, site_ids, start, end))
         .order_by(col(Checkin.occurred_at), col(Checkin.event_id))
     )
     found = session.exec(query).all()
     # The rules broken, read with the same conditions in one query: a large company's day is tens of
     # thousands of taps, which by batches of event ids took a query per 500.
-    where = (*_checkins_between(scope, start, end), col(Checkin.site_id).in_(site_ids))
-    broken = select(Violation.event_id, Violation.code).join(Checkin, col(Checkin.event_id) == col(Violation.event_id))
     codes: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for event_id, code in session.exec(broken.where(*where)).all():
+    for event_id, code in session.exec(_broken(scope, site_ids, start, end, Violation.event_id, Violation.code)):
         codes[event_id].append(code)
     return [
         TapSeen(event_id, site_id, guard_id, name_zh, name_en, occurred_at, direction, sorted(codes.get(event_id, [])))
@@ -140,13 +138,19 @@ def codes_seen(
 ) -> list[tuple[str | None, str | None, datetime, str]]:
     """The rules broken by the check-ins ``taps_seen`` gives (the same conditions): site, guard, time and code
     of each, without the taps that broke none (a board's counts over many sites need no more)."""
-    query: Any = (
-        select(Checkin.site_id, Checkin.guard_id, Checkin.occurred_at, Violation.code)
-        .select_from(Violation)
-        .join(Checkin, col(Checkin.event_id) == col(Violation.event_id))
-        .where(*_checkins_between(scope, start, end), col(Checkin.site_id).in_(site_ids))
-    )
+    query = _broken(scope, site_ids, start, end, Checkin.site_id, Checkin.guard_id, Checkin.occurred_at, Violation.code)
     return [tuple(row) for row in session.exec(query).all()]
+
+
+def _seen(scope: Scope, site_ids: Collection[str], start: datetime, end: datetime) -> list[ColumnElement[bool]]:
+    """The check-ins ``taps_seen`` and ``codes_seen`` read: ``scope``'s at ``site_ids`` in [start, end)."""
+    return [*_checkins_between(scope, start, end), col(Checkin.site_id).in_(site_ids)]
+
+
+def _broken(scope: Scope, site_ids: Collection[str], start: datetime, end: datetime, *columns: Any) -> Any:
+    """``columns`` of each violation of those check-ins, joined to its check-in."""
+    query = select(*columns).select_from(Violation).join(Checkin, col(Checkin.event_id) == col(Violation.event_id))
+    return query.where(*_seen(scope, site_ids, start, end))
 
 
 def _violation_codes(session: Session, event_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
