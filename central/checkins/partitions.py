@@ -18,6 +18,7 @@ when a table is created, so this module imports none of them.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import Callable
@@ -111,18 +112,24 @@ def create_month(connection: Connection, table: str, start: datetime) -> bool:
     return True
 
 
+def create_default(connection: Connection, table: str) -> bool:
+    """Create ``table``'s DEFAULT partition unless it exists; True when created."""
+    if _exists(connection, default_name(table)):
+        return False
+    connection.execute(text(f"CREATE TABLE IF NOT EXISTS {default_name(table)} PARTITION OF {table} DEFAULT"))
+    return True
+
+
+def _ahead(table: str, now: datetime, ahead: int) -> list[tuple[str, Callable[[Connection], bool]]]:
+    """``table``'s DEFAULT partition and those of ``now``'s month and ``ahead`` more: each name and its maker."""
+    starts = [add_months(month_start(now), offset) for offset in range(ahead + 1)]
+    months = [(partition_name(table, s), functools.partial(create_month, table=table, start=s)) for s in starts]
+    return [(default_name(table), functools.partial(create_default, table=table)), *months]
+
+
 def create_partitions(connection: Connection, table: str, now: datetime, ahead: int = AHEAD) -> list[str]:
     """``table``'s DEFAULT partition and those of ``now``'s month and ``ahead`` more; the names created."""
-    created = []
-    if not _exists(connection, default_name(table)):
-        connection.execute(text(f"CREATE TABLE IF NOT EXISTS {default_name(table)} PARTITION OF {table} DEFAULT"))
-        created.append(default_name(table))
-    first = month_start(now)
-    for offset in range(ahead + 1):
-        start = add_months(first, offset)
-        if create_month(connection, table, start):
-            created.append(partition_name(table, start))
-    return created
+    return [name for name, make in _ahead(table, now, ahead) if make(connection)]
 
 
 def ensure_partitions(engine: Engine, now: datetime | None = None, ahead: int = AHEAD) -> list[str]:
@@ -136,17 +143,14 @@ def ensure_partitions(engine: Engine, now: datetime | None = None, ahead: int = 
     now = now or utcnow()
     created: list[str] = []
     for table in TABLES:
-        first = month_start(now)
-        for offset in [None, *range(ahead + 1)]:
+        for name, make in _ahead(table, now, ahead):
             try:
                 with engine.begin() as connection:
                     connection.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-                    if offset is None:
-                        created += create_partitions(connection, table, now, ahead=-1)  # DEFAULT only
-                    elif create_month(connection, table, add_months(first, offset)):
-                        created.append(partition_name(table, add_months(first, offset)))
+                    if make(connection):
+                        created.append(name)
             except Exception:
-                logger.warning("partition of %s not created this round; next try in a day", table, exc_info=True)
+                logger.warning("partition %s not created this round; next try in a day", name, exc_info=True)
     if created:
         logger.info("partitions created: %s", ", ".join(created))
     return created
