@@ -127,18 +127,28 @@ def _partition() -> None:
     months = _months()
     _new_partitioned("checkin", months)
     _new_partitioned("violation", months)
-    op.execute("ALTER SEQUENCE violation_id_seq OWNED BY NONE")
-    op.execute("DROP TABLE violation")
-    op.execute("DROP TABLE checkin")
-    op.execute("ALTER TABLE checkin_new RENAME TO checkin")
-    op.execute("ALTER TABLE violation_new RENAME TO violation")
-    op.execute("ALTER SEQUENCE violation_id_seq OWNED BY violation.id")
+    _swap_in("_new")
     op.execute("ALTER TABLE checkin ADD CONSTRAINT checkin_pkey PRIMARY KEY (event_id, occurred_at)")
     op.execute("ALTER TABLE violation ADD CONSTRAINT violation_pkey PRIMARY KEY (id, occurred_at)")
     op.execute(
         "ALTER TABLE violation ADD CONSTRAINT violation_event_id_code_occurred_at_key"
         " UNIQUE (event_id, code, occurred_at)"
     )
+    _indexes_and_keys(referring_to="checkinevent")
+
+
+def _swap_in(suffix: str) -> None:
+    """``checkin<suffix>`` and ``violation<suffix>`` take the tables' names (violation's id sequence with it)."""
+    op.execute("ALTER SEQUENCE violation_id_seq OWNED BY NONE")
+    op.execute("DROP TABLE violation")  # with its partitions, if any
+    op.execute("DROP TABLE checkin")
+    op.execute(f"ALTER TABLE checkin{suffix} RENAME TO checkin")
+    op.execute(f"ALTER TABLE violation{suffix} RENAME TO violation")
+    op.execute("ALTER SEQUENCE violation_id_seq OWNED BY violation.id")
+
+
+def _indexes_and_keys(referring_to: str) -> None:
+    """The tables' indexes and foreign keys; violation's and alert's event ids refer to ``referring_to``."""
     for name, columns in CHECKIN_INDEXES.items():
         op.execute(f"CREATE INDEX {name} ON checkin ({columns})")
     for name, columns in VIOLATION_INDEXES.items():
@@ -147,10 +157,11 @@ def _partition() -> None:
         op.execute(statement)
     op.execute(
         "ALTER TABLE violation ADD CONSTRAINT violation_event_id_fkey"
-        " FOREIGN KEY (event_id) REFERENCES checkinevent(event_id)"
+        f" FOREIGN KEY (event_id) REFERENCES {referring_to}(event_id)"
     )
     op.execute(
-        "ALTER TABLE alert ADD CONSTRAINT alert_alert_id_fkey FOREIGN KEY (alert_id) REFERENCES checkinevent(event_id)"
+        "ALTER TABLE alert ADD CONSTRAINT alert_alert_id_fkey"
+        f" FOREIGN KEY (alert_id) REFERENCES {referring_to}(event_id)"
     )
 
 
@@ -160,29 +171,12 @@ def _unpartition() -> None:
     for table in ("checkin", "violation"):
         op.execute(f"CREATE TABLE {table}_old (LIKE {table} INCLUDING DEFAULTS)")
         op.execute(f"INSERT INTO {table}_old SELECT * FROM {table}")  # noqa: S608
-    op.execute("ALTER SEQUENCE violation_id_seq OWNED BY NONE")
-    op.execute("DROP TABLE violation")  # with its partitions
-    op.execute("DROP TABLE checkin")
-    op.execute("ALTER TABLE checkin_old RENAME TO checkin")
-    op.execute("ALTER TABLE violation_old RENAME TO violation")
-    op.execute("ALTER SEQUENCE violation_id_seq OWNED BY violation.id")
+    _swap_in("_old")
     op.execute("ALTER TABLE violation ALTER COLUMN occurred_at DROP NOT NULL")
     op.execute("ALTER TABLE checkin ADD CONSTRAINT checkin_pkey PRIMARY KEY (event_id)")
     op.execute("ALTER TABLE violation ADD CONSTRAINT violation_pkey PRIMARY KEY (id)")
     op.execute("ALTER TABLE violation ADD CONSTRAINT violation_event_id_code_key UNIQUE (event_id, code)")
-    for name, columns in CHECKIN_INDEXES.items():
-        op.execute(f"CREATE INDEX {name} ON checkin ({columns})")
-    for name, columns in VIOLATION_INDEXES.items():
-        op.execute(f"CREATE INDEX {name} ON violation ({columns})")
-    for statement in CHECKIN_FKS:
-        op.execute(statement)
-    op.execute(
-        "ALTER TABLE violation ADD CONSTRAINT violation_event_id_fkey"
-        " FOREIGN KEY (event_id) REFERENCES checkin(event_id)"
-    )
-    op.execute(
-        "ALTER TABLE alert ADD CONSTRAINT alert_alert_id_fkey FOREIGN KEY (alert_id) REFERENCES checkin(event_id)"
-    )
+    _indexes_and_keys(referring_to="checkin")
     op.execute(
         "ALTER TABLE violationcase ADD CONSTRAINT violationcase_violation_id_fkey"
         " FOREIGN KEY (violation_id) REFERENCES violation(id)"
