@@ -218,9 +218,6 @@ class Watchlist:
         self.version = version
         self.issued_at = issued_at  # when central issued this version; None for a locally built list
         self._base, self._overlay = base, overlay
-        self.index: VectorIndex = base.index
-        self._embeddings = base.embeddings
-        self._owners = base.owners
         self._entries: Sequence[WatchlistEntry] | None = base.entries if overlay is None else None
 
     @classmethod
@@ -238,6 +235,11 @@ class Watchlist:
             kept = [entry for entry, gone in zip(self._base.entries, hidden.tolist(), strict=True) if not gone]
             self._entries = (*kept, *self._overlay.entries)
         return self._entries
+
+    @property
+    def index(self) -> VectorIndex:
+        """The saved list's index (an overlay's added rows are searched beside it)."""
+        return self._base.index
 
     @property
     def overlay_rows(self) -> int:

@@ -218,14 +218,14 @@ def test_large_list_keeps_its_index_in_the_file_and_maps_its_templates(tmp_path:
     built.save(path)
     loaded = Watchlist.load(path, approximate=True)
     assert isinstance(loaded.index, IvfIndex)
-    assert isinstance(loaded._embeddings, np.memmap)  # not read into memory
+    assert loaded.mapped  # not read into memory
     for query in rows[:50]:
         assert loaded.search(query) == built.search(query)  # the same trained index, not a rebuilt one
     sync = WatchlistSync(Holder(loaded), path, PUBLIC, clock=lambda: T0)
     new = sync.process(update("r2", [wire_entry("W-new", 77)], base="r1", removed=("W-0",)))
     assert new is not None
     assert isinstance(new.index, IvfIndex)
-    assert isinstance(new._embeddings, np.memmap)  # reloaded from the new file after the update
+    assert new.mapped  # reloaded from the new file after the update
     assert (len(new), new.template_count) == (3000, 3000)
     found = new.search(vector(77))
     assert found is not None
