@@ -68,10 +68,6 @@ def site_id(n: int) -> str:
     return f"BS{n:05d}"
 
 
-def firm_id(n: int) -> str:
-    return f"BF{n:03d}"
-
-
 def jurisdiction(n: int) -> str:
     return f"110105-J{n:03d}"
 
